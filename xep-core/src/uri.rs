@@ -1,0 +1,390 @@
+//! XMPP URIs (RFC 5122) that name a pubsub node, as in XEP-0060 section 12.22:
+//! `xmpp:pubsub.example.org?;node=serverinfo`.
+//!
+//! Reading is lenient where real deployments are not RFC-exact (INTEROP P8): node
+//! names with raw `/` or `:` (`node=serverinfo/example.org`,
+//! `node=urn:xmpp:serverinfo:0`) are accepted as they are, and a query that forgot the
+//! `;` after `?` (`?node=x`) is read as a parameter. Writing is canonical: the
+//! query type first, then `action`, `node`, `item` and any other parameters, with
+//! every character outside RFC 5122's `iunreserved` percent-encoded.
+//!
+//! ```
+//! use xep_core::uri::PubSubUri;
+//! let uri: PubSubUri = "xmpp:pubsub.example.org?;node=serverinfo/example.org".parse()?;
+//! assert_eq!(uri.service.as_str(), "pubsub.example.org");
+//! assert_eq!(uri.node, "serverinfo/example.org");
+//! assert_eq!(uri.to_string(), "xmpp:pubsub.example.org?;node=serverinfo%2Fexample.org");
+//! # Ok::<(), xep_core::Error>(())
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::{self, Write as _};
+use core::str::FromStr;
+
+use jid::Jid;
+
+use crate::error::{Error, UriErrorKind};
+
+/// An XMPP URI naming a pubsub node on a service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PubSubUri {
+    /// The pubsub service (or PEP account) hosting the node.
+    pub service: Jid,
+    /// The node name, percent-decoded.
+    pub node: String,
+    /// The query type: empty for XEP-0060's node URIs (`?;node=`), `pubsub` for the
+    /// action URIs of section 12.22 (`?pubsub;action=subscribe;node=`).
+    pub query_type: String,
+    /// The `action` parameter (`subscribe`, `unsubscribe`, `retrieve`), if any.
+    pub action: Option<String>,
+    /// The `item` parameter, if any.
+    pub item: Option<String>,
+    /// Any other `key=value` parameters, in the order given.
+    pub params: Vec<(String, String)>,
+    /// The authority component (`xmpp://account@example.org/...`), if any: the account
+    /// a client should use. Kept, not interpreted.
+    pub authority: Option<String>,
+    /// The fragment after `#`, if any.
+    pub fragment: Option<String>,
+}
+
+impl PubSubUri {
+    /// A node URI in XEP-0060's form, `xmpp:SERVICE?;node=NODE`.
+    pub fn new(service: Jid, node: impl Into<String>) -> Self {
+        Self {
+            service,
+            node: node.into(),
+            query_type: String::new(),
+            action: None,
+            item: None,
+            params: Vec::new(),
+            authority: None,
+            fragment: None,
+        }
+    }
+
+    /// Parses an XMPP URI that names a pubsub node.
+    pub fn parse(uri: &str) -> Result<Self, Error> {
+        let fail = |reason| Error::Uri {
+            uri: uri.to_owned(),
+            reason,
+        };
+        let trimmed = uri.trim();
+        let rest = trimmed
+            .get(..5)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("xmpp:"))
+            .map(|_| &trimmed[5..])
+            .ok_or_else(|| fail(UriErrorKind::NotXmpp))?;
+        let (rest, fragment) = match rest.split_once('#') {
+            Some((r, f)) => (
+                r,
+                Some(decode(f).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?),
+            ),
+            None => (rest, None),
+        };
+        let (hier, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (authority, path) = match hier.strip_prefix("//") {
+            Some(auth_path) => {
+                let (auth, path) = auth_path.split_once('/').unwrap_or((auth_path, ""));
+                let auth = decode(auth).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?;
+                (Some(auth), path)
+            }
+            None => (None, hier),
+        };
+        if path.is_empty() {
+            return Err(fail(UriErrorKind::MissingJid));
+        }
+        let jid = decode(path).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?;
+        let service = Jid::new(&jid).map_err(|_| fail(UriErrorKind::InvalidJid))?;
+
+        let mut parts = query.split(';');
+        let first = parts.next().unwrap_or("");
+        let mut out = Self::new(service, String::new());
+        out.authority = authority;
+        out.fragment = fragment;
+        let mut node = None;
+        // Lenient: "?node=x" (no query type, missing ';') is read as a parameter.
+        let pairs = if first.contains('=') {
+            core::iter::once(first).chain(parts)
+        } else {
+            out.query_type = decode(first).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?;
+            core::iter::once("").chain(parts)
+        };
+        for pair in pairs.filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?;
+            let value = decode(value).ok_or_else(|| fail(UriErrorKind::BadPercentEncoding))?;
+            let slot = match key.as_str() {
+                "node" => &mut node,
+                "action" => &mut out.action,
+                "item" => &mut out.item,
+                _ => {
+                    if out.params.iter().any(|(k, _)| *k == key) {
+                        return Err(fail(UriErrorKind::DuplicateParameter));
+                    }
+                    out.params.push((key, value));
+                    continue;
+                }
+            };
+            if slot.replace(value).is_some() {
+                return Err(fail(UriErrorKind::DuplicateParameter));
+            }
+        }
+        out.node = node.ok_or_else(|| fail(UriErrorKind::MissingNode))?;
+        Ok(out)
+    }
+}
+
+impl FromStr for PubSubUri {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for PubSubUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("xmpp:")?;
+        if let Some(authority) = &self.authority {
+            f.write_str("//")?;
+            encode(f, authority, is_path_char)?;
+            f.write_char('/')?;
+        }
+        encode(f, self.service.as_str(), is_path_char)?;
+        f.write_char('?')?;
+        encode(f, &self.query_type, is_unreserved)?;
+        let fixed = [
+            ("action", self.action.as_deref()),
+            ("node", Some(self.node.as_str())),
+            ("item", self.item.as_deref()),
+        ];
+        let fixed = fixed.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+        let extra = self.params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        for (key, value) in fixed.chain(extra) {
+            f.write_char(';')?;
+            encode(f, key, is_unreserved)?;
+            f.write_char('=')?;
+            encode(f, value, is_unreserved)?;
+        }
+        if let Some(fragment) = &self.fragment {
+            f.write_char('#')?;
+            encode(f, fragment, is_path_char)?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for PubSubUri {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PubSubUri {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <alloc::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// RFC 3987 `iunreserved` (ASCII part): ALPHA / DIGIT / "-" / "." / "_" / "~".
+/// Non-ASCII characters (`ucschar`) are written as they are: this is an IRI.
+fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')
+}
+
+/// Characters written unencoded in the JID path: unreserved, sub-delims, `@`, `/`, `:`.
+fn is_path_char(c: char) -> bool {
+    is_unreserved(c)
+        || matches!(
+            c,
+            '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';' | '=' | '@' | '/' | ':'
+        )
+}
+
+fn encode(f: &mut fmt::Formatter<'_>, s: &str, keep: fn(char) -> bool) -> fmt::Result {
+    for c in s.chars() {
+        if !c.is_ascii() && !c.is_control() || keep(c) {
+            f.write_char(c)?;
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                write!(f, "%{b:02X}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Percent-decodes strictly: every `%` must start a two-digit hex escape and the
+/// result must be UTF-8.
+fn decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = core::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(s: &str) -> PubSubUri {
+        PubSubUri::parse(s).unwrap()
+    }
+
+    #[test]
+    fn xep_0060_examples() {
+        let u = parse("xmpp:pubsub.shakespeare.lit?;node=princely_musings");
+        assert_eq!(u.service.as_str(), "pubsub.shakespeare.lit");
+        assert_eq!(u.node, "princely_musings");
+        assert_eq!(u.query_type, "");
+        assert_eq!(
+            u.to_string(),
+            "xmpp:pubsub.shakespeare.lit?;node=princely_musings"
+        );
+
+        let u = parse(
+            "xmpp:pubsub.shakespeare.lit?;node=princely_musings;item=ae890ac52d0df67ed7cfdf51b644e901",
+        );
+        assert_eq!(u.item.as_deref(), Some("ae890ac52d0df67ed7cfdf51b644e901"));
+
+        let s = "xmpp:pubsub.shakespeare.lit?pubsub;action=retrieve;node=princely_musings;item=ae890ac52d0df67ed7cfdf51b644e901";
+        let u = parse(s);
+        assert_eq!(u.query_type, "pubsub");
+        assert_eq!(u.action.as_deref(), Some("retrieve"));
+        assert_eq!(u.to_string(), s, "already canonical");
+    }
+
+    #[test]
+    fn raw_slash_and_colon_in_node_are_tolerated() {
+        let u = parse("xmpp:pubsub.example.org?;node=serverinfo/example.org");
+        assert_eq!(u.node, "serverinfo/example.org");
+        let u = parse("xmpp:pubsub.example.org?;node=urn:xmpp:serverinfo:0");
+        assert_eq!(u.node, "urn:xmpp:serverinfo:0");
+        assert_eq!(
+            u.to_string(),
+            "xmpp:pubsub.example.org?;node=urn%3Axmpp%3Aserverinfo%3A0"
+        );
+        assert_eq!(parse(&u.to_string()), u);
+    }
+
+    #[test]
+    fn percent_decoding_and_canonical_order() {
+        let u = parse("XMPP:pubsub.example.org?;item=i;node=a%2Fb%20c;x=1;action=subscribe#frag");
+        assert_eq!(u.node, "a/b c");
+        assert_eq!(u.params, [("x".to_owned(), "1".to_owned())]);
+        assert_eq!(u.fragment.as_deref(), Some("frag"));
+        assert_eq!(
+            u.to_string(),
+            "xmpp:pubsub.example.org?;action=subscribe;node=a%2Fb%20c;item=i;x=1#frag"
+        );
+    }
+
+    #[test]
+    fn missing_semicolon_after_question_mark() {
+        let u = parse("xmpp:pubsub.example.org?node=serverinfo");
+        assert_eq!(u.node, "serverinfo");
+        assert_eq!(u.query_type, "");
+    }
+
+    #[test]
+    fn pep_service_and_authority() {
+        let u =
+            parse("xmpp://guest@example.com/romeo@montague.lit?;node=urn%3Axmpp%3Aavatar%3Adata");
+        assert_eq!(u.authority.as_deref(), Some("guest@example.com"));
+        assert_eq!(u.service.as_str(), "romeo@montague.lit");
+        assert_eq!(u.node, "urn:xmpp:avatar:data");
+        assert_eq!(parse(&u.to_string()), u);
+    }
+
+    #[test]
+    fn non_ascii_stays_raw() {
+        let u = parse("xmpp:pubsub.例え.jp?;node=ニュース");
+        assert_eq!(u.node, "ニュース");
+        assert_eq!(u.to_string(), "xmpp:pubsub.例え.jp?;node=ニュース");
+    }
+
+    #[test]
+    fn errors_name_the_uri_and_the_reason() {
+        let cases = [
+            ("https://pubsub.example.org", "scheme is not xmpp:"),
+            ("xmpp:?;node=x", "no JID after the scheme"),
+            ("xmpp:@@?;node=x", "the JID part is not a valid JID"),
+            ("xmpp:pubsub.example.org?;node=%zz", "bad percent-encoding"),
+            ("xmpp:pubsub.example.org?;node=%C3", "bad percent-encoding"),
+            ("xmpp:pubsub.example.org", "no node parameter"),
+            (
+                "xmpp:pubsub.example.org?;node=a;node=b",
+                "a query parameter appears twice",
+            ),
+            (
+                "xmpp:pubsub.example.org?;node=a;k=1;k=2",
+                "a query parameter appears twice",
+            ),
+        ];
+        for (input, reason) in cases {
+            let err = PubSubUri::parse(input).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("invalid XMPP URI {input:?}: {reason}")
+            );
+        }
+    }
+
+    #[test]
+    fn serde_as_string() {
+        let u = parse("xmpp:pubsub.example.org?;node=serverinfo");
+        let json = serde_json::to_string(&u).unwrap();
+        assert_eq!(json, "\"xmpp:pubsub.example.org?;node=serverinfo\"");
+        assert_eq!(serde_json::from_str::<PubSubUri>(&json).unwrap(), u);
+        assert!(serde_json::from_str::<PubSubUri>("\"mailto:x@y\"").is_err());
+    }
+
+    fn node_name() -> impl Strategy<Value = String> {
+        // Printable text with the characters that need care: / : ; = ? # % & space, non-ASCII.
+        "[a-zA-Z0-9/:;=?#%& ._~é中-]{1,24}"
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_is_identity(
+            domain in "[a-z]{1,10}\\.[a-z]{2,5}",
+            node in node_name(),
+            item in proptest::option::of(node_name()),
+            action in proptest::option::of("(subscribe|unsubscribe|retrieve)"),
+        ) {
+            let mut u = PubSubUri::new(Jid::new(&domain).unwrap(), node);
+            u.item = item;
+            if let Some(action) = action {
+                u.query_type = "pubsub".into();
+                u.action = Some(action);
+            }
+            let text = u.to_string();
+            let back = PubSubUri::parse(&text).unwrap();
+            prop_assert_eq!(&back, &u);
+            prop_assert_eq!(back.to_string(), text);
+        }
+
+        #[test]
+        fn parse_never_panics(s in "xmpp:[ -~é]{0,40}") {
+            let _ = PubSubUri::parse(&s);
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Bounded reading of XML captures: one or more top-level elements, with or without
+//! an XML declaration or a stream header, into `minidom` elements.
+//!
+//! This is what a tool, a test harness or a crawler needs to read a log or a capture
+//! file: stanzas one after another (`<iq/><message/>`), a whole stream
+//! (`<stream:stream ...><iq/>...`, closed or not), or a bare payload. Parsing uses
+//! `rxml`, which refuses DTDs, entity declarations and processing instructions; on top
+//! of that the input size and nesting depth are bounded ([`Limits`]), so hostile input
+//! is an [`XmlError`] with a line and column, never a panic or a runaway allocation.
+//!
+//! Elements with no namespace declaration in scope (stanzas pasted from a log) are
+//! read in `jabber:client`, the namespace a client stream would give them.
+//!
+//! ```
+//! use xep_core::xml::{parse_items, Limits};
+//! let items = parse_items(b"<iq type='get' id='1'/>\n<presence/>", &Limits::default())?;
+//! assert_eq!(items.len(), 2);
+//! assert_eq!(items[1].element.name(), "presence");
+//! assert_eq!((items[1].line, items[1].column), (2, 1));
+//! # Ok::<(), xep_core::xml::XmlError>(())
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use minidom::Element;
+use rxml::error::EndOrError;
+use rxml::{Event, Options, Parse, Parser, WithOptions};
+
+use crate::ns;
+
+/// Bounds on what [`parse_items`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest input, in bytes.
+    pub max_bytes: usize,
+    /// Deepest element nesting (a top-level element is depth 1; a stream header does
+    /// not count).
+    pub max_depth: usize,
+    /// Longest single name, attribute value or text token, in bytes.
+    pub max_token: usize,
+}
+
+impl Default for Limits {
+    /// 16 MiB, 64 levels, 1 MiB tokens: far beyond any real stanza, small enough that a
+    /// hostile file cannot exhaust memory.
+    fn default() -> Self {
+        Self {
+            max_bytes: 16 << 20,
+            max_depth: 64,
+            max_token: 1 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Limits with a different maximum input size.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Limits with a different maximum depth.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+}
+
+/// One top-level element and where it started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The element.
+    pub element: Element,
+    /// 1-based line of its start tag.
+    pub line: usize,
+    /// 1-based column (in characters) of its start tag.
+    pub column: usize,
+}
+
+/// Input that is not well-formed XML, or exceeds the [`Limits`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct XmlError {
+    /// 1-based line where the problem was detected.
+    pub line: usize,
+    /// 1-based column (in characters) where the problem was detected.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads every top-level element of `input`.
+///
+/// Accepts an optional UTF-8 byte order mark and XML declaration, then either a stream
+/// header whose children are returned (the stream may be left open, as captures of a
+/// live stream are), or any number of elements separated by white space. Comments are
+/// skipped. Refuses an input with no element at all.
+pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_column(input, offset);
+        XmlError {
+            line,
+            column,
+            message,
+        }
+    };
+    if input.len() > limits.max_bytes {
+        return Err(at(
+            0,
+            format!(
+                "input is {} bytes, over the limit of {}",
+                input.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let mut start = 0;
+    if input.starts_with(b"\xEF\xBB\xBF") {
+        start = 3;
+    }
+    let skip_ws = |mut i: usize| {
+        while input.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    if input[start..].starts_with(b"<?xml") {
+        let end = find(&input[start..], b"?>")
+            .ok_or_else(|| at(start, "unterminated XML declaration".into()))?;
+        start = skip_ws(start + end + 2);
+    }
+
+    let options = Options {
+        comments: rxml::parser::CommentMode::Discard,
+        max_token_length: limits.max_token,
+        ..Options::default()
+    };
+    let mut parser = Parser::with_options(options);
+    // A synthetic root gives unprefixed stanzas the client namespace and lets the
+    // parser take any number of top-level elements.
+    let mut prologue: &[u8] = b"<r xmlns='jabber:client'>";
+    loop {
+        match parser.parse(&mut prologue, false) {
+            Ok(Some(_)) => {}
+            Err(EndOrError::NeedMoreData) => break,
+            Ok(None) | Err(EndOrError::Error(_)) => unreachable!("the prologue is well-formed"),
+        }
+    }
+
+    let mut items = Vec::new();
+    // Elements under construction, with the offset of their start tag.
+    let mut stack: Vec<(Element, usize)> = Vec::new();
+    let mut in_stream = false;
+    let mut stream_closed = false;
+    let mut buf = &input[start..];
+    // Offset of the next event's first byte, summed from event metrics (the lexer's
+    // read position runs ahead of it by its look-ahead).
+    let mut consumed = start;
+    loop {
+        let before = consumed;
+        let event = match parser.parse(&mut buf, false) {
+            Ok(Some(event)) => event,
+            // Cannot happen: closing the synthetic root is refused as an end tag without
+            // a start tag before the parser sees the end of its document.
+            Ok(None) => return Err(at(before, "end tag without a start tag".into())),
+            Err(EndOrError::NeedMoreData) => break,
+            Err(EndOrError::Error(e)) => {
+                let offset = input.len() - buf.len();
+                return Err(at(offset.max(before), error_message(&e)));
+            }
+        };
+        consumed += event.metrics().len();
+        match event {
+            Event::XmlDeclaration(..) => {
+                return Err(at(
+                    before,
+                    "XML declaration after the start of the input".into(),
+                ));
+            }
+            Event::StartElement(metrics, (namespace, name), attrs) => {
+                // The start offset: skip leading white space the metrics include.
+                let offset = skip_ws(before).min(before + metrics.len());
+                let _ = metrics;
+                let ns_str: &str = &namespace;
+                if stack.is_empty() && !in_stream && ns_str == ns::STREAM && name == "stream" {
+                    if !items.is_empty() || stream_closed {
+                        return Err(at(offset, "stream header after other elements".into()));
+                    }
+                    in_stream = true;
+                    continue;
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(at(
+                        offset,
+                        format!("elements nested deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                let mut element = Element::builder(name.as_str(), ns_str).build();
+                *element.attrs_mut() = attrs;
+                stack.push((element, offset));
+            }
+            Event::EndElement(_) => match stack.pop() {
+                Some((element, offset)) => match stack.last_mut() {
+                    Some((parent, _)) => {
+                        parent.append_child(element);
+                    }
+                    None => {
+                        let (line, column) = line_column(input, offset);
+                        items.push(Item {
+                            element,
+                            line,
+                            column,
+                        });
+                    }
+                },
+                None if in_stream => {
+                    in_stream = false;
+                    stream_closed = true;
+                }
+                None => return Err(at(before, "end tag without a start tag".into())),
+            },
+            Event::Text(_, text) => match stack.last_mut() {
+                Some((parent, _)) => parent.append_text(text),
+                None if text.trim().is_empty() => {}
+                None => {
+                    let offset = skip_ws(before);
+                    return Err(at(offset, "text outside any element".into()));
+                }
+            },
+        }
+    }
+    // Bytes the parser holds back, waiting for more input: a trailing text run or a
+    // cut-off tag.
+    let tail = skip_ws(consumed);
+    if tail < input.len() && stack.is_empty() {
+        return Err(if input[tail] == b'<' {
+            at(input.len(), "input ends inside a tag".into())
+        } else {
+            at(tail, "text outside any element".into())
+        });
+    }
+    if let Some((element, offset)) = stack.last() {
+        let (line, column) = line_column(input, *offset);
+        return Err(at(
+            input.len(),
+            format!(
+                "input ends inside <{}> opened at line {line}, column {column}",
+                element.name()
+            ),
+        ));
+    }
+    if items.is_empty() {
+        return Err(at(input.len(), "no XML element in the input".into()));
+    }
+    Ok(items)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(input.len());
+    let before = &input[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
+    (line, column)
+}
+
+fn error_message(e: &rxml::Error) -> String {
+    match e {
+        rxml::Error::RestrictedXml(what) => format!(
+            "refused: {what} (DTDs, entity declarations and processing instructions are not allowed in XMPP)"
+        ),
+        rxml::Error::UndeclaredEntity => {
+            "use of an undeclared entity (only the five XML entities are allowed)".into()
+        }
+        other => format!("not well-formed XML: {other}"),
+    }
+}
+
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "<{}> at line {}, column {}",
+            self.element.name(),
+            self.line,
+            self.column
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(s: &str) -> Vec<Item> {
+        parse_items(s.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    fn err(s: &str) -> String {
+        parse_items(s.as_bytes(), &Limits::default())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn several_top_level_elements_with_positions() {
+        let got =
+            items("<?xml version='1.0'?>\n<iq type='get'/>\n  <message><body>hi</body></message>");
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].line, got[0].column), (2, 1));
+        assert_eq!((got[1].line, got[1].column), (3, 3));
+        assert_eq!(got[0].element.ns(), "jabber:client");
+        assert_eq!(
+            got[1]
+                .element
+                .get_child("body", "jabber:client")
+                .unwrap()
+                .text(),
+            "hi"
+        );
+    }
+
+    #[test]
+    fn open_and_closed_streams() {
+        let open = "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='a.example'><iq type='result' id='x'/><presence/>";
+        let got = items(open);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].element.ns(), "jabber:server");
+        let closed = format!("{open}</stream:stream>");
+        assert_eq!(items(&closed).len(), 2);
+    }
+
+    #[test]
+    fn explicit_namespaces_attributes_and_comments() {
+        let got = items(
+            "<!-- a capture -->\n<serverinfo xmlns='urn:xmpp:serverinfo:0' xml:lang='en'><domain name='a'/></serverinfo>",
+        );
+        let e = &got[0].element;
+        assert_eq!(e.ns(), "urn:xmpp:serverinfo:0");
+        assert_eq!(e.children().next().unwrap().attr("name"), Some("a"));
+        assert_eq!(e.attr_ns(rxml::Namespace::xml(), "lang"), Some("en"));
+    }
+
+    #[test]
+    fn hostile_inputs_are_one_line_errors() {
+        let dtd = err("<!DOCTYPE x [<!ENTITY a 'b'>]><x/>");
+        assert!(dtd.starts_with("line 1, column "), "{dtd}");
+        assert!(!dtd.contains('\n'));
+        assert!(err("<x>&lol;</x>").contains("undeclared entity"));
+        assert!(err("<x><?pi x?></x>").starts_with("line 1"));
+        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
+        assert_eq!(
+            err(&deep),
+            "line 1, column 193: elements nested deeper than 64 levels"
+        );
+        let small = Limits::default().with_max_bytes(10);
+        assert_eq!(
+            parse_items(b"<presence/><presence/>", &small)
+                .unwrap_err()
+                .to_string(),
+            "line 1, column 1: input is 22 bytes, over the limit of 10"
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_name_the_place() {
+        assert_eq!(
+            err("<a>\n<b></a>"),
+            "line 2, column 8: not well-formed XML: start and end tag do not match"
+        );
+        assert_eq!(
+            err("<a>\n  <b>"),
+            "line 2, column 6: input ends inside <b> opened at line 2, column 3"
+        );
+        assert_eq!(err(""), "line 1, column 1: no XML element in the input");
+        assert_eq!(
+            err("  \n "),
+            "line 2, column 2: no XML element in the input"
+        );
+        assert_eq!(
+            err("<a/>junk"),
+            "line 1, column 5: text outside any element"
+        );
+        assert_eq!(
+            err("<a/></b>"),
+            "line 1, column 9: not well-formed XML: start and end tag do not match"
+        );
+        assert_eq!(
+            err("<a/></r>"),
+            "line 1, column 5: end tag without a start tag"
+        );
+        assert_eq!(err("<a/><b"), "line 1, column 7: input ends inside a tag");
+        assert!(err("<a x='1' x='2'/>").contains("not well-formed"));
+        assert!(err("<p:a/>").contains("not well-formed"));
+        assert!(err("<a>\u{1}</a>").contains("not well-formed"));
+        assert!(parse_items(b"<a>\xff</a>", &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("é\nab".as_bytes(), 5), (2, 3));
+        assert_eq!(line_column(b"abc", 99), (1, 4));
+    }
+}
