@@ -9,7 +9,9 @@
 //! is an [`XmlError`] with a line and column, never a panic or a runaway allocation.
 //!
 //! Elements with no namespace declaration in scope (stanzas pasted from a log) are
-//! read in `jabber:client`, the namespace a client stream would give them.
+//! read in `jabber:client`, the namespace a client stream would give them, and the
+//! `stream:` prefix is bound to the stream namespace (`<stream:features/>` cut from a
+//! log).
 //!
 //! ```
 //! use xep_core::xml::{parse_items, Limits};
@@ -139,9 +141,12 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
         ..Options::default()
     };
     let mut parser = Parser::with_options(options);
-    // A synthetic root gives unprefixed stanzas the client namespace and lets the
-    // parser take any number of top-level elements.
-    let mut prologue: &[u8] = b"<r xmlns='jabber:client'>";
+    // A synthetic stream header gives unprefixed stanzas the client namespace, binds
+    // the `stream:` prefix (stream features and errors cut from a log), lets the
+    // parser take any number of top-level elements, and lets a capture that starts
+    // mid-stream end with `</stream:stream>`.
+    let mut prologue: &[u8] =
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
     loop {
         match parser.parse(&mut prologue, false) {
             Ok(Some(_)) => {}
@@ -163,14 +168,12 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
         let before = consumed;
         let event = match parser.parse(&mut buf, false) {
             Ok(Some(event)) => event,
-            // Cannot happen: closing the synthetic root is refused as an end tag without
-            // a start tag before the parser sees the end of its document.
-            Ok(None) => return Err(at(before, "end tag without a start tag".into())),
+            // The synthetic stream was closed: anything after it is refused below.
+            Ok(None) => break,
             Err(EndOrError::NeedMoreData) => break,
-            Err(EndOrError::Error(e)) => {
-                let offset = input.len() - buf.len();
-                return Err(at(offset.max(before), error_message(&e)));
-            }
+            // Reported at the start of the construct that failed (the lexer's own
+            // position runs ahead of it).
+            Err(EndOrError::Error(e)) => return Err(at(skip_ws(before), error_message(&e))),
         };
         consumed += event.metrics().len();
         match event {
@@ -216,11 +219,11 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
                         });
                     }
                 },
-                None if in_stream => {
+                // The end of a stream, whether its header is in the capture or not.
+                None => {
                     in_stream = false;
                     stream_closed = true;
                 }
-                None => return Err(at(before, "end tag without a start tag".into())),
             },
             Event::Text(_, text) => match stack.last_mut() {
                 Some((parent, _)) => parent.append_text(text),
@@ -344,6 +347,24 @@ mod tests {
     }
 
     #[test]
+    fn capture_may_end_a_stream_it_did_not_start() {
+        let got = items(
+            "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>\n</stream:stream>\n",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].element.name(), "error");
+    }
+
+    #[test]
+    fn stream_prefix_is_predeclared() {
+        let got = items(
+            "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>",
+        );
+        assert_eq!(got[0].element.ns(), "http://etherx.jabber.org/streams");
+        assert_eq!(got[0].element.name(), "features");
+    }
+
+    #[test]
     fn explicit_namespaces_attributes_and_comments() {
         let got = items(
             "<!-- a capture -->\n<serverinfo xmlns='urn:xmpp:serverinfo:0' xml:lang='en'><domain name='a'/></serverinfo>",
@@ -379,7 +400,7 @@ mod tests {
     fn malformed_inputs_name_the_place() {
         assert_eq!(
             err("<a>\n<b></a>"),
-            "line 2, column 8: not well-formed XML: start and end tag do not match"
+            "line 2, column 4: not well-formed XML: start and end tag do not match"
         );
         assert_eq!(
             err("<a>\n  <b>"),
@@ -396,11 +417,11 @@ mod tests {
         );
         assert_eq!(
             err("<a/></b>"),
-            "line 1, column 9: not well-formed XML: start and end tag do not match"
+            "line 1, column 5: not well-formed XML: start and end tag do not match"
         );
         assert_eq!(
-            err("<a/></r>"),
-            "line 1, column 5: end tag without a start tag"
+            err("<a/></stream:stream><b/>"),
+            "line 1, column 21: not well-formed XML: unexpected '<' token at end of document (expected end-of-file)"
         );
         assert_eq!(err("<a/><b"), "line 1, column 7: input ends inside a tag");
         assert!(err("<a x='1' x='2'/>").contains("not well-formed"));

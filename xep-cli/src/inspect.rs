@@ -1,0 +1,425 @@
+//! `xep inspect`: find every recognised payload in a capture, print it as JSON Lines or
+//! write the capture back from the typed values.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use minidom::{Element, Node};
+use serde_json::{Map, Value};
+use xep_core::forms::{MergedForm, lenient_form_type};
+use xep_core::ns;
+use xep_core::xml::{Limits, XmlError, parse_items};
+use xmpp_parsers::data_forms::DataForm;
+
+use crate::registry::{FormContext, Registry};
+
+/// What `--emit` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Emit {
+    /// One JSON object per recognised payload (JSON Lines).
+    #[default]
+    Json,
+    /// The input written back from the typed values, in its own format.
+    Wire,
+}
+
+/// The format an input was read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One or more XML elements.
+    Xml,
+    /// A JSON document (a status file).
+    Json,
+}
+
+/// One recognised payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable kind name.
+    pub kind: &'static str,
+    /// 1-based index of the top-level element it was found in (0 for a JSON input).
+    pub item: usize,
+    /// Element path inside that item, such as `/iq/query`.
+    pub path: String,
+    /// Typed fields, or `{"error": ...}` for a payload of ours that could not be read.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading it.
+    pub deviations: Vec<String>,
+}
+
+impl Finding {
+    /// The JSON object printed for this finding; `input` names the file when several
+    /// inputs are inspected at once.
+    pub fn to_json(&self, input: Option<&str>) -> Value {
+        let mut object = Map::new();
+        object.insert("kind".into(), self.kind.into());
+        if let Some(input) = input {
+            object.insert("input".into(), input.into());
+        }
+        if self.item > 0 {
+            object.insert("item".into(), self.item.into());
+        }
+        object.insert("path".into(), self.path.clone().into());
+        object.extend(self.fields.clone());
+        Value::Object(object)
+    }
+}
+
+/// A spec deviation with where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// 1-based top-level item (0 for a JSON input).
+    pub item: usize,
+    /// Element path.
+    pub path: String,
+    /// Kind it concerns, if any.
+    pub kind: Option<&'static str>,
+    /// What deviated.
+    pub message: String,
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.item > 0 {
+            write!(f, "item {} ", self.item)?;
+        }
+        write!(f, "{}: ", self.path)?;
+        if let Some(kind) = self.kind {
+            write!(f, "{kind}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The result of inspecting one input.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// How the input was read.
+    pub format: Format,
+    /// Recognised payloads in document order.
+    pub findings: Vec<Finding>,
+    /// The input written back from the typed values.
+    pub wire: String,
+}
+
+impl Inspection {
+    /// Every spec deviation, with where it was seen.
+    pub fn deviations(&self) -> Vec<Located> {
+        self.findings
+            .iter()
+            .flat_map(|f| {
+                f.deviations.iter().map(|d| Located {
+                    item: f.item,
+                    path: f.path.clone(),
+                    kind: Some(f.kind),
+                    message: d.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Input that could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Not well-formed XML, or over the limits.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// Not well-formed JSON.
+    #[error("line {line}, column {column}: not well-formed JSON: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What serde_json said.
+        message: String,
+    },
+}
+
+/// Inspects one input: XML elements, or a JSON document when the first non-space
+/// byte is `{`.
+pub fn inspect(
+    bytes: &[u8],
+    registry: &Registry,
+    limits: &Limits,
+) -> Result<Inspection, InputError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return inspect_json(bytes, limits);
+    }
+    let items = parse_items(bytes, limits)?;
+    let mut findings = Vec::new();
+    let mut wire = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("/{}", item.element.name());
+        let mut walker = Walker {
+            registry,
+            item: i + 1,
+            findings: &mut findings,
+        };
+        let written = walker.walk(&item.element, &path);
+        wire.push_str(&String::from(&written));
+        wire.push('\n');
+    }
+    Ok(Inspection {
+        format: Format::Xml,
+        findings,
+        wire,
+    })
+}
+
+fn inspect_json(bytes: &[u8], limits: &Limits) -> Result<Inspection, InputError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(InputError::Json {
+            line: 1,
+            column: 1,
+            message: format!(
+                "input is {} bytes, over the limit of {}",
+                bytes.len(),
+                limits.max_bytes
+            ),
+        });
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| InputError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    })?;
+    let mut wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    wire.push('\n');
+    Ok(Inspection {
+        format: Format::Json,
+        findings: Vec::new(),
+        wire,
+    })
+}
+
+struct Walker<'a> {
+    registry: &'a Registry,
+    item: usize,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Walker<'_> {
+    /// Records what `element` holds and returns it written back from the typed values.
+    fn walk(&mut self, element: &Element, path: &str) -> Element {
+        if let Some(kind) = self.registry.element_kind(element) {
+            return match (kind.read)(element) {
+                Ok(found) => {
+                    self.findings.push(Finding {
+                        kind: kind.kind,
+                        item: self.item,
+                        path: path.to_owned(),
+                        fields: found.fields,
+                        deviations: found.deviations,
+                    });
+                    found.written
+                }
+                Err(error) => {
+                    self.broken(kind.kind, path, error);
+                    element.clone()
+                }
+            };
+        }
+        if element.is("x", ns::DATA_FORMS) {
+            let mut out = self.forms(&[element], &[], &[path.to_owned()], path);
+            return out.pop().unwrap_or_else(|| element.clone());
+        }
+        let is_disco = element.is("query", ns::DISCO_INFO);
+        let mut out = Element::builder(element.name(), element.ns()).build();
+        *out.attrs_mut() = element.attrs().clone();
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for child in element.children() {
+            *counts.entry(child.name()).or_default() += 1;
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let child_path = |child: &Element, seen: &mut HashMap<String, usize>| {
+            let n = seen.entry(child.name().to_owned()).or_default();
+            *n += 1;
+            if counts[child.name()] > 1 {
+                format!("{path}/{}[{n}]", child.name())
+            } else {
+                format!("{path}/{}", child.name())
+            }
+        };
+        if is_disco {
+            // The forms of a disco#info result are read together, so that forms sharing
+            // a FORM_TYPE are merged (XEP-0128, INTEROP P5).
+            let features: Vec<String> = element
+                .children()
+                .filter(|c| c.is("feature", ns::DISCO_INFO))
+                .filter_map(|c| c.attr("var").map(str::to_owned))
+                .collect();
+            let forms: Vec<&Element> = element
+                .children()
+                .filter(|c| c.is("x", ns::DATA_FORMS))
+                .collect();
+            let mut paths = Vec::new();
+            let mut seen_x = seen.clone();
+            for form in &forms {
+                paths.push(child_path(form, &mut seen_x));
+            }
+            // All forms are written back together where the first one stood.
+            let mut written = Some(self.forms(&forms, &features, &paths, path));
+            for node in element.nodes() {
+                match node {
+                    Node::Element(child) if child.is("x", ns::DATA_FORMS) => {
+                        for form in written.take().into_iter().flatten() {
+                            out.append_child(form);
+                        }
+                    }
+                    Node::Element(child) => {
+                        let p = child_path(child, &mut seen);
+                        out.append_child(self.walk(child, &p));
+                    }
+                    Node::Text(text) => out.append_text_node(text.clone()),
+                }
+            }
+            return out;
+        }
+        for node in element.nodes() {
+            match node {
+                Node::Element(child) => {
+                    let p = child_path(child, &mut seen);
+                    out.append_child(self.walk(child, &p));
+                }
+                Node::Text(text) => out.append_text_node(text.clone()),
+            }
+        }
+        out
+    }
+
+    fn broken(&mut self, kind: &'static str, path: &str, error: String) {
+        let mut fields = Map::new();
+        fields.insert("error".into(), error.clone().into());
+        self.findings.push(Finding {
+            kind,
+            item: self.item,
+            path: path.to_owned(),
+            fields,
+            deviations: vec![error],
+        });
+    }
+
+    /// Reads a set of sibling forms and returns them written back: one form per
+    /// recognised FORM_TYPE, in the place of the first form of that type, other forms
+    /// unchanged.
+    ///
+    /// `paths` are the forms' own paths (used to report a broken form), `container`
+    /// the path where readings are reported.
+    fn forms(
+        &mut self,
+        forms: &[&Element],
+        features: &[String],
+        paths: &[String],
+        container: &str,
+    ) -> Vec<Element> {
+        let parsed: Vec<Option<DataForm>> = forms
+            .iter()
+            .map(|e| DataForm::try_from((*e).clone()).ok())
+            .collect();
+        let form_path = |i: usize| paths[i].clone();
+        let mut out = Vec::new();
+        let mut done: Vec<String> = Vec::new();
+        for (i, element) in forms.iter().enumerate() {
+            let Some(form) = &parsed[i] else {
+                // Not a valid XEP-0004 form: only ours to report if it claims one of
+                // our FORM_TYPEs.
+                let claimed = element
+                    .children()
+                    .find(|f| f.attr("var") == Some("FORM_TYPE"))
+                    .and_then(|f| f.children().next().map(Element::text));
+                if let Some(form_type) = claimed.filter(|t| self.registry.knows_form_type(t)) {
+                    let error = match DataForm::try_from((*element).clone()) {
+                        Err(e) => format!("{form_type} form is not a valid XEP-0004 form: {e}"),
+                        Ok(_) => unreachable!("parsed above"),
+                    };
+                    for kind in self.registry.form_kinds.clone() {
+                        if kind.form_types.contains(&form_type.as_str()) {
+                            self.broken(kind.kind, &form_path(i), error.clone());
+                        }
+                    }
+                }
+                out.push((*element).clone());
+                continue;
+            };
+            let Some(form_type) = lenient_form_type(form).map(str::to_owned) else {
+                out.push((*element).clone());
+                continue;
+            };
+            if done.contains(&form_type) {
+                continue; // merged into the first form of its type
+            }
+            if !self.registry.knows_form_type(&form_type) {
+                out.push((*element).clone());
+                continue;
+            }
+            done.push(form_type.clone());
+            let group: Vec<DataForm> = parsed
+                .iter()
+                .flatten()
+                .filter(|f| lenient_form_type(f) == Some(form_type.as_str()))
+                .cloned()
+                .collect();
+            // A form kind is reported at the container (the disco#info query), not at a
+            // form: merging changes the forms' positions, and the report must be the
+            // same for the input and for what `--emit wire` writes.
+            let where_ = container.to_owned();
+            let cx = FormContext {
+                forms: &group,
+                features,
+            };
+            let mut builder = xep_core::forms::FormBuilder::new(form_type.clone());
+            let mut owned: Vec<&str> = Vec::new();
+            let mut any = false;
+            for kind in self.registry.form_kinds.clone() {
+                if !kind.form_types.contains(&form_type.as_str()) {
+                    continue;
+                }
+                match (kind.read)(&cx) {
+                    None => {}
+                    Some(Ok(found)) => {
+                        any = true;
+                        builder = builder.with_fields(found.written);
+                        owned.extend(found.owned);
+                        self.findings.push(Finding {
+                            kind: kind.kind,
+                            item: self.item,
+                            path: where_.clone(),
+                            fields: found.fields,
+                            deviations: found.deviations,
+                        });
+                    }
+                    Some(Err(error)) => self.broken(kind.kind, &where_, error),
+                }
+            }
+            if !any {
+                out.extend(
+                    forms
+                        .iter()
+                        .zip(&parsed)
+                        .filter(|(_, f)| {
+                            f.as_ref().and_then(lenient_form_type) == Some(form_type.as_str())
+                        })
+                        .map(|(e, _)| (*e).clone()),
+                );
+                continue;
+            }
+            let merged =
+                MergedForm::collect(&group, &form_type).expect("the group has this FORM_TYPE");
+            let rest = merged
+                .fields()
+                .iter()
+                .filter(|f| !owned.iter().any(|o| f.var.as_deref() == Some(*o)))
+                .cloned();
+            out.push(builder.with_fields(rest).build().into());
+        }
+        out
+    }
+}

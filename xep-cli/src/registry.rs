@@ -1,0 +1,148 @@
+//! The kinds `xep inspect` recognises, and how each is read and written back.
+//!
+//! Two shapes of payload exist:
+//!
+//! * **Form kinds** live in XEP-0128 disco extensions (or stand-alone data forms) and
+//!   may share a FORM_TYPE with other kinds: XEP-0157 contact addresses and XEP-0485's
+//!   node coordinates both use `http://jabber.org/network/serverinfo`. All forms of one
+//!   FORM_TYPE in a `<query/>` are read by every kind registered for it, and written
+//!   back as one form holding every kind's fields plus the fields none of them owns.
+//! * **Element kinds** are one element in one namespace (a pubsub payload, a presence
+//!   extension); each is read and written back on its own.
+//!
+//! Each XEP crate adds its kinds here.
+
+use minidom::Element;
+use serde_json::{Map, Value, json};
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::{Reading, TypedForm};
+use xmpp_parsers::data_forms::{DataForm, Field};
+
+/// What a form kind made of the forms of its FORM_TYPE.
+#[derive(Debug)]
+pub struct FormFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The fields this kind writes back (its share of the merged form).
+    pub written: Vec<Field>,
+    /// Vars this kind owns.
+    pub owned: Vec<&'static str>,
+}
+
+/// The context a form kind reads from.
+#[derive(Debug)]
+pub struct FormContext<'a> {
+    /// All forms in the container that carry the kind's FORM_TYPE.
+    pub forms: &'a [DataForm],
+    /// The disco#info features next to them (empty for a stand-alone form).
+    pub features: &'a [String],
+}
+
+/// A kind read from data forms.
+#[derive(Debug, Clone, Copy)]
+pub struct FormKind {
+    /// Stable kind name in the JSON output.
+    pub kind: &'static str,
+    /// The FORM_TYPE values it is registered under.
+    pub form_types: &'static [&'static str],
+    /// Reads the forms; `None` when the kind is not there.
+    pub read: fn(&FormContext<'_>) -> Option<Result<FormFinding, String>>,
+}
+
+/// What an element kind made of its element.
+#[derive(Debug)]
+pub struct ElementFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The element written back from the typed value.
+    pub written: Element,
+}
+
+/// A kind read from one element.
+#[derive(Debug, Clone, Copy)]
+pub struct ElementKind {
+    /// Stable kind name in the JSON output.
+    pub kind: &'static str,
+    /// Namespace of the element.
+    pub namespace: &'static str,
+    /// Local name of the element.
+    pub name: &'static str,
+    /// Reads the element; an `Err` is a payload that is ours but broken.
+    pub read: fn(&Element) -> Result<ElementFinding, String>,
+}
+
+/// Everything `xep inspect` knows about.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Kinds that live in data forms.
+    pub form_kinds: Vec<FormKind>,
+    /// Kinds that are one element.
+    pub element_kinds: Vec<ElementKind>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            form_kinds: vec![CONTACT_ADDRESSES],
+            element_kinds: Vec::new(),
+        }
+    }
+}
+
+impl Registry {
+    /// Whether any form kind is registered under this FORM_TYPE.
+    pub fn knows_form_type(&self, form_type: &str) -> bool {
+        self.form_kinds
+            .iter()
+            .any(|k| k.form_types.contains(&form_type))
+    }
+
+    /// The element kind for this element, if any.
+    pub fn element_kind(&self, element: &Element) -> Option<&ElementKind> {
+        self.element_kinds
+            .iter()
+            .find(|k| element.is(k.name, k.namespace))
+    }
+}
+
+/// Turns a lenient [`Reading`] of a typed form into a [`FormFinding`].
+pub fn form_finding<T: TypedForm>(reading: Reading<T>, fields: Map<String, Value>) -> FormFinding {
+    FormFinding {
+        fields,
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written: reading.value.write(),
+        owned: T::FIELDS.iter().map(|f| f.var).collect(),
+    }
+}
+
+/// XEP-0157 contact addresses.
+pub const CONTACT_ADDRESSES: FormKind = FormKind {
+    kind: "contact-addresses",
+    form_types: &[xep_core::ns::SERVERINFO_FORM],
+    read: read_contact_addresses,
+};
+
+fn read_contact_addresses(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
+    let reading = match ContactAddresses::from_forms(cx.forms)? {
+        Ok(reading) => reading,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let mut addresses = Map::new();
+    for (var, values) in reading.value.by_var() {
+        let key = var.trim_end_matches("-addresses");
+        addresses.insert(key.to_owned(), json!(values));
+    }
+    let other: Vec<&str> = reading
+        .unknown_fields
+        .iter()
+        .filter_map(|f| f.var.as_deref())
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("addresses".into(), Value::Object(addresses));
+    fields.insert("other_fields".into(), json!(other));
+    Some(Ok(form_finding(reading, fields)))
+}

@@ -1,0 +1,382 @@
+//! The `xep inspect` contract, tested through the binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn xep(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xep"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run xep");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    // Write from a thread: a large input must not dead-lock against a full stdout.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+fn interop(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/interop-samples")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else if std::env::var_os("CI").is_some() {
+        panic!("{} missing on CI", p.display());
+    } else {
+        None
+    }
+}
+
+/// `inspect --emit wire | inspect` gives the same JSON as `inspect`.
+fn assert_wire_round_trip(args: &[&str], input: &[u8]) {
+    let mut json_args = args.to_vec();
+    json_args.push("-");
+    let direct = xep(&json_args, input);
+    assert_eq!(direct.status.code(), Some(0), "{}", stderr(&direct));
+    let wire = xep(&["inspect", "--emit", "wire", "-"], input);
+    assert_eq!(wire.status.code(), Some(0), "{}", stderr(&wire));
+    let again = xep(&json_args, &wire.stdout);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(
+        stdout(&again),
+        stdout(&direct),
+        "wire output:\n{}",
+        stdout(&wire)
+    );
+}
+
+#[test]
+fn bundled_sample_reports_contact_addresses() {
+    let o = xep(
+        &["inspect", sample("disco-info.xml").to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0]["kind"], "contact-addresses");
+    assert_eq!(found[0]["item"], 1);
+    assert_eq!(found[0]["path"], "/iq/query");
+    assert_eq!(
+        found[0]["addresses"]["admin"][1],
+        "mailto:admin@example.org"
+    );
+    assert_eq!(found[0]["other_fields"][0], "serverinfo-pubsub-node");
+    // Two forms with one FORM_TYPE, read as one.
+    assert_eq!(found[1]["item"], 2);
+    assert_eq!(
+        found[1]["addresses"]["status"][0],
+        "https://status.example.com/"
+    );
+    assert_eq!(
+        found[1]["addresses"]["admin"][0],
+        "xmpp:ops@chat.example.com"
+    );
+    assert!(stderr(&o).contains("1 spec deviation(s)"), "{}", stderr(&o));
+}
+
+#[test]
+fn bundled_sample_wire_round_trip_merges_forms() {
+    let input = std::fs::read(sample("disco-info.xml")).unwrap();
+    assert_wire_round_trip(&["inspect"], &input);
+    let wire = stdout(&xep(&["inspect", "--emit", "wire"], &input));
+    // Item 2's two serverinfo forms became one; the SOS form is untouched.
+    assert_eq!(
+        wire.matches("http://jabber.org/network/serverinfo").count(),
+        2,
+        "{wire}"
+    );
+    assert!(wire.contains("urn:xmpp:sos:0"));
+    assert!(
+        wire.contains("xmpp:pubsub.chat.example.com?;node=serverinfo"),
+        "unknown field kept"
+    );
+    // Canonical output has nothing left to report.
+    let strict = xep(&["inspect", "--strict"], wire.as_bytes());
+    assert_eq!(strict.status.code(), Some(0), "{}", stderr(&strict));
+}
+
+#[test]
+fn strict_lists_every_deviation_and_fails() {
+    let input = b"<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'>\
+        <x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>http://jabber.org/network/serverinfo</value></field>\
+        <field var='status-addresses'><value>status page</value></field></x></query></iq>";
+    let lenient = xep(&["inspect"], input);
+    assert_eq!(lenient.status.code(), Some(0));
+    assert_eq!(
+        json_lines(&lenient)[0]["addresses"]["status"][0],
+        "status page"
+    );
+    let strict = xep(&["inspect", "--strict"], input);
+    assert_eq!(strict.status.code(), Some(1));
+    let err = stderr(&strict);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: FORM_TYPE field lacks type='hidden' (XEP-0068)",
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: field 'status-addresses': value \"status page\" is not a valid URI (the spec says MUST)",
+        ]
+    );
+    // The JSON is still printed.
+    assert_eq!(json_lines(&strict).len(), 1);
+}
+
+#[test]
+fn openfire_capture_reports_its_admins() {
+    let Some(path) = interop("openfire-igniterealtime-disco-info-verbatim.xml") else {
+        return;
+    };
+    let o = xep(&["inspect", path.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 1);
+    let admin = found[0]["addresses"]["admin"].as_array().unwrap();
+    assert_eq!(admin.len(), 15);
+    assert_eq!(admin[0], "xmpp:dwd@dave.cridland.net");
+    assert!(
+        admin
+            .iter()
+            .any(|a| a == "mailto:guus.der.kinderen@gmail.com")
+    );
+    assert_wire_round_trip(&["inspect"], &std::fs::read(&path).unwrap());
+}
+
+#[test]
+fn tigase_capture_form_between_features() {
+    let Some(path) = interop("tigase-disco-info-xep0157-form-mid-features-verbatim.xml") else {
+        return;
+    };
+    let o = xep(&["inspect", path.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["path"], "/query");
+    assert_eq!(
+        found[0]["addresses"]["abuse"][0],
+        "mailto:support@tigase.net"
+    );
+    assert_eq!(found[0]["addresses"]["abuse"].as_array().unwrap().len(), 4);
+    assert_wire_round_trip(&["inspect"], &std::fs::read(&path).unwrap());
+}
+
+#[test]
+fn malformed_capture_is_a_one_line_error_with_position() {
+    let Some(path) = interop("xep0309-startssl-name-closed-by-uri.xml") else {
+        return;
+    };
+    let o = xep(&["inspect", path.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("line 16, column 27: not well-formed XML"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hostile_inputs_get_one_line_errors() {
+    let deep = "<a>".repeat(10_000);
+    let huge_attr = format!("<a x='{}'/>", "y".repeat(2 << 20));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "doctype",
+            b"<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]><lolz>&lol2;</lolz>"
+                .to_vec(),
+            "line 1, column ",
+        ),
+        ("entity", b"<x>&ent;</x>".to_vec(), "undeclared entity"),
+        ("pi", b"<x><?php echo 1; ?></x>".to_vec(), "line 1, column "),
+        ("deep", deep.into_bytes(), "nested deeper than 64 levels"),
+        ("huge token", huge_attr.into_bytes(), "line 1, column "),
+        (
+            "binary",
+            vec![0xff, 0xfe, 0x00, 0x3c, 0x00],
+            "not well-formed XML",
+        ),
+        (
+            "bad utf-8",
+            b"<a>\xc3\x28</a>".to_vec(),
+            "line 1, column 4: not well-formed XML",
+        ),
+        (
+            "truncated",
+            b"<iq type='get'><query".to_vec(),
+            "input ends inside",
+        ),
+        ("empty", Vec::new(), "no XML element"),
+        (
+            "json",
+            b"{\"beginning\": }".to_vec(),
+            "line 1, column 15: not well-formed JSON",
+        ),
+        (
+            "deep json",
+            "{\"a\":".repeat(100_000).into_bytes(),
+            "recursion limit exceeded",
+        ),
+    ];
+    for (name, input, expected) in cases {
+        let o = xep(&["inspect"], &input);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.starts_with("xep: -: "), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(stdout(&o).is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn oversized_input_is_refused_without_reading_it_all() {
+    let big = vec![b' '; (16 << 20) + 10];
+    let o = xep(&["inspect"], &big);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("over the limit of 16777216 bytes"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn well_formed_but_unrecognised_input_exits_zero() {
+    let o = xep(
+        &["inspect"],
+        b"<message xmlns='jabber:client'><body>hi</body></message>",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).is_empty());
+    let json = xep(&["inspect", "--emit", "wire"], b"  {\"a\": [1, 2]}");
+    assert_eq!(json.status.code(), Some(0));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&json.stdout).unwrap(),
+        serde_json::json!({"a": [1, 2]})
+    );
+}
+
+#[test]
+fn several_inputs_are_labelled_and_errors_do_not_stop_the_rest() {
+    let dir = std::env::temp_dir().join(format!("xep-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.xml");
+    std::fs::write(&bad, "<a>").unwrap();
+    let good = sample("disco-info.xml");
+    let o = xep(
+        &[
+            "inspect",
+            bad.to_str().unwrap(),
+            good.to_str().unwrap(),
+            "/nonexistent/x.xml",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0]["input"], good.to_str().unwrap());
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.xml: line 1, column 4: input ends inside <a>"),
+        "{err}"
+    );
+    assert!(err.contains("/nonexistent/x.xml: "), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn standalone_form_and_stream_header_inputs() {
+    let form = b"<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field><field var='support-addresses' type='list-multi'><value>https://example.org/help</value></field></x>";
+    let o = xep(&["inspect"], form);
+    let found = json_lines(&o);
+    assert_eq!(found[0]["path"], "/x");
+    assert_eq!(
+        found[0]["addresses"]["support"][0],
+        "https://example.org/help"
+    );
+    assert_wire_round_trip(&["inspect"], form);
+
+    let mut stream = b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>".to_vec();
+    stream.extend_from_slice(
+        b"<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'>",
+    );
+    stream.extend_from_slice(form);
+    stream.extend_from_slice(b"</query></iq>");
+    let o = xep(&["inspect"], &stream);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json_lines(&o)[0]["path"], "/iq/query");
+    assert_wire_round_trip(&["inspect"], &stream);
+}
+
+#[test]
+fn broken_form_of_ours_is_reported_not_fatal() {
+    // A form with two FORM_TYPE fields is not a valid XEP-0004 form.
+    let input = b"<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field></x></query>";
+    let o = xep(&["inspect", "--strict"], input);
+    assert_eq!(o.status.code(), Some(1));
+    let found = json_lines(&o);
+    assert_eq!(found[0]["kind"], "contact-addresses");
+    assert_eq!(
+        found[0]["error"],
+        "http://jabber.org/network/serverinfo form is not a valid XEP-0004 form: More than one FORM_TYPE in a data form."
+    );
+    assert_wire_round_trip(&["inspect"], input);
+}
+
+#[test]
+fn command_line_errors() {
+    for (args, expected) in [
+        (vec![], "no command given"),
+        (vec!["frobnicate"], "unknown command"),
+        (
+            vec!["inspect", "--emit", "yaml"],
+            "--emit takes json or wire",
+        ),
+        (vec!["inspect", "--emit"], "--emit needs json or wire"),
+        (vec!["inspect", "--bogus"], "unknown option"),
+    ] {
+        let o = xep(&args, b"");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).starts_with(&format!("xep: {expected}")),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let help = xep(&["inspect", "--help"], b"");
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).starts_with("usage: xep inspect"));
+}
