@@ -307,6 +307,7 @@ impl fmt::Display for Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn items(s: &str) -> Vec<Item> {
         parse_items(s.as_bytes(), &Limits::default()).unwrap()
@@ -428,6 +429,63 @@ mod tests {
         assert!(err("<p:a/>").contains("not well-formed"));
         assert!(err("<a>\u{1}</a>").contains("not well-formed"));
         assert!(parse_items(b"<a>\xff</a>", &Limits::default()).is_err());
+    }
+
+    fn tree() -> impl Strategy<Value = Element> {
+        let leaf = (
+            "[a-z]{1,6}",
+            "(urn:a|urn:b|jabber:client)",
+            proptest::option::of("[ -~é中]{1,12}"),
+        )
+            .prop_map(|(name, ns, text)| {
+                let mut e = Element::builder(name, ns).build();
+                if let Some(text) = text {
+                    e.append_text_node(text);
+                }
+                e
+            });
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            (
+                "[a-z]{1,6}",
+                "(urn:a|urn:b)",
+                proptest::collection::btree_map("[a-z]{1,4}", "[ -~é]{0,8}", 0..3),
+                proptest::collection::vec(inner, 0..4),
+            )
+                .prop_map(|(name, ns, attrs, children)| {
+                    let mut e = Element::builder(name, ns).build();
+                    for (k, v) in attrs {
+                        e.set_attr(
+                            rxml::Namespace::NONE,
+                            k.try_into().expect("lowercase ASCII is a name"),
+                            v,
+                        );
+                    }
+                    for c in children {
+                        e.append_child(c);
+                    }
+                    e
+                })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn serialised_trees_read_back_equal(trees in proptest::collection::vec(tree(), 1..4)) {
+            let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");
+            let got = parse_items(text.as_bytes(), &Limits::default()).unwrap();
+            let got: Vec<Element> = got.into_iter().map(|i| i.element).collect();
+            prop_assert_eq!(got, trees);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = parse_items(&bytes, &Limits::default().with_max_depth(4));
+        }
+
+        #[test]
+        fn arbitrary_markup_never_panics(s in "[<>/a-c='\" &;:!?-]{0,40}") {
+            let _ = parse_items(s.as_bytes(), &Limits::default().with_max_depth(4));
+        }
     }
 
     #[test]
