@@ -320,10 +320,12 @@ impl Walker<'_> {
         paths: &[String],
         container: &str,
     ) -> Vec<Element> {
-        let parsed: Vec<Option<DataForm>> = forms
+        let results: Vec<Result<DataForm, String>> = forms
             .iter()
-            .map(|e| DataForm::try_from((*e).clone()).ok())
+            .map(|e| DataForm::try_from((*e).clone()).map_err(|e| e.to_string()))
             .collect();
+        let parsed: Vec<Option<DataForm>> =
+            results.iter().map(|r| r.as_ref().ok().cloned()).collect();
         let form_path = |i: usize| paths[i].clone();
         let mut out = Vec::new();
         let mut done: Vec<String> = Vec::new();
@@ -336,10 +338,8 @@ impl Walker<'_> {
                     .find(|f| f.attr("var") == Some("FORM_TYPE"))
                     .and_then(|f| f.children().next().map(Element::text));
                 if let Some(form_type) = claimed.filter(|t| self.registry.knows_form_type(t)) {
-                    let error = match DataForm::try_from((*element).clone()) {
-                        Err(e) => format!("{form_type} form is not a valid XEP-0004 form: {e}"),
-                        Ok(_) => unreachable!("parsed above"),
-                    };
+                    let reason = results[i].as_ref().err().map_or("", String::as_str);
+                    let error = format!("{form_type} form is not a valid XEP-0004 form: {reason}");
                     for kind in self.registry.form_kinds.clone() {
                         if kind.form_types.contains(&form_type.as_str()) {
                             self.broken(kind.kind, &form_path(i), error.clone());
