@@ -53,6 +53,69 @@ pub enum Error {
     /// XML input that is not well-formed, or that exceeds the configured limits.
     #[error(transparent)]
     Xml(#[from] crate::xml::XmlError),
+    /// An element that is well-formed XML but not the payload it claims to be: the
+    /// xso error, kept as text so that this type stays `Clone + Eq`.
+    #[error("invalid {element}: {reason}")]
+    Payload {
+        /// What was being read, such as `jabber:x:data form`.
+        element: String,
+        /// What xso said.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Wraps an xso error raised while reading `element`.
+    pub fn payload(element: impl Into<String>, error: &xso::error::Error) -> Self {
+        Self::Payload {
+            element: element.into(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+impl From<xso::error::FromElementError> for Error {
+    /// A [`FromElementError`](xso::error::FromElementError): a mismatch names the
+    /// element found; an invalid payload keeps xso's message.
+    fn from(error: xso::error::FromElementError) -> Self {
+        match error {
+            xso::error::FromElementError::Mismatch(element) => Self::Payload {
+                element: format!("{{{}}}{}", element.ns(), element.name()),
+                reason: "not the expected element".to_owned(),
+            },
+            xso::error::FromElementError::Invalid(e) => Self::payload("payload", &e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minidom::Element;
+    use xmpp_parsers::data_forms::DataForm;
+
+    #[test]
+    fn xso_errors_are_wrapped_with_their_message() {
+        let elem: Element = "<x xmlns='jabber:x:data' type='form'><field type='text-single'/></x>"
+            .parse()
+            .unwrap();
+        let err: Error = DataForm::try_from(elem).unwrap_err().into();
+        assert_eq!(
+            err.to_string(),
+            "invalid payload: Required attribute 'var' missing."
+        );
+        let elem: Element = "<y xmlns='urn:other'/>".parse().unwrap();
+        let err: Error = DataForm::try_from(elem).unwrap_err().into();
+        assert_eq!(
+            err.to_string(),
+            "invalid {urn:other}y: not the expected element"
+        );
+        let e = xso::error::Error::Other("Unknown value for 'type' attribute.");
+        assert_eq!(
+            Error::payload("jabber:x:data form", &e).to_string(),
+            "invalid jabber:x:data form: Unknown value for 'type' attribute."
+        );
+    }
 }
 
 /// Why an XMPP URI was refused.
