@@ -1,0 +1,63 @@
+//! XML bytes -> disco#info results and data forms -> XEP-0157 contact addresses.
+//!
+//! Every element of the input (top-level items and their descendants) that converts
+//! to a `DiscoInfoResult` or a `DataForm` is read leniently with
+//! `ContactAddresses::from_forms`. A reading is written back as one merged form
+//! (typed fields plus the unknown fields it handed back), converted to an `Element`
+//! and back, and read again: the value and the unknown fields must be unchanged.
+//! Nothing may panic on the way.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use minidom::Element;
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::{FormBuilder, TypedForm};
+use xep_core::xml::{Limits, parse_items};
+use xmpp_parsers::data_forms::DataForm;
+use xmpp_parsers::disco::DiscoInfoResult;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(items) = parse_items(data, &Limits::default()) else {
+        return;
+    };
+    for item in &items {
+        visit(&item.element);
+    }
+});
+
+/// Checks `element` and every element below it.
+fn visit(element: &Element) {
+    if let Ok(info) = DiscoInfoResult::try_from(element.clone()) {
+        check(&info.extensions);
+    } else if let Ok(form) = DataForm::try_from(element.clone()) {
+        check(core::slice::from_ref(&form));
+    }
+    for child in element.children() {
+        visit(child);
+    }
+}
+
+/// The round-trip property over one set of forms.
+fn check(forms: &[DataForm]) {
+    let Some(Ok(reading)) = ContactAddresses::from_forms(forms) else {
+        return;
+    };
+    let written = FormBuilder::new(ContactAddresses::FORM_TYPE)
+        .with(&reading.value)
+        .unwrap()
+        .with_fields(reading.unknown_fields.clone())
+        .build();
+    let element = Element::from(written.clone());
+    let form = DataForm::try_from(element.clone()).unwrap_or_else(|e| {
+        panic!("written form does not parse again: {e}\nform: {written:?}\nxml: {element:?}")
+    });
+    let again = ContactAddresses::from_forms([&form])
+        .expect("the written form carries the FORM_TYPE")
+        .expect("the written form reads again");
+    assert_eq!(again.value, reading.value, "value changed in the round trip");
+    assert_eq!(
+        again.unknown_fields, reading.unknown_fields,
+        "unknown fields changed in the round trip"
+    );
+}
