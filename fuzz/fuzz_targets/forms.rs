@@ -55,7 +55,10 @@ fn check(forms: &[DataForm]) {
     let again = ContactAddresses::from_forms([&form])
         .expect("the written form carries the FORM_TYPE")
         .expect("the written form reads again");
-    assert_eq!(again.value, reading.value, "value changed in the round trip");
+    assert_eq!(
+        again.value, reading.value,
+        "value changed in the round trip"
+    );
     assert_eq!(
         again.unknown_fields, reading.unknown_fields,
         "unknown fields changed in the round trip"
