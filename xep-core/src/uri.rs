@@ -70,7 +70,9 @@ impl PubSubUri {
             uri: uri.to_owned(),
             reason,
         };
-        let trimmed = uri.trim();
+        // Only ASCII white space is noise around a URI; other white space is content
+        // (and written percent-encoded).
+        let trimmed = uri.trim_matches(|c: char| c.is_ascii_whitespace());
         let rest = trimmed
             .get(..5)
             .filter(|scheme| scheme.eq_ignore_ascii_case("xmpp:"))
@@ -148,7 +150,7 @@ impl fmt::Display for PubSubUri {
         f.write_str("xmpp:")?;
         if let Some(authority) = &self.authority {
             f.write_str("//")?;
-            encode(f, authority, is_path_char)?;
+            encode(f, authority, is_authority_char)?;
             f.write_char('/')?;
         }
         encode(f, self.service.as_str(), is_path_char)?;
@@ -203,9 +205,16 @@ fn is_path_char(c: char) -> bool {
         )
 }
 
+/// The path characters less `/`, which ends the authority.
+fn is_authority_char(c: char) -> bool {
+    c != '/' && is_path_char(c)
+}
+
+/// Writes `s`, keeping the characters `keep` allows and non-ASCII characters (an IRI
+/// may hold them raw) except controls and white space, and percent-encoding the rest.
 fn encode(f: &mut fmt::Formatter<'_>, s: &str, keep: fn(char) -> bool) -> fmt::Result {
     for c in s.chars() {
-        if !c.is_ascii() && !c.is_control() || keep(c) {
+        if (!c.is_ascii() && !c.is_control() && !c.is_whitespace()) || keep(c) {
             f.write_char(c)?;
         } else {
             let mut buf = [0u8; 4];
@@ -311,6 +320,24 @@ mod tests {
         assert_eq!(u.authority.as_deref(), Some("guest@example.com"));
         assert_eq!(u.service.as_str(), "romeo@montague.lit");
         assert_eq!(u.node, "urn:xmpp:avatar:data");
+        assert_eq!(parse(&u.to_string()), u);
+    }
+
+    #[test]
+    fn fuzz_regressions_round_trip() {
+        // An authority holding an encoded '/' (found by the uri fuzz target).
+        let u = parse("xmpp://a%2Fb/pubsub.example.org?;node=x");
+        assert_eq!(u.authority.as_deref(), Some("a/b"));
+        assert_eq!(u.to_string(), "xmpp://a%2Fb/pubsub.example.org?;node=x");
+        assert_eq!(parse(&u.to_string()), u);
+        // Non-ASCII white space at the end of a value.
+        let u = parse("xmpp:pubsub.example.org?;node=x%C2%A0#%C2%A0");
+        assert_eq!(u.node, "x\u{a0}");
+        assert_eq!(u.fragment.as_deref(), Some("\u{a0}"));
+        assert_eq!(
+            u.to_string(),
+            "xmpp:pubsub.example.org?;node=x%C2%A0#%C2%A0"
+        );
         assert_eq!(parse(&u.to_string()), u);
     }
 

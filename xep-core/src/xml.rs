@@ -186,9 +186,11 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
             Event::StartElement(metrics, (namespace, name), attrs) => {
                 // The start offset: skip leading white space the metrics include.
                 let offset = skip_ws(before).min(before + metrics.len());
-                let _ = metrics;
                 let ns_str: &str = &namespace;
-                if stack.is_empty() && !in_stream && ns_str == ns::STREAM && name == "stream" {
+                if stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
+                    if in_stream {
+                        return Err(at(offset, "stream header inside a stream".into()));
+                    }
                     if !items.is_empty() || stream_closed {
                         return Err(at(offset, "stream header after other elements".into()));
                     }
@@ -200,6 +202,11 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
                         offset,
                         format!("elements nested deeper than {} levels", limits.max_depth),
                     ));
+                }
+                // XMPP has no unqualified top-level elements; one written back would
+                // read as `jabber:client`.
+                if stack.is_empty() && ns_str.is_empty() {
+                    return Err(at(offset, format!("element <{name}> is in no namespace")));
                 }
                 let mut element = Element::builder(name.as_str(), ns_str).build();
                 *element.attrs_mut() = attrs;
@@ -354,6 +361,24 @@ mod tests {
         );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].element.name(), "error");
+    }
+
+    #[test]
+    fn fuzz_regressions() {
+        assert_eq!(
+            err(
+                "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><stream:stream/>"
+            ),
+            "line 1, column 86: stream header inside a stream"
+        );
+        assert_eq!(
+            err("<a xmlns=''/>"),
+            "line 1, column 1: element <a> is in no namespace"
+        );
+        // Nested unqualified elements are fine: they are written back with xmlns=''.
+        let got = items("<a xmlns='urn:x'><b xmlns=''/></a>");
+        let again = items(&String::from(&got[0].element));
+        assert_eq!(again[0].element, got[0].element);
     }
 
     #[test]
