@@ -248,9 +248,11 @@ impl Walker<'_> {
                 format!("{path}/{}", child.name())
             }
         };
+        // The forms of a disco#info result are read together, so that forms sharing a
+        // FORM_TYPE are merged (XEP-0128, INTEROP P5), and written back together where
+        // the first one stood.
+        let mut written = None;
         if is_disco {
-            // The forms of a disco#info result are read together, so that forms sharing
-            // a FORM_TYPE are merged (XEP-0128, INTEROP P5).
             let features: Vec<String> = element
                 .children()
                 .filter(|c| c.is("feature", ns::DISCO_INFO))
@@ -260,31 +262,17 @@ impl Walker<'_> {
                 .children()
                 .filter(|c| c.is("x", ns::DATA_FORMS))
                 .collect();
-            let mut paths = Vec::new();
-            let mut seen_x = seen.clone();
-            for form in &forms {
-                paths.push(child_path(form, &mut seen_x));
-            }
-            // All forms are written back together where the first one stood.
-            let mut written = Some(self.forms(&forms, &features, &paths, path));
-            for node in element.nodes() {
-                match node {
-                    Node::Element(child) if child.is("x", ns::DATA_FORMS) => {
-                        for form in written.take().into_iter().flatten() {
-                            out.append_child(form);
-                        }
-                    }
-                    Node::Element(child) => {
-                        let p = child_path(child, &mut seen);
-                        out.append_child(self.walk(child, &p));
-                    }
-                    Node::Text(text) => out.append_text_node(text.clone()),
-                }
-            }
-            return out;
+            let mut seen_x = HashMap::new();
+            let paths: Vec<String> = forms.iter().map(|f| child_path(f, &mut seen_x)).collect();
+            written = Some(self.forms(&forms, &features, &paths, path));
         }
         for node in element.nodes() {
             match node {
+                Node::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
+                    for form in written.take().into_iter().flatten() {
+                        out.append_child(form);
+                    }
+                }
                 Node::Element(child) => {
                     let p = child_path(child, &mut seen);
                     out.append_child(self.walk(child, &p));
