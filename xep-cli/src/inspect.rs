@@ -228,7 +228,7 @@ impl Walker<'_> {
             };
         }
         if element.is("x", ns::DATA_FORMS) {
-            let mut out = self.forms(&[element], &[], &[path.to_owned()], path);
+            let mut out = self.forms(&[element], &[], path);
             return out.pop().unwrap_or_else(|| element.clone());
         }
         let is_disco = element.is("query", ns::DISCO_INFO);
@@ -262,9 +262,7 @@ impl Walker<'_> {
                 .children()
                 .filter(|c| c.is("x", ns::DATA_FORMS))
                 .collect();
-            let mut seen_x = HashMap::new();
-            let paths: Vec<String> = forms.iter().map(|f| child_path(f, &mut seen_x)).collect();
-            written = Some(self.forms(&forms, &features, &paths, path));
+            written = Some(self.forms(&forms, &features, path));
         }
         for node in element.nodes() {
             match node {
@@ -299,22 +297,17 @@ impl Walker<'_> {
     /// recognised FORM_TYPE, in the place of the first form of that type, other forms
     /// unchanged.
     ///
-    /// `paths` are the forms' own paths (used to report a broken form), `container`
-    /// the path where readings are reported.
-    fn forms(
-        &mut self,
-        forms: &[&Element],
-        features: &[String],
-        paths: &[String],
-        container: &str,
-    ) -> Vec<Element> {
+    /// Everything found is reported at `container` (the disco#info query, or the form
+    /// itself when it stands alone), not at a form: merging changes the forms'
+    /// positions, and the report must be the same for the input and for what
+    /// `--emit wire` writes.
+    fn forms(&mut self, forms: &[&Element], features: &[String], container: &str) -> Vec<Element> {
         let results: Vec<Result<DataForm, String>> = forms
             .iter()
             .map(|e| DataForm::try_from((*e).clone()).map_err(|e| e.to_string()))
             .collect();
         let parsed: Vec<Option<DataForm>> =
             results.iter().map(|r| r.as_ref().ok().cloned()).collect();
-        let form_path = |i: usize| paths[i].clone();
         let mut out = Vec::new();
         let mut done: Vec<String> = Vec::new();
         for (i, element) in forms.iter().enumerate() {
@@ -330,7 +323,7 @@ impl Walker<'_> {
                     let error = format!("{form_type} form is not a valid XEP-0004 form: {reason}");
                     for kind in self.registry.form_kinds.clone() {
                         if kind.form_types.contains(&form_type.as_str()) {
-                            self.broken(kind.kind, &form_path(i), error.clone());
+                            self.broken(kind.kind, container, error.clone());
                         }
                     }
                 }
@@ -355,10 +348,6 @@ impl Walker<'_> {
                 .filter(|f| lenient_form_type(f) == Some(form_type.as_str()))
                 .cloned()
                 .collect();
-            // A form kind is reported at the container (the disco#info query), not at a
-            // form: merging changes the forms' positions, and the report must be the
-            // same for the input and for what `--emit wire` writes.
-            let where_ = container.to_owned();
             let cx = FormContext {
                 forms: &group,
                 features,
@@ -379,12 +368,12 @@ impl Walker<'_> {
                         self.findings.push(Finding {
                             kind: kind.kind,
                             item: self.item,
-                            path: where_.clone(),
+                            path: container.to_owned(),
                             fields: found.fields,
                             deviations: found.deviations,
                         });
                     }
-                    Some(Err(error)) => self.broken(kind.kind, &where_, error),
+                    Some(Err(error)) => self.broken(kind.kind, container, error),
                 }
             }
             if !any {

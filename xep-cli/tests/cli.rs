@@ -380,3 +380,31 @@ fn command_line_errors() {
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).starts_with("usage: xep inspect"));
 }
+
+#[test]
+fn merged_and_broken_forms_keep_their_report_through_wire() {
+    let hidden = "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field>";
+    let input = format!(
+        "<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'>\
+         <x xmlns='jabber:x:data' type='result'>{hidden}<field var='admin-addresses'><value>xmpp:a@example.org</value></field></x>\
+         <feature var='urn:xmpp:serverinfo:0'/>\
+         <x xmlns='jabber:x:data' type='result'>{hidden}<field var='admin-addresses'><value>xmpp:b@example.org</value></field></x>\
+         <x xmlns='jabber:x:data' type='result'>{hidden}{hidden}</x>\
+         </query></iq>"
+    );
+    let o = xep(&["inspect"], input.as_bytes());
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 2, "{}", stdout(&o));
+    assert!(
+        found[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("More than one FORM_TYPE")
+    );
+    assert_eq!(
+        found[1]["addresses"]["admin"],
+        serde_json::json!(["xmpp:a@example.org", "xmpp:b@example.org"])
+    );
+    assert!(found.iter().all(|f| f["path"] == "/iq/query"));
+    assert_wire_round_trip(&["inspect"], input.as_bytes());
+}
