@@ -395,14 +395,11 @@ fn merged_and_broken_forms_keep_their_report_through_wire() {
     let o = xep(&["inspect"], input.as_bytes());
     let found = json_lines(&o);
     assert_eq!(found.len(), 2, "{}", stdout(&o));
-    assert!(
-        found[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("More than one FORM_TYPE")
-    );
+    // In the order of the forms: the merged pair first, then the broken one.
+    let error = found[1]["error"].as_str().unwrap();
+    assert!(error.contains("More than one FORM_TYPE"), "{error}");
     assert_eq!(
-        found[1]["addresses"]["admin"],
+        found[0]["addresses"]["admin"],
         serde_json::json!(["xmpp:a@example.org", "xmpp:b@example.org"])
     );
     assert!(found.iter().all(|f| f["path"] == "/iq/query"));
