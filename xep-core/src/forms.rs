@@ -23,6 +23,7 @@
 
 use alloc::borrow::Cow;
 use core::fmt;
+use std::collections::{HashMap, HashSet};
 
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use xmpp_parsers::disco::DiscoInfoResult;
@@ -129,7 +130,7 @@ impl<T> Reading<T> {
 }
 
 /// A departure from the specs noticed while reading a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Deviation {
     /// The field it concerns, `None` for the form as a whole.
     pub field: Option<String>,
@@ -138,7 +139,7 @@ pub struct Deviation {
 }
 
 /// What kind of departure a [`Deviation`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviationKind {
     /// The form is not of type `result` (XEP-0128 extensions are results).
@@ -286,6 +287,8 @@ impl MergedForm {
         let mut count = 0usize;
         // Per merged field: how many times its var was seen.
         let mut seen: Vec<usize> = Vec::new();
+        // Var -> index into `merged.fields` (hostile forms can have many fields).
+        let mut index: HashMap<String, usize> = HashMap::new();
         for form in forms {
             if lenient_form_type(form) != Some(form_type) {
                 continue;
@@ -306,10 +309,7 @@ impl MergedForm {
                     }
                     continue;
                 }
-                let position = merged
-                    .fields
-                    .iter()
-                    .position(|f| f.var.is_some() && f.var == field.var);
+                let position = field.var.as_ref().and_then(|v| index.get(v).copied());
                 match position {
                     Some(i) => {
                         seen[i] += 1;
@@ -320,6 +320,9 @@ impl MergedForm {
                         }
                     }
                     None => {
+                        if let Some(var) = &field.var {
+                            index.insert(var.clone(), merged.fields.len());
+                        }
                         merged.fields.push(field.clone());
                         seen.push(1);
                     }
@@ -386,6 +389,7 @@ impl MergedForm {
         let mut reader = FormReader {
             merged: self,
             deviations: self.deviations.clone(),
+            reported: self.deviations.iter().cloned().collect(),
         };
         for spec in T::FIELDS {
             let Some(field) = reader.field(spec.var) else {
@@ -419,6 +423,8 @@ impl MergedForm {
 pub struct FormReader<'a> {
     merged: &'a MergedForm,
     deviations: Vec<Deviation>,
+    /// The same deviations, to report each once without a scan.
+    reported: HashSet<Deviation>,
 }
 
 impl<'a> FormReader<'a> {
@@ -440,8 +446,9 @@ impl<'a> FormReader<'a> {
     /// occurrence kept, each repeat reported).
     pub fn list(&mut self, var: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut kept: HashSet<&str> = HashSet::new();
         for value in self.values(var) {
-            if out.contains(value) {
+            if !kept.insert(value) {
                 let kind = DeviationKind::DuplicateValue {
                     value: value.clone(),
                 };
@@ -488,7 +495,7 @@ impl<'a> FormReader<'a> {
             field: Some(var.to_owned()),
             kind,
         };
-        if !self.deviations.contains(&deviation) {
+        if self.reported.insert(deviation.clone()) {
             self.deviations.push(deviation);
         }
     }
@@ -531,6 +538,8 @@ fn data_form_type_name(type_: &DataFormType) -> &'static str {
 pub struct FormBuilder {
     form_type: String,
     fields: Vec<Field>,
+    /// Var -> index into `fields`.
+    index: HashMap<String, usize>,
 }
 
 impl FormBuilder {
@@ -539,6 +548,7 @@ impl FormBuilder {
         Self {
             form_type: form_type.into(),
             fields: Vec::new(),
+            index: HashMap::new(),
         }
     }
 
@@ -571,14 +581,15 @@ impl FormBuilder {
     }
 
     fn put(&mut self, field: Field, replace: bool) {
-        match self
-            .fields
-            .iter_mut()
-            .find(|f| f.var.is_some() && f.var == field.var)
-        {
-            Some(existing) if replace => *existing = field,
+        match field.var.as_ref().and_then(|v| self.index.get(v)) {
+            Some(&i) if replace => self.fields[i] = field,
             Some(_) => {}
-            None => self.fields.push(field),
+            None => {
+                if let Some(var) = &field.var {
+                    self.index.insert(var.clone(), self.fields.len());
+                }
+                self.fields.push(field);
+            }
         }
     }
 
@@ -793,6 +804,42 @@ mod tests {
             merged.read::<Probe>(),
             Err(Error::FormTypeMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn hostile_sizes_stay_linear() {
+        // 20,000 fields and 20,000 duplicate values: quadratic merging or dedup would
+        // take minutes here; linear work takes milliseconds.
+        let n = 20_000;
+        let mut fields =
+            vec![Field::new("FORM_TYPE", FieldType::Hidden).with_value("urn:test:probe")];
+        for i in 0..n {
+            fields.push(Field::text_single(&format!("junk{i}"), "x"));
+        }
+        let mut tags = Field::new("tags", FieldType::ListMulti);
+        tags.values = (0..n).map(|i| format!("v{}", i % 2)).collect();
+        fields.push(tags);
+        let form = DataForm {
+            type_: DataFormType::Result_,
+            title: None,
+            instructions: None,
+            fields,
+        };
+        let r = Probe::from_forms([&form, &form]).unwrap().unwrap();
+        assert_eq!(r.value.tags, ["v0", "v1"]);
+        assert_eq!(r.unknown_fields.len(), n);
+        // Two distinct duplicate values, each reported once.
+        let dups = r
+            .deviations
+            .iter()
+            .filter(|d| matches!(d.kind, DeviationKind::DuplicateValue { .. }))
+            .count();
+        assert_eq!(dups, 2);
+        let built = FormBuilder::new(Probe::FORM_TYPE)
+            .with_fields(r.unknown_fields.clone())
+            .with_fields(r.unknown_fields)
+            .build();
+        assert_eq!(built.fields.len(), n + 1);
     }
 
     #[test]

@@ -156,8 +156,9 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
     }
 
     let mut items = Vec::new();
-    // Elements under construction, with the offset of their start tag.
-    let mut stack: Vec<(Element, usize)> = Vec::new();
+    // Elements under construction, with the line and column of their start tag.
+    let mut stack: Vec<(Element, usize, usize)> = Vec::new();
+    let mut cursor = Cursor::default();
     let mut in_stream = false;
     let mut stream_closed = false;
     let mut buf = &input[start..];
@@ -210,15 +211,15 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
                 }
                 let mut element = Element::builder(name.as_str(), ns_str).build();
                 *element.attrs_mut() = attrs;
-                stack.push((element, offset));
+                cursor.advance(input, offset);
+                stack.push((element, cursor.line, cursor.column));
             }
             Event::EndElement(_) => match stack.pop() {
-                Some((element, offset)) => match stack.last_mut() {
-                    Some((parent, _)) => {
+                Some((element, line, column)) => match stack.last_mut() {
+                    Some((parent, ..)) => {
                         parent.append_child(element);
                     }
                     None => {
-                        let (line, column) = line_column(input, offset);
                         items.push(Item {
                             element,
                             line,
@@ -233,7 +234,7 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
                 }
             },
             Event::Text(_, text) => match stack.last_mut() {
-                Some((parent, _)) => parent.append_text(text),
+                Some((parent, ..)) => parent.append_text(text),
                 None if text.trim().is_empty() => {}
                 None => {
                     let offset = skip_ws(before);
@@ -252,8 +253,7 @@ pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError>
             at(tail, "text outside any element".into())
         });
     }
-    if let Some((element, offset)) = stack.last() {
-        let (line, column) = line_column(input, *offset);
+    if let Some((element, line, column)) = stack.last() {
         return Err(at(
             input.len(),
             format!(
@@ -274,17 +274,49 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// 1-based line and column (in characters) of a byte offset.
 fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(input.len());
-    let before = &input[..offset];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let column = 1 + String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count();
-    (line, column)
+    let mut cursor = Cursor::default();
+    cursor.advance(input, offset);
+    (cursor.line, cursor.column)
+}
+
+/// A position that only moves forward, so that positions of many elements cost one
+/// pass over the input in all (a fresh count from the start for each element made
+/// large captures quadratic).
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+}
+
+impl Cursor {
+    /// Moves to `offset` (clamped to the input; never backwards), counting lines and
+    /// characters (UTF-8 continuation bytes do not start a character).
+    fn advance(&mut self, input: &[u8], offset: usize) {
+        let offset = offset.min(input.len());
+        if offset <= self.offset {
+            return;
+        }
+        for &b in &input[self.offset..offset] {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+    }
 }
 
 fn error_message(e: &rxml::Error) -> String {
@@ -511,6 +543,16 @@ mod tests {
         fn arbitrary_markup_never_panics(s in "[<>/a-c='\" &;:!?-]{0,40}") {
             let _ = parse_items(s.as_bytes(), &Limits::default().with_max_depth(4));
         }
+    }
+
+    #[test]
+    fn positions_of_many_items_on_one_line_and_many_lines() {
+        let one_line = "<a xmlns='urn:x'/>".repeat(5000);
+        let got = items(&one_line);
+        assert_eq!((got[4999].line, got[4999].column), (1, 1 + 4999 * 18));
+        let lines = "<é xmlns='urn:x'/>\n".repeat(5000);
+        let got = items(&lines);
+        assert_eq!((got[4999].line, got[4999].column), (5000, 1));
     }
 
     #[test]

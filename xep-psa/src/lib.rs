@@ -3,5 +3,5 @@
 
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {
-    pub use xep_core::ns::{PSA};
+    pub use xep_core::ns::PSA;
 }

@@ -3,5 +3,8 @@
 
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {
-    pub use xep_core::ns::{CONTACTS, PUBLIC_SERVER, SERVER_BUDDY_COMMAND, SERVER_PRESENCE, VCARD4, VCARD_CA, VCARD_REGISTRATION};
+    pub use xep_core::ns::{
+        CONTACTS, PUBLIC_SERVER, SERVER_BUDDY_COMMAND, SERVER_PRESENCE, VCARD_CA,
+        VCARD_REGISTRATION, VCARD4,
+    };
 }
