@@ -101,12 +101,12 @@ fn disco_info(c: &mut Criterion) {
     g.finish();
 }
 
-/// Captures of 1,000 stanzas (and 250, to show how the cost grows): one
+/// Captures of 1,000 stanzas (and 250 and 4,000, to show how the cost grows): one
 /// `parse_items` call over the whole capture against minidom per stanza.
 fn capture(c: &mut Criterion) {
     let limits = Limits::default();
     let mut g = c.benchmark_group("capture");
-    for count in [250, 1_000] {
+    for count in [250, 1_000, 4_000] {
         let capture = Capture::new(count);
         let bytes = capture.text().as_bytes();
         let stanzas: Vec<&[u8]> = capture.stanzas().map(str::as_bytes).collect();
