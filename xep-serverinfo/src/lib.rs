@@ -1,6 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod error;
+pub mod legacy;
+pub mod payload;
+
+pub use error::Error;
+pub use payload::{Connection, Direction, Domain, Federation, Name, RemoteDomain, ServerInfo};
+
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {
     pub use xep_core::ns::{SERVERINFO, SERVERINFO_FORM};

@@ -1,0 +1,658 @@
+//! The `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>` payload (XEP-0485 section 4).
+//!
+//! The types mirror the wire: [`ServerInfo`] holds [`Domain`]s, a domain holds an
+//! optional [`Federation`] of [`RemoteDomain`]s, and each remote domain holds zero or
+//! more [`Connection`]s. They derive xso's `FromXml`/`AsXml`, so they convert to and
+//! from `minidom::Element`, parse straight from bytes with `xso::from_bytes`, and go
+//! into `xmpp_parsers::pubsub` items as a [`PubSubPayload`].
+//!
+//! Parsing is as lenient as real publishers need (INTEROP P1-P4, P14-P16):
+//!
+//! * a missing or empty `name` is an anonymous peer (`None`);
+//! * a `<connection/>` without `type` has no direction, `both` reads as
+//!   [`Direction::Bidi`], and other values are kept as [`Direction::Other`];
+//! * `<serverinfo/>` may hold no domain or several, and a domain may lack `<federation/>`;
+//! * children in other namespaces (XEP-0092's `<query/>`, Prosody's `<users/>`) are
+//!   kept on `<serverinfo/>`, `<domain/>` and `<remote-domain/>` and written back;
+//! * unknown attributes are dropped (xso cannot keep them); [`ServerInfo::read`]
+//!   reports each one.
+//!
+//! Writing is exact: what the typed value holds, in the spec's element order, `bidi`
+//! for both directions, no empty `name`. [`ServerInfo::schema_deviations`] tells
+//! whether a value fits the XEP's XML schema; values built with the constructors
+//! here always do.
+//!
+//! The pre-draft layout of Openfire's plugin 1.0.0 (P16: `<domain>` holding the name as
+//! text, `<federation>` under `<serverinfo>`) is refused by `TryFrom<Element>` (an
+//! "unexpected text" error, never a misreading) and mapped by [`ServerInfo::read`].
+
+use core::fmt;
+
+use minidom::Element;
+use xso::{AsXml, FromXml};
+
+use crate::ns;
+
+/// A domain name as it appears in a `name` attribute.
+///
+/// Kept as the publisher wrote it (not validated as a JID domain, since a crawler
+/// must read what is there); stored in a boxed `str` to keep large items small.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Box<str>);
+
+impl Name {
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl core::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(value: &str) -> Self {
+        Self(value.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(value: String) -> Self {
+        Self(value.into_boxed_str())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl xso::FromXmlText for Name {
+    fn from_xml_text(data: String) -> Result<Self, xso::error::Error> {
+        Ok(Self::from(data))
+    }
+}
+
+impl xso::AsXmlText for Name {
+    fn as_xml_text(&self) -> Result<std::borrow::Cow<'_, str>, xso::error::Error> {
+        Ok(std::borrow::Cow::Borrowed(&self.0))
+    }
+}
+
+/// The direction of one connection, the `type` attribute of `<connection/>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// `incoming`: the peer connected to us.
+    Incoming,
+    /// `outgoing`: we connected to the peer.
+    Outgoing,
+    /// `bidi`: one connection used both ways. Also read from `both`, the pre-draft
+    /// name Openfire still sends (INTEROP P2); always written as `bidi`.
+    Bidi,
+    /// Any other value, kept as sent. Not valid against the XEP's schema.
+    Other(Box<str>),
+}
+
+impl Direction {
+    /// The value as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+            Self::Bidi => "bidi",
+            Self::Other(other) => other,
+        }
+    }
+
+    /// Reads a `type` value; never fails (unknown values become [`Direction::Other`]).
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "incoming" => Self::Incoming,
+            "outgoing" => Self::Outgoing,
+            "bidi" | "both" => Self::Bidi,
+            other => Self::Other(other.into()),
+        }
+    }
+
+    /// Whether traffic flows from the peer to us over such a connection.
+    pub fn is_inbound(&self) -> bool {
+        matches!(self, Self::Incoming | Self::Bidi)
+    }
+
+    /// Whether traffic flows from us to the peer over such a connection.
+    pub fn is_outbound(&self) -> bool {
+        matches!(self, Self::Outgoing | Self::Bidi)
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl xso::FromXmlText for Direction {
+    fn from_xml_text(data: String) -> Result<Self, xso::error::Error> {
+        Ok(Self::parse(&data))
+    }
+}
+
+impl xso::AsXmlText for Direction {
+    fn as_xml_text(&self) -> Result<std::borrow::Cow<'_, str>, xso::error::Error> {
+        Ok(std::borrow::Cow::Borrowed(self.as_str()))
+    }
+}
+
+/// One actual (for instance TCP) connection to a peer: `<connection type='…'/>`.
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
+#[xml(
+    namespace = ns::SERVERINFO,
+    name = "connection",
+    on_unknown_attribute = Discard,
+    on_unknown_child = Fail
+)]
+pub struct Connection {
+    /// The `type` attribute; `None` when absent (Openfire's anonymous peers).
+    #[xml(attribute(name = "type", default))]
+    pub direction: Option<Direction>,
+    /// Text content. The schema types `<connection/>` as a string with an attribute;
+    /// no publisher writes text, but it is kept if one does.
+    #[xml(text(codec = xso::text::EmptyAsNone))]
+    pub text: Option<Name>,
+}
+
+impl Connection {
+    /// A connection with the given direction and no text.
+    pub fn new(direction: Direction) -> Self {
+        Self {
+            direction: Some(direction),
+            text: None,
+        }
+    }
+
+    /// A connection of unknown direction, `<connection/>`.
+    pub fn untyped() -> Self {
+        Self {
+            direction: None,
+            text: None,
+        }
+    }
+}
+
+/// A peer the local domain federates with: `<remote-domain name='…'>`.
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[xml(
+    namespace = ns::SERVERINFO,
+    name = "remote-domain",
+    on_unknown_attribute = Discard,
+    deserialize_callback = RemoteDomain::normalise,
+)]
+pub struct RemoteDomain {
+    /// The peer's domain; `None` for a peer that did not opt in (absent or empty
+    /// `name`, INTEROP P1).
+    #[xml(attribute(default))]
+    pub name: Option<Name>,
+    /// The connections to that peer, in document order. Zero is normal (Prosody);
+    /// two (`incoming` + `outgoing`) is how ejabberd says `bidi` (P3).
+    #[xml(child(n = ..))]
+    pub connections: Vec<Connection>,
+    /// Children in other namespaces, kept and written back after the connections.
+    #[xml(element(n = ..))]
+    pub extensions: Vec<Element>,
+}
+
+impl RemoteDomain {
+    /// A named peer (one that advertises `urn:xmpp:serverinfo:0`).
+    pub fn named(name: impl Into<Name>) -> Self {
+        Self {
+            name: Some(name.into()),
+            connections: Vec::new(),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// A peer that did not opt in: `<remote-domain/>` with no name.
+    pub fn anonymous() -> Self {
+        Self {
+            name: None,
+            connections: Vec::new(),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// Adds a connection with this direction.
+    #[must_use]
+    pub fn with_connection(mut self, direction: Direction) -> Self {
+        self.connections.push(Connection::new(direction));
+        self
+    }
+
+    /// Whether any connection carries traffic from the peer (`incoming` or `bidi`).
+    pub fn has_inbound(&self) -> bool {
+        self.connections
+            .iter()
+            .any(|c| c.direction.as_ref().is_some_and(Direction::is_inbound))
+    }
+
+    /// Whether any connection carries traffic to the peer (`outgoing` or `bidi`).
+    pub fn has_outbound(&self) -> bool {
+        self.connections
+            .iter()
+            .any(|c| c.direction.as_ref().is_some_and(Direction::is_outbound))
+    }
+
+    fn normalise(&mut self) -> Result<(), xso::error::Error> {
+        if self.name.as_ref().is_some_and(|n| n.is_empty()) {
+            // ejabberd writes name='' for anonymous peers (P1).
+            self.name = None;
+        }
+        self.connections.shrink_to_fit();
+        Ok(())
+    }
+}
+
+/// The peers of one local domain: `<federation/>`.
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
+#[xml(
+    namespace = ns::SERVERINFO,
+    name = "federation",
+    on_unknown_attribute = Discard,
+    deserialize_callback = Federation::normalise,
+)]
+pub struct Federation {
+    /// The peers, in document order.
+    #[xml(child(n = ..))]
+    pub remote_domains: Vec<RemoteDomain>,
+    /// Children in other namespaces, kept and written back after the peers.
+    #[xml(element(n = ..))]
+    pub extensions: Vec<Element>,
+}
+
+impl Federation {
+    /// A federation with these peers.
+    pub fn new(remote_domains: Vec<RemoteDomain>) -> Self {
+        Self {
+            remote_domains,
+            extensions: Vec::new(),
+        }
+    }
+
+    fn normalise(&mut self) -> Result<(), xso::error::Error> {
+        self.remote_domains.shrink_to_fit();
+        Ok(())
+    }
+}
+
+/// One domain served by the local server: `<domain name='…'>`.
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[xml(
+    namespace = ns::SERVERINFO,
+    name = "domain",
+    on_unknown_attribute = Discard,
+    deserialize_callback = Domain::normalise,
+)]
+pub struct Domain {
+    /// The domain name. Optional in the schema; `None` also for an empty attribute.
+    #[xml(attribute(default))]
+    pub name: Option<Name>,
+    /// The peers this domain federates with, if published.
+    #[xml(child(default))]
+    pub federation: Option<Federation>,
+    /// Additional data in other namespaces (XEP-0485: "MAY be included as
+    /// child-elements of [...] any of the 'domain' elements"), such as Prosody's
+    /// `<users xmlns='xmpp:prosody.im/protocol/serverinfo'/>`.
+    #[xml(element(n = ..))]
+    pub extensions: Vec<Element>,
+}
+
+impl Domain {
+    /// A domain with an empty `<federation/>`, which is what the schema requires.
+    pub fn new(name: impl Into<Name>) -> Self {
+        Self {
+            name: Some(name.into()),
+            federation: Some(Federation::default()),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// Sets the federated peers.
+    #[must_use]
+    pub fn with_remote_domains(mut self, remote_domains: Vec<RemoteDomain>) -> Self {
+        self.federation
+            .get_or_insert_with(Federation::default)
+            .remote_domains = remote_domains;
+        self
+    }
+
+    /// The peers, empty when there is no `<federation/>`.
+    pub fn remote_domains(&self) -> &[RemoteDomain] {
+        self.federation
+            .as_ref()
+            .map_or(&[], |f| f.remote_domains.as_slice())
+    }
+
+    fn normalise(&mut self) -> Result<(), xso::error::Error> {
+        if self.name.as_ref().is_some_and(|n| n.is_empty()) {
+            self.name = None;
+        }
+        Ok(())
+    }
+}
+
+/// `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>`: what a server publishes about its
+/// domains and their federation.
+///
+/// ```
+/// use xep_serverinfo::payload::{Direction, Domain, RemoteDomain, ServerInfo};
+///
+/// let info = ServerInfo::new(Domain::new("shakespeare.lit").with_remote_domains(vec![
+///     RemoteDomain::named("montague.net").with_connection(Direction::Bidi),
+///     RemoteDomain::anonymous(),
+/// ]));
+/// let element = minidom::Element::from(info.clone());
+/// assert_eq!(ServerInfo::try_from(element)?, info);
+/// assert!(info.schema_deviations().is_empty());
+/// # Ok::<(), xso::error::FromElementError>(())
+/// ```
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
+#[xml(
+    namespace = ns::SERVERINFO,
+    name = "serverinfo",
+    on_unknown_attribute = Discard,
+    deserialize_callback = ServerInfo::normalise,
+)]
+pub struct ServerInfo {
+    /// The local domains described. The spec expects one; publishers emit one item per
+    /// domain (P15), ejabberd may emit none (P4); several are accepted.
+    #[xml(child(n = ..))]
+    pub domains: Vec<Domain>,
+    /// Additional data in other namespaces, such as XEP-0092's `<query/>`.
+    #[xml(element(n = ..))]
+    pub extensions: Vec<Element>,
+}
+
+impl xmpp_parsers::pubsub::PubSubPayload for ServerInfo {}
+
+impl ServerInfo {
+    /// A payload describing one domain.
+    pub fn new(domain: Domain) -> Self {
+        Self {
+            domains: vec![domain],
+            extensions: Vec::new(),
+        }
+    }
+
+    /// Adds a child in another namespace (for instance XEP-0092 software version).
+    #[must_use]
+    pub fn with_extension(mut self, element: Element) -> Self {
+        self.extensions.push(element);
+        self
+    }
+
+    fn normalise(&mut self) -> Result<(), xso::error::Error> {
+        self.domains.shrink_to_fit();
+        Ok(())
+    }
+
+    /// How this value departs from the XEP's XML schema, which requires exactly one
+    /// `<domain/>`, a `<federation/>` in it, and a `type` from `incoming`, `outgoing`,
+    /// `bidi`. Children in other namespaces are not reported: the prose allows them
+    /// although the schema has no wildcard for them. Empty when the value validates.
+    pub fn schema_deviations(&self) -> Vec<Deviation> {
+        let mut out = Vec::new();
+        match self.domains.len() {
+            0 => out.push(Deviation::new("/serverinfo", DeviationKind::NoDomain)),
+            1 => {}
+            count => out.push(Deviation::new(
+                "/serverinfo",
+                DeviationKind::SeveralDomains { count },
+            )),
+        }
+        for (d, domain) in self.domains.iter().enumerate() {
+            let path = format!("/serverinfo/domain[{}]", d + 1);
+            if domain.federation.is_none() {
+                out.push(Deviation::new(&path, DeviationKind::NoFederation));
+            }
+            for (r, remote) in domain.remote_domains().iter().enumerate() {
+                for (c, connection) in remote.connections.iter().enumerate() {
+                    if let Some(Direction::Other(value)) = &connection.direction {
+                        out.push(Deviation::new(
+                            format!(
+                                "{path}/federation/remote-domain[{}]/connection[{}]",
+                                r + 1,
+                                c + 1
+                            ),
+                            DeviationKind::UnknownDirection {
+                                value: value.to_string(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads a `<serverinfo/>` element as real publishers write it, reporting every
+    /// departure from the spec.
+    ///
+    /// Besides what `TryFrom<Element>` accepts, this maps the pre-draft layout of
+    /// Openfire's plugin 1.0.0 (P16) and reports it as
+    /// [`DeviationKind::PreDraftLayout`]. Deviations also cover what `TryFrom` drops
+    /// or normalises silently: unknown attributes, empty names, `type='both'`,
+    /// untyped connections, and what the schema refuses
+    /// ([`schema_deviations`](Self::schema_deviations)).
+    pub fn read(element: &Element) -> Result<Reading, crate::Error> {
+        if !element.is("serverinfo", ns::SERVERINFO) {
+            return Err(crate::Error::NotServerInfo {
+                name: element.name().to_owned(),
+                namespace: element.ns(),
+            });
+        }
+        if crate::legacy::is_pre_draft(element) {
+            let value = crate::legacy::map_pre_draft(element)?;
+            let mut deviations = vec![Deviation::new("/serverinfo", DeviationKind::PreDraftLayout)];
+            deviations.extend(value.schema_deviations());
+            return Ok(Reading { value, deviations });
+        }
+        let mut deviations = Vec::new();
+        wire_deviations(element, "/serverinfo", &mut deviations);
+        let value =
+            Self::try_from(element.clone()).map_err(|e| crate::Error::from_xso("serverinfo", e))?;
+        deviations.extend(value.schema_deviations());
+        Ok(Reading { value, deviations })
+    }
+}
+
+/// Deviations only visible on the wire (the typed value no longer shows them).
+fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
+    let known: &[&str] = match element.name() {
+        "domain" | "remote-domain" => &["name"],
+        "connection" => &["type"],
+        _ => &[],
+    };
+    for ((namespace, attr), _) in element.attrs() {
+        // Namespaced attributes (xml:lang and the like) are not the payload's own.
+        if namespace.is_none() && !known.contains(&attr.as_str()) {
+            out.push(Deviation::new(
+                path,
+                DeviationKind::UnknownAttribute {
+                    name: attr.to_string(),
+                },
+            ));
+        }
+    }
+    match element.name() {
+        "domain" | "remote-domain" if element.attr("name") == Some("") => {
+            out.push(Deviation::new(path, DeviationKind::EmptyName));
+        }
+        "connection" => match element.attr("type") {
+            None => out.push(Deviation::new(path, DeviationKind::UntypedConnection)),
+            Some("both") => out.push(Deviation::new(path, DeviationKind::BothForBidi)),
+            _ => {}
+        },
+        _ => {}
+    }
+    let expected: &[&str] = match element.name() {
+        "serverinfo" => &["domain"],
+        "domain" => &["federation"],
+        "federation" => &["remote-domain"],
+        "remote-domain" => &["connection"],
+        _ => &[],
+    };
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for child in element.children() {
+        if child.ns() != ns::SERVERINFO {
+            continue;
+        }
+        let name = child.name();
+        if !expected.contains(&name) {
+            out.push(Deviation::new(
+                path,
+                DeviationKind::UnknownElement {
+                    name: name.to_owned(),
+                },
+            ));
+            continue;
+        }
+        let index = match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => {
+                *count += 1;
+                *count
+            }
+            None => {
+                counts.push((name, 1));
+                1
+            }
+        };
+        let child_path = format!("{path}/{name}[{index}]");
+        wire_deviations(child, &child_path, out);
+    }
+}
+
+/// The outcome of [`ServerInfo::read`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The payload.
+    pub value: ServerInfo,
+    /// Every departure from the spec, in document order, then the schema's view.
+    pub deviations: Vec<Deviation>,
+}
+
+/// A departure from XEP-0485 seen in a payload.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Deviation {
+    /// Where: an XPath-like path with 1-based indexes, such as
+    /// `/serverinfo/domain[1]/federation[1]/remote-domain[3]`.
+    pub path: String,
+    /// What.
+    pub kind: DeviationKind,
+}
+
+impl Deviation {
+    fn new(path: impl Into<String>, kind: DeviationKind) -> Self {
+        Self {
+            path: path.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for Deviation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.kind)
+    }
+}
+
+/// What kind of departure a [`Deviation`] is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeviationKind {
+    /// `<serverinfo/>` has no `<domain/>` (ejabberd with no s2s, P4).
+    NoDomain,
+    /// More than one `<domain/>` in one item (P15).
+    SeveralDomains {
+        /// How many.
+        count: usize,
+    },
+    /// A `<domain/>` without `<federation/>` (the schema requires one; the spec's own
+    /// minimal example omits it).
+    NoFederation,
+    /// `name=''`, read as anonymous (ejabberd, P1).
+    EmptyName,
+    /// `<connection/>` without `type` (Openfire's anonymous peers, P2).
+    UntypedConnection,
+    /// `type='both'`, read as `bidi` (Openfire, P2).
+    BothForBidi,
+    /// A `type` outside `incoming`, `outgoing`, `bidi`, kept as is.
+    UnknownDirection {
+        /// The value.
+        value: String,
+    },
+    /// An attribute the spec does not define; it is not kept.
+    UnknownAttribute {
+        /// The attribute's name.
+        name: String,
+    },
+    /// A child in the `urn:xmpp:serverinfo:0` namespace that XEP-0485 does not define
+    /// (extensions "MUST be namespaced appropriately"); kept as an extension.
+    UnknownElement {
+        /// Its local name.
+        name: String,
+    },
+    /// The pre-draft layout of Openfire's plugin 1.0.0 (P16), mapped to the current one.
+    PreDraftLayout,
+}
+
+impl fmt::Display for DeviationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoDomain => f.write_str("no <domain/> (the schema requires one)"),
+            Self::SeveralDomains { count } => {
+                write!(f, "{count} <domain/> elements (the schema allows one)")
+            }
+            Self::NoFederation => f.write_str("no <federation/> (the schema requires one)"),
+            Self::EmptyName => f.write_str("empty name, read as an anonymous peer"),
+            Self::UntypedConnection => f.write_str("connection without type"),
+            Self::BothForBidi => f.write_str("type 'both' (pre-draft), read as 'bidi'"),
+            Self::UnknownDirection { value } => write!(
+                f,
+                "connection type {value:?} is not incoming, outgoing or bidi"
+            ),
+            Self::UnknownAttribute { name } => {
+                write!(f, "unknown attribute {name:?} dropped")
+            }
+            Self::UnknownElement { name } => write!(
+                f,
+                "<{name}/> in the serverinfo namespace is not defined by XEP-0485; kept as an extension"
+            ),
+            Self::PreDraftLayout => f.write_str(
+                "pre-draft layout (Openfire pubsubserverinfo 1.0.0): <domain> holds text and \
+                 <federation> sits under <serverinfo>; mapped to XEP-0485",
+            ),
+        }
+    }
+}
