@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod discovery;
 pub mod error;
 pub mod legacy;
 pub mod payload;

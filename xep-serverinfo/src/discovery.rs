@@ -1,0 +1,500 @@
+//! Discovering where a server publishes its serverinfo data (XEP-0485 section 3).
+//!
+//! A server opts in by advertising the feature [`FEATURE`] and says where its data
+//! lives in the `http://jabber.org/network/serverinfo` form it shares with XEP-0157
+//! contact addresses. Two layouts of that form exist:
+//!
+//! * **1.0.0**: `serverinfo-pubsub-node` holds an XMPP URI,
+//!   `xmpp:pubsub.example.org?;node=serverinfo` (Prosody, ejabberd, "northstar");
+//! * **seed draft**: `serverinfo-pubsub-service` and `serverinfo-pubsub-node` hold a
+//!   service JID and a bare node name, both registered as `list-multi` (nobody is known
+//!   to send it, INTEROP P6, but a crawler should read it).
+//!
+//! Values are told apart by the `xmpp:` scheme. Without a form the spec's fallback
+//! applies: node `serverinfo` on the first pubsub service found through disco#items
+//! (Openfire, Tigase; P9). [`Discovery::plan`] turns all of this into what a crawler
+//! does next.
+//!
+//! ```
+//! use xep_serverinfo::discovery::{Discovery, Plan};
+//! use xmpp_parsers::disco::DiscoInfoResult;
+//!
+//! // ejabberd: the node field, untyped, merged into the XEP-0157 form.
+//! let info: DiscoInfoResult = "<query xmlns='http://jabber.org/protocol/disco#info'>\
+//!     <feature var='urn:xmpp:serverinfo:0'/>\
+//!     <x xmlns='jabber:x:data' type='result'>\
+//!       <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field>\
+//!       <field var='admin-addresses' type='list-multi'><value>mailto:admin@example.org</value></field>\
+//!       <field var='serverinfo-pubsub-node'><value>xmpp:pubsub.example.org?;node=serverinfo</value></field>\
+//!     </x></query>"
+//!     .parse::<minidom::Element>()?
+//!     .try_into()?;
+//! let discovery = Discovery::from_disco(&info)?;
+//! let Plan::Fetch(at) = discovery.plan() else { panic!("coordinates are advertised") };
+//! assert_eq!(at.service.to_string(), "pubsub.example.org");
+//! assert_eq!(at.node, "serverinfo");
+//! assert_eq!(discovery.contact.admin, ["mailto:admin@example.org"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use jid::Jid;
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::{
+    Deviation, DeviationKind, FieldSpec, FormBuilder, FormReader, MergedForm, TypedForm,
+};
+use xep_core::uri::PubSubUri;
+use xmpp_parsers::data_forms::{DataForm, Field, FieldType};
+use xmpp_parsers::disco::DiscoInfoResult;
+
+use crate::Error;
+use crate::ns;
+
+/// The disco feature that says a server publishes serverinfo data and agrees to be
+/// named by others (the opt-in).
+pub const FEATURE: &str = ns::SERVERINFO;
+
+/// The node used when no form says otherwise: "a first-level leaf node using the name
+/// 'serverinfo' on the first pub-sub service advertised through service discovery".
+pub const FALLBACK_NODE: &str = "serverinfo";
+
+/// `serverinfo-pubsub-node`: an XMPP URI (1.0.0) or a bare node name (seed).
+pub const NODE_VAR: &str = "serverinfo-pubsub-node";
+
+/// `serverinfo-pubsub-service`: the seed draft's service JID field.
+pub const SERVICE_VAR: &str = "serverinfo-pubsub-service";
+
+/// A pubsub node: where serverinfo items are fetched from or published to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Coordinates {
+    /// The pubsub service. It may belong to another domain (Prosody allows remote
+    /// services, INTEROP P8).
+    pub service: Jid,
+    /// The node.
+    pub node: String,
+}
+
+impl Coordinates {
+    /// Coordinates from a service and a node.
+    pub fn new(service: Jid, node: impl Into<String>) -> Self {
+        Self {
+            service,
+            node: node.into(),
+        }
+    }
+
+    /// The 1.0.0 form value for these coordinates, `xmpp:SERVICE?;node=NODE`.
+    pub fn to_uri(&self) -> PubSubUri {
+        PubSubUri::new(self.service.clone(), self.node.clone())
+    }
+}
+
+impl fmt::Display for Coordinates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.to_uri(), f)
+    }
+}
+
+/// Which layout of the discovery fields to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FormLayout {
+    /// XEP-0485 1.0.0: one `text-single` `serverinfo-pubsub-node` with an XMPP URI.
+    #[default]
+    V1,
+    /// The seed draft: `list-multi` `serverinfo-pubsub-service` + `serverinfo-pubsub-node`.
+    Seed,
+}
+
+/// XEP-0485's share of the `http://jabber.org/network/serverinfo` form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeForm {
+    /// Every usable pair of service and node, in the order advertised: URIs first,
+    /// then seed pairs.
+    pub coordinates: Vec<Coordinates>,
+    /// Seed-layout node names that came without a service: they live on the first
+    /// pubsub service, as in the fallback.
+    pub nodes_without_service: Vec<String>,
+    /// The layout that was read (the seed layout if any seed value was present), and
+    /// the one [`TypedForm::write`] uses.
+    pub layout: FormLayout,
+}
+
+impl NodeForm {
+    /// The 1.0.0 form for one node.
+    pub fn new(coordinates: Coordinates) -> Self {
+        Self {
+            coordinates: vec![coordinates],
+            nodes_without_service: Vec::new(),
+            layout: FormLayout::V1,
+        }
+    }
+
+    /// The same coordinates in another layout.
+    #[must_use]
+    pub fn with_layout(mut self, layout: FormLayout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// Whether the form says nothing.
+    pub fn is_empty(&self) -> bool {
+        self.coordinates.is_empty() && self.nodes_without_service.is_empty()
+    }
+}
+
+const FIELDS: &[FieldSpec] = &[
+    // Registered text-single in 1.0.0 and list-multi in the seed draft; xep-core treats
+    // text-single as "untyped", so list-multi here accepts both without a deviation.
+    FieldSpec {
+        var: NODE_VAR,
+        type_: FieldType::ListMulti,
+        label: "An URI (per XEP-0060 section 12.22) identifying the pub-sub node on which \
+                Server Information data is published.",
+    },
+    FieldSpec {
+        var: SERVICE_VAR,
+        type_: FieldType::ListMulti,
+        label: "The address of a pub-sub service that hosts a node on which Server \
+                Information data is published.",
+    },
+];
+
+fn other(text: String) -> DeviationKind {
+    DeviationKind::Other(text.into())
+}
+
+impl TypedForm for NodeForm {
+    const FORM_TYPE: &'static str = ns::SERVERINFO_FORM;
+    const FIELDS: &'static [FieldSpec] = FIELDS;
+
+    fn read(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
+        let mut form = Self::default();
+        let mut seed_nodes = Vec::new();
+        for value in reader.list(NODE_VAR) {
+            let trimmed = value.trim();
+            if trimmed.len() >= 5 && trimmed[..5].eq_ignore_ascii_case("xmpp:") {
+                match PubSubUri::parse(trimmed) {
+                    Ok(uri) if !uri.node.is_empty() => {
+                        let at = Coordinates::new(uri.service, uri.node);
+                        if !form.coordinates.contains(&at) {
+                            form.coordinates.push(at);
+                        }
+                    }
+                    Ok(_) => reader.deviate(
+                        NODE_VAR,
+                        other(format!("URI {value:?} names no node; ignored")),
+                    ),
+                    Err(e) => reader.deviate(NODE_VAR, other(format!("{e}; ignored"))),
+                }
+            } else if trimmed.is_empty() {
+                reader.deviate(NODE_VAR, other("empty value ignored".to_owned()));
+            } else {
+                seed_nodes.push(trimmed.to_owned());
+            }
+        }
+        let mut services = Vec::new();
+        for value in reader.list(SERVICE_VAR) {
+            match value.trim().parse::<Jid>() {
+                Ok(jid) => services.push(jid),
+                Err(e) => reader.deviate(
+                    SERVICE_VAR,
+                    other(format!("{value:?} is not a JID ({e}); ignored")),
+                ),
+            }
+        }
+        if !seed_nodes.is_empty() || !services.is_empty() {
+            form.layout = FormLayout::Seed;
+        }
+        // Pair the seed lists: one to one when the lengths agree, else the single
+        // value of one list with every value of the other.
+        let pairs: Vec<(Jid, String)> = match (services.len(), seed_nodes.len()) {
+            (0, _) => {
+                form.nodes_without_service = seed_nodes;
+                Vec::new()
+            }
+            (_, 0) => services
+                .into_iter()
+                .map(|s| (s, FALLBACK_NODE.to_owned()))
+                .collect(),
+            (a, b) if a == b => services.into_iter().zip(seed_nodes).collect(),
+            (1, _) => seed_nodes
+                .into_iter()
+                .map(|n| (services[0].clone(), n))
+                .collect(),
+            (_, 1) => services
+                .into_iter()
+                .map(|s| (s, seed_nodes[0].clone()))
+                .collect(),
+            (a, b) => {
+                reader.deviate(
+                    NODE_VAR,
+                    other(format!(
+                        "{a} services and {b} nodes cannot be paired; every combination kept"
+                    )),
+                );
+                services
+                    .iter()
+                    .flat_map(|s| seed_nodes.iter().map(move |n| (s.clone(), n.clone())))
+                    .collect()
+            }
+        };
+        for (service, node) in pairs {
+            let at = Coordinates::new(service, node);
+            if !form.coordinates.contains(&at) {
+                form.coordinates.push(at);
+            }
+        }
+        Ok(form)
+    }
+
+    fn write(&self) -> Vec<Field> {
+        match self.layout {
+            FormLayout::V1 => {
+                if self.coordinates.is_empty() {
+                    return Vec::new();
+                }
+                let mut field = Field::new(NODE_VAR, FieldType::TextSingle);
+                field.values = self.coordinates.iter().map(|c| c.to_string()).collect();
+                vec![field]
+            }
+            FormLayout::Seed => {
+                let mut fields = Vec::new();
+                let services: Vec<String> = self
+                    .coordinates
+                    .iter()
+                    .map(|c| c.service.to_string())
+                    .collect();
+                if !services.is_empty() {
+                    let mut field = Field::new(SERVICE_VAR, FieldType::ListMulti);
+                    field.values = services;
+                    fields.insert(0, field);
+                }
+                let nodes: Vec<String> = self
+                    .coordinates
+                    .iter()
+                    .map(|c| c.node.clone())
+                    .chain(self.nodes_without_service.iter().cloned())
+                    .collect();
+                if !nodes.is_empty() {
+                    let mut field = Field::new(NODE_VAR, FieldType::ListMulti);
+                    field.values = nodes;
+                    fields.insert(0, field);
+                }
+                fields
+            }
+        }
+    }
+}
+
+/// What a crawler should do to get a server's serverinfo data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Fetch the newest item of this node (do not assume its id is `current`, P10).
+    Fetch(Coordinates),
+    /// The server opted in without saying where: query the domain's disco#items, take
+    /// the first item whose disco#info has identity `pubsub/service` (see
+    /// [`first_pubsub_service`]) and fetch `node` there.
+    FindPubSubService {
+        /// The node to fetch: [`FALLBACK_NODE`], or a seed-layout node that came
+        /// without a service.
+        node: String,
+    },
+    /// No data can be fetched.
+    Unavailable(Unavailable),
+}
+
+impl Plan {
+    /// For [`Plan::FindPubSubService`], the coordinates once the service is known.
+    pub fn with_service(&self, service: Jid) -> Option<Coordinates> {
+        match self {
+            Self::FindPubSubService { node } => Some(Coordinates::new(service, node.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Why a server's serverinfo data cannot be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unavailable {
+    /// The server does not advertise [`FEATURE`]: it has not opted in, even if it
+    /// advertises a node ("The mere presence of an applicable pub-sub node MUST NOT be
+    /// used for Service Discovery purposes").
+    NotOptedIn {
+        /// Whether coordinates were advertised anyway.
+        coordinates_advertised: bool,
+    },
+    /// The form has `serverinfo-pubsub-node` values, but none of them is usable (see
+    /// the discovery's deviations).
+    InvalidCoordinates,
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotOptedIn {
+                coordinates_advertised: false,
+            } => f.write_str("the server does not advertise urn:xmpp:serverinfo:0"),
+            Self::NotOptedIn {
+                coordinates_advertised: true,
+            } => f.write_str(
+                "the server advertises a serverinfo node but not the urn:xmpp:serverinfo:0 \
+                 feature, so it has not opted in",
+            ),
+            Self::InvalidCoordinates => {
+                f.write_str("every advertised serverinfo-pubsub-node value is unusable")
+            }
+        }
+    }
+}
+
+/// What a server's disco#info says about its serverinfo data and contact addresses.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Discovery {
+    /// Whether the server advertises [`FEATURE`].
+    pub opted_in: bool,
+    /// XEP-0485's share of the form; `None` when no form has the FORM_TYPE or the
+    /// form holds no XEP-0485 field.
+    pub node: Option<NodeForm>,
+    /// XEP-0157's share of the same form (empty when absent).
+    pub contact: ContactAddresses,
+    /// Fields of the FORM_TYPE that neither spec registers (vendor fields, P7), kept
+    /// so that [`Discovery::to_form`] loses nothing.
+    pub other_fields: Vec<Field>,
+    /// Every deviation seen in the form or the features.
+    pub deviations: Vec<Deviation>,
+    /// Whether any `serverinfo-pubsub-node` value was present at all.
+    node_values_seen: bool,
+}
+
+impl Discovery {
+    /// Reads a disco#info result (of the server's bare domain).
+    ///
+    /// The feature matches exactly; a var that matches only once white space is
+    /// trimmed (P14) counts, with a deviation.
+    pub fn from_disco(info: &DiscoInfoResult) -> Result<Self, Error> {
+        let features: Vec<&str> = info.features.iter().map(String::as_str).collect();
+        Self::from_parts(&features, &info.extensions)
+    }
+
+    /// Reads features and disco extension forms given separately.
+    pub fn from_parts(features: &[&str], forms: &[DataForm]) -> Result<Self, Error> {
+        let mut discovery = Self {
+            opted_in: features.contains(&FEATURE),
+            ..Self::default()
+        };
+        if !discovery.opted_in && features.iter().any(|f| f.trim() == FEATURE) {
+            discovery.opted_in = true;
+            discovery.deviations.push(Deviation {
+                field: None,
+                kind: other(format!("feature {FEATURE:?} advertised with white space")),
+            });
+        }
+        if let Some(merged) = MergedForm::collect(forms, ns::SERVERINFO_FORM) {
+            let node = merged.read::<NodeForm>()?;
+            let contact = merged.read::<ContactAddresses>()?;
+            discovery.node_values_seen = merged
+                .fields()
+                .iter()
+                .any(|f| f.var.as_deref() == Some(NODE_VAR) && !f.values.is_empty());
+            let owned = |f: &Field| {
+                let var = f.var.as_deref();
+                FIELDS.iter().any(|s| Some(s.var) == var)
+                    || ContactAddresses::FIELDS.iter().any(|s| Some(s.var) == var)
+            };
+            discovery.other_fields = node
+                .unknown_fields
+                .iter()
+                .filter(|f| !owned(f))
+                .cloned()
+                .collect();
+            let mut deviations = node.deviations;
+            for d in contact.deviations {
+                if !deviations.contains(&d) {
+                    deviations.push(d);
+                }
+            }
+            discovery.deviations.extend(deviations);
+            discovery.contact = contact.value;
+            let has_node_fields = merged
+                .fields()
+                .iter()
+                .any(|f| matches!(f.var.as_deref(), Some(NODE_VAR | SERVICE_VAR)));
+            if has_node_fields {
+                discovery.node = Some(node.value);
+            }
+        }
+        Ok(discovery)
+    }
+
+    /// What a crawler does next.
+    pub fn plan(&self) -> Plan {
+        let advertised = self.node.as_ref().is_some_and(|n| !n.is_empty());
+        if !self.opted_in {
+            return Plan::Unavailable(Unavailable::NotOptedIn {
+                coordinates_advertised: advertised || self.node_values_seen,
+            });
+        }
+        match &self.node {
+            Some(node) => {
+                if let Some(first) = node.coordinates.first() {
+                    Plan::Fetch(first.clone())
+                } else if let Some(name) = node.nodes_without_service.first() {
+                    Plan::FindPubSubService { node: name.clone() }
+                } else if self.node_values_seen {
+                    Plan::Unavailable(Unavailable::InvalidCoordinates)
+                } else {
+                    Plan::FindPubSubService {
+                        node: FALLBACK_NODE.to_owned(),
+                    }
+                }
+            }
+            None => Plan::FindPubSubService {
+                node: FALLBACK_NODE.to_owned(),
+            },
+        }
+    }
+
+    /// The `http://jabber.org/network/serverinfo` form to advertise: the contact
+    /// addresses and the node merged into one form, as XEP-0485 says they SHOULD be,
+    /// followed by the other fields that were read.
+    pub fn to_form(&self) -> DataForm {
+        server_form(&self.contact, self.node.as_ref(), self.other_fields.clone())
+    }
+}
+
+/// The merged `http://jabber.org/network/serverinfo` form a server advertises: XEP-0157
+/// addresses, then XEP-0485 coordinates (if any), then `extra` fields whose vars
+/// neither spec owns.
+pub fn server_form(
+    contact: &ContactAddresses,
+    node: Option<&NodeForm>,
+    extra: impl IntoIterator<Item = Field>,
+) -> DataForm {
+    let mut builder = FormBuilder::new(ns::SERVERINFO_FORM)
+        .with(contact)
+        .expect("ContactAddresses has the serverinfo FORM_TYPE");
+    if let Some(node) = node {
+        builder = builder
+            .with(node)
+            .expect("NodeForm has the serverinfo FORM_TYPE");
+    }
+    builder.with_fields(extra).build()
+}
+
+/// The first service, in disco#items order, whose disco#info has the identity
+/// `pubsub/service`: where the fallback node lives.
+pub fn first_pubsub_service<'a, I>(candidates: I) -> Option<&'a Jid>
+where
+    I: IntoIterator<Item = (&'a Jid, &'a DiscoInfoResult)>,
+{
+    candidates
+        .into_iter()
+        .find(|(_, info)| {
+            info.identities
+                .iter()
+                .any(|i| i.category == "pubsub" && i.type_ == "service")
+        })
+        .map(|(jid, _)| jid)
+}

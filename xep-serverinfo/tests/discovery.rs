@@ -1,0 +1,360 @@
+//! Discovery against the spec examples and real servers' disco#info results.
+
+use jid::Jid;
+use minidom::Element;
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::{DeviationKind, TypedForm};
+use xep_serverinfo::discovery::{
+    Coordinates, Discovery, FormLayout, NodeForm, Plan, Unavailable, first_pubsub_service,
+    server_form,
+};
+use xmpp_parsers::data_forms::DataForm;
+use xmpp_parsers::disco::DiscoInfoResult;
+
+const FEATURE: &str = "<feature var='urn:xmpp:serverinfo:0'/>";
+const FORM_TYPE: &str = "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field>";
+
+fn disco(inner: &str) -> DiscoInfoResult {
+    let xml = format!("<query xmlns='http://jabber.org/protocol/disco#info'>{inner}</query>");
+    DiscoInfoResult::try_from(xml.parse::<Element>().unwrap()).unwrap()
+}
+
+fn form(fields: &str) -> String {
+    format!("<x xmlns='jabber:x:data' type='result'>{FORM_TYPE}{fields}</x>")
+}
+
+fn at(service: &str, node: &str) -> Coordinates {
+    Coordinates::new(service.parse::<Jid>().unwrap(), node)
+}
+
+fn fetch(d: &Discovery) -> Coordinates {
+    match d.plan() {
+        Plan::Fetch(c) => c,
+        other => panic!("expected Fetch, got {other:?}"),
+    }
+}
+
+#[test]
+fn spec_1_0_0_example() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-node'><value>xmpp:pubsub.shakespeare.lit?;node=serverinfo</value></field>")
+    )))
+    .unwrap();
+    assert!(d.opted_in);
+    assert_eq!(fetch(&d), at("pubsub.shakespeare.lit", "serverinfo"));
+    assert_eq!(d.node.as_ref().unwrap().layout, FormLayout::V1);
+    assert!(d.deviations.is_empty(), "{:?}", d.deviations);
+}
+
+#[test]
+fn seed_draft_example() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-service'><value>pubsub.shakespeare.lit</value></field><field var='serverinfo-pubsub-node'><value>serverinfo</value></field>")
+    )))
+    .unwrap();
+    assert_eq!(fetch(&d), at("pubsub.shakespeare.lit", "serverinfo"));
+    assert_eq!(d.node.as_ref().unwrap().layout, FormLayout::Seed);
+}
+
+#[test]
+fn seed_list_multi_pairs() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-service' type='list-multi'><value>pubsub.a.example</value></field><field var='serverinfo-pubsub-node' type='list-multi'><value>serverinfo</value><value>serverinfo/b.example</value></field>")
+    )))
+    .unwrap();
+    let node = d.node.unwrap();
+    assert_eq!(
+        node.coordinates,
+        [
+            at("pubsub.a.example", "serverinfo"),
+            at("pubsub.a.example", "serverinfo/b.example")
+        ]
+    );
+    assert!(d.deviations.is_empty(), "{:?}", d.deviations);
+}
+
+#[test]
+fn seed_node_without_service_uses_first_pubsub_service() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-node' type='list-multi'><value>custom-node</value></field>")
+    )))
+    .unwrap();
+    let plan = d.plan();
+    assert_eq!(
+        plan,
+        Plan::FindPubSubService {
+            node: "custom-node".into()
+        }
+    );
+    assert_eq!(
+        plan.with_service("pubsub.x.example".parse().unwrap()),
+        Some(at("pubsub.x.example", "custom-node"))
+    );
+}
+
+#[test]
+fn ejabberd_merged_untyped_field() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "<identity category='server' type='im'/>{FEATURE}{}",
+        form("<field var='abuse-addresses' type='list-multi'><value>mailto:abuse@example.org</value></field><field var='Web chatroom logs' type='list-multi'><value>https://logs.example.org/</value></field><field var='serverinfo-pubsub-node'><value>xmpp:pubsub.example.org?;node=serverinfo</value></field>")
+    )))
+    .unwrap();
+    assert_eq!(fetch(&d), at("pubsub.example.org", "serverinfo"));
+    assert_eq!(d.contact.abuse, ["mailto:abuse@example.org"]);
+    // The vendor field is neither spec's and is kept.
+    assert_eq!(d.other_fields.len(), 1);
+    assert_eq!(d.other_fields[0].var.as_deref(), Some("Web chatroom logs"));
+    // xmpp-parsers' own XEP-0157 parser refuses this form (P7).
+    let info = disco(&form(
+        "<field var='serverinfo-pubsub-node'><value>xmpp:a?;node=b</value></field>",
+    ));
+    assert!(xmpp_parsers::server_info::ServerInfo::try_from(info.extensions[0].clone()).is_err());
+}
+
+#[test]
+fn prosody_gen_b_two_forms_and_gen_c_raw_slash() {
+    // Gen (b): a separate form with the same FORM_TYPE beside mod_server_contact_info.
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}{}",
+        form("<field var='admin-addresses' type='list-multi'><value>xmpp:admin@example.org</value></field>"),
+        form("<field var='serverinfo-pubsub-node' type='text-single'><value>xmpp:pubsub.example.org?;node=serverinfo/example.org</value></field>")
+    )))
+    .unwrap();
+    assert_eq!(
+        fetch(&d),
+        at("pubsub.example.org", "serverinfo/example.org")
+    );
+    assert_eq!(d.contact.admin, ["xmpp:admin@example.org"]);
+    assert!(
+        d.deviations
+            .iter()
+            .any(|x| x.kind == DeviationKind::SeveralForms { count: 2 })
+    );
+    // Written back as one merged form.
+    let written = d.to_form();
+    assert_eq!(
+        written.form_type(),
+        Some("http://jabber.org/network/serverinfo")
+    );
+    let vars: Vec<_> = written
+        .fields
+        .iter()
+        .filter_map(|f| f.var.as_deref())
+        .collect();
+    assert_eq!(
+        vars,
+        ["FORM_TYPE", "admin-addresses", "serverinfo-pubsub-node"]
+    );
+}
+
+#[test]
+fn raw_colon_node_and_remote_service() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-node'><value>xmpp:pubsub.other-provider.example?;node=urn:xmpp:serverinfo:0</value></field>")
+    )))
+    .unwrap();
+    assert_eq!(
+        fetch(&d),
+        at("pubsub.other-provider.example", "urn:xmpp:serverinfo:0")
+    );
+}
+
+#[test]
+fn openfire_and_tigase_feature_without_node_fall_back() {
+    // Openfire: feature, no form at all.
+    let d = Discovery::from_disco(&disco(FEATURE)).unwrap();
+    assert!(d.node.is_none());
+    assert_eq!(
+        d.plan(),
+        Plan::FindPubSubService {
+            node: "serverinfo".into()
+        }
+    );
+    // Tigase: a XEP-0157 form without XEP-0485 fields.
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='admin-addresses' type='list-multi'><value>xmpp:admin@tigase.example</value></field>")
+    )))
+    .unwrap();
+    assert!(d.node.is_none());
+    assert_eq!(
+        d.plan(),
+        Plan::FindPubSubService {
+            node: "serverinfo".into()
+        }
+    );
+    assert_eq!(d.contact.admin, ["xmpp:admin@tigase.example"]);
+}
+
+#[test]
+fn waddle_wrong_form_type_is_not_read() {
+    // Waddle uses the feature namespace as FORM_TYPE: that is not XEP-0157's form.
+    let info = disco(&format!(
+        "{FEATURE}<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:serverinfo:0</value></field><field var='abuse-addresses' type='text-single'><value>mailto:abuse@waddle.example</value></field></x>"
+    ));
+    let d = Discovery::from_disco(&info).unwrap();
+    assert!(d.contact.is_empty());
+    assert_eq!(
+        d.plan(),
+        Plan::FindPubSubService {
+            node: "serverinfo".into()
+        }
+    );
+}
+
+#[test]
+fn no_feature_means_not_opted_in_even_with_a_node() {
+    let d = Discovery::from_disco(&disco(&form(
+        "<field var='serverinfo-pubsub-node'><value>xmpp:pubsub.example.org?;node=serverinfo</value></field>",
+    )))
+    .unwrap();
+    assert!(!d.opted_in);
+    assert_eq!(
+        d.plan(),
+        Plan::Unavailable(Unavailable::NotOptedIn {
+            coordinates_advertised: true
+        })
+    );
+    let d = Discovery::from_disco(&disco("")).unwrap();
+    let Plan::Unavailable(why) = d.plan() else {
+        panic!()
+    };
+    assert_eq!(
+        why.to_string(),
+        "the server does not advertise urn:xmpp:serverinfo:0"
+    );
+}
+
+#[test]
+fn broken_uris_are_reported_not_fatal() {
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-node'><value>xmpp:@@bad@@?;node=x</value><value>xmpp:pubsub.example.org</value></field>")
+    )))
+    .unwrap();
+    assert_eq!(d.plan(), Plan::Unavailable(Unavailable::InvalidCoordinates));
+    assert_eq!(d.deviations.len(), 2, "{:?}", d.deviations);
+    let text = d.deviations[1].to_string();
+    assert!(text.contains("no node parameter"), "{text}");
+}
+
+#[test]
+fn feature_with_trailing_space_counts_with_a_deviation() {
+    let d = Discovery::from_disco(&disco("<feature var='urn:xmpp:serverinfo:0 '/>")).unwrap();
+    assert!(d.opted_in);
+    assert_eq!(d.deviations.len(), 1);
+}
+
+#[test]
+fn writes_both_layouts_and_reads_them_back() {
+    let node = NodeForm::new(at("pubsub.example.org", "serverinfo/example.org"));
+    let contact = ContactAddresses {
+        admin: vec!["xmpp:admin@example.org".into()],
+        ..Default::default()
+    };
+    let form = server_form(&contact, Some(&node), []);
+    let xml = String::from(&Element::from(form.clone()));
+    assert!(
+        // RFC 5122 canonical form: the '/' is percent-encoded (readers accept it raw, P8).
+        xml.contains("<field var='serverinfo-pubsub-node'><value>xmpp:pubsub.example.org?;node=serverinfo%2Fexample.org</value>"),
+        "{xml}"
+    );
+    let back = Discovery::from_parts(&["urn:xmpp:serverinfo:0"], &[form]).unwrap();
+    assert_eq!(back.node.as_ref(), Some(&node));
+    assert_eq!(back.contact, contact);
+    assert!(back.deviations.is_empty(), "{:?}", back.deviations);
+
+    let seed = node.clone().with_layout(FormLayout::Seed);
+    let form: DataForm = seed.to_form();
+    let vars: Vec<_> = form
+        .fields
+        .iter()
+        .filter_map(|f| f.var.as_deref())
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            "FORM_TYPE",
+            "serverinfo-pubsub-node",
+            "serverinfo-pubsub-service"
+        ]
+    );
+    let back = NodeForm::from_forms([&form]).unwrap().unwrap();
+    assert_eq!(back.value, seed);
+}
+
+#[test]
+fn first_pubsub_service_in_items_order() {
+    let muc = disco("<identity category='conference' type='text'/>");
+    let pubsub = disco("<identity category='pubsub' type='service'/>");
+    let other = disco("<identity category='pubsub' type='service'/>");
+    let a: Jid = "conference.example.org".parse().unwrap();
+    let b: Jid = "pubsub.example.org".parse().unwrap();
+    let c: Jid = "pubsub2.example.org".parse().unwrap();
+    let found = first_pubsub_service([(&a, &muc), (&b, &pubsub), (&c, &other)]);
+    assert_eq!(found, Some(&b));
+    assert_eq!(first_pubsub_service([(&a, &muc)]), None);
+}
+
+fn shared(name: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/interop-samples")
+        .join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("{} missing on CI", path.display()),
+        Err(_) => {
+            eprintln!("skipping: {} not found", path.display());
+            None
+        }
+    }
+}
+
+fn capture_info(text: &str) -> DiscoInfoResult {
+    let items = xep_core::xml::parse_items(text.as_bytes(), &Default::default()).unwrap();
+    let root = &items[0].element;
+    let query = if root.name() == "iq" {
+        root.get_child("query", "http://jabber.org/protocol/disco#info")
+            .unwrap()
+            .clone()
+    } else {
+        root.clone()
+    };
+    DiscoInfoResult::try_from(query).unwrap()
+}
+
+#[test]
+fn openfire_capture() {
+    let Some(text) = shared("openfire-igniterealtime-disco-info-verbatim.xml") else {
+        return;
+    };
+    let d = Discovery::from_disco(&capture_info(&text)).unwrap();
+    assert!(d.opted_in);
+    // Openfire advertises the feature and a XEP-0157 form, but no node field.
+    assert!(d.node.is_none());
+    assert_eq!(
+        d.plan(),
+        Plan::FindPubSubService {
+            node: "serverinfo".into()
+        }
+    );
+    assert!(!d.contact.is_empty());
+}
+
+#[test]
+fn tigase_capture() {
+    let Some(text) = shared("tigase-disco-info-xep0157-form-mid-features-verbatim.xml") else {
+        return;
+    };
+    let info = capture_info(&text);
+    let d = Discovery::from_disco(&info).unwrap();
+    assert!(!d.contact.is_empty());
+    // The capture's own identities include pubsub/service.
+    let me: Jid = "tigase.example".parse().unwrap();
+    assert_eq!(first_pubsub_service([(&me, &info)]), Some(&me));
+}
