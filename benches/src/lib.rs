@@ -13,6 +13,8 @@
 //! assert_eq!(capture.stanzas().count(), 10);
 //! ```
 
+pub mod serverinfo;
+
 use core::ops::Range;
 use std::fmt::Write as _;
 

@@ -87,8 +87,8 @@ pub struct Registry {
 impl Default for Registry {
     fn default() -> Self {
         Self {
-            form_kinds: vec![CONTACT_ADDRESSES],
-            element_kinds: Vec::new(),
+            form_kinds: vec![CONTACT_ADDRESSES, crate::serverinfo::SERVERINFO_DISCOVERY],
+            element_kinds: vec![crate::serverinfo::SERVERINFO],
         }
     }
 }

@@ -1,0 +1,123 @@
+//! The XEP-0485 kinds of `xep inspect`: `serverinfo` (the payload) and
+//! `serverinfo-discovery` (the node coordinates in the XEP-0157 form).
+
+use minidom::Element;
+use serde_json::{Map, Value, json};
+use xep_core::forms::TypedForm;
+use xep_serverinfo::discovery::{Discovery, FormLayout, NodeForm, Plan};
+use xep_serverinfo::{Direction, ServerInfo};
+
+use crate::registry::{ElementFinding, ElementKind, FormContext, FormFinding, FormKind};
+
+/// `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>`, read leniently (pre-draft layout
+/// included) and written back from the typed value.
+pub const SERVERINFO: ElementKind = ElementKind {
+    kind: "serverinfo",
+    namespace: xep_core::ns::SERVERINFO,
+    name: "serverinfo",
+    read: read_serverinfo,
+};
+
+/// XEP-0485's fields of the `http://jabber.org/network/serverinfo` form, with the
+/// disco features beside them: where the data lives, or why it cannot be fetched.
+pub const SERVERINFO_DISCOVERY: FormKind = FormKind {
+    kind: "serverinfo-discovery",
+    form_types: &[xep_core::ns::SERVERINFO_FORM],
+    read: read_discovery,
+};
+
+fn names(extensions: &[Element]) -> Vec<String> {
+    extensions
+        .iter()
+        .map(|e| format!("{{{}}}{}", e.ns(), e.name()))
+        .collect()
+}
+
+fn read_serverinfo(element: &Element) -> Result<ElementFinding, String> {
+    let reading = ServerInfo::read(element).map_err(|e| e.to_string())?;
+    let info = &reading.value;
+    let domains: Vec<Value> = info
+        .domains
+        .iter()
+        .map(|domain| {
+            let remotes: Vec<Value> = domain
+                .remote_domains()
+                .iter()
+                .map(|r| {
+                    let connections: Vec<Value> = r
+                        .connections
+                        .iter()
+                        .map(|c| json!(c.direction.as_ref().map(Direction::as_str)))
+                        .collect();
+                    json!({ "name": r.name.as_deref(), "connections": connections })
+                })
+                .collect();
+            json!({
+                "name": domain.name.as_deref(),
+                "federation": domain.federation.is_some(),
+                "remote_domains": remotes,
+                "extensions": names(&domain.extensions),
+            })
+        })
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("domains".into(), Value::Array(domains));
+    fields.insert("extensions".into(), json!(names(&info.extensions)));
+    Ok(ElementFinding {
+        fields,
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written: Element::from(&reading.value),
+    })
+}
+
+fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
+    let features: Vec<&str> = cx.features.iter().map(String::as_str).collect();
+    let discovery = match Discovery::from_parts(&features, cx.forms) {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    if discovery.node.is_none() && !discovery.opted_in {
+        return None;
+    }
+    let reading = match NodeForm::from_forms(cx.forms)? {
+        Ok(reading) => reading,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let plan = match discovery.plan() {
+        Plan::Fetch(at) => json!({
+            "action": "fetch", "service": at.service.to_string(), "node": at.node,
+        }),
+        Plan::FindPubSubService { node } => json!({
+            "action": "find-pubsub-service", "node": node,
+        }),
+        Plan::Unavailable(why) => json!({ "action": "unavailable", "reason": why.to_string() }),
+    };
+    let mut fields = Map::new();
+    fields.insert("opted_in".into(), json!(discovery.opted_in));
+    fields.insert("plan".into(), plan);
+    let node = discovery.node.as_ref();
+    fields.insert(
+        "layout".into(),
+        json!(node.map(|n| match n.layout {
+            FormLayout::V1 => "1.0.0",
+            FormLayout::Seed => "seed",
+        })),
+    );
+    fields.insert(
+        "coordinates".into(),
+        json!(
+            node.map(|n| n
+                .coordinates
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>())
+                .unwrap_or_default()
+        ),
+    );
+    Some(Ok(FormFinding {
+        fields,
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written: reading.value.write(),
+        owned: NodeForm::FIELDS.iter().map(|f| f.var).collect(),
+    }))
+}

@@ -1,0 +1,632 @@
+//! The publishing side: a sans-I/O machine that keeps a server's federation table,
+//! asks peers whether they opted in, and publishes `<serverinfo/>` items.
+//!
+//! The server feeds it s2s connection events and the disco#info replies of its peers;
+//! the machine answers with disco#info queries to send and items to publish. It never
+//! reads a clock: every input carries `now`, and [`Publisher::poll_timeout`] says when
+//! to call [`Publisher::handle_timeout`] next.
+//!
+//! ```text
+//!   new(config, now) ──► [CreateNode]  (if configured)          poll_transmit()
+//!        │
+//!        ▼
+//!   handle_connection_opened/closed(now, peer, direction)
+//!        │  peer unknown ─────────────► [DiscoInfo to peer]      poll_transmit()
+//!        │  federation table changed ─► publish deadline set     poll_timeout()
+//!        ▼
+//!   handle_disco_result / handle_disco_failure / handle_iq(now, ...)
+//!        │  opted in: name the peer; error, undecodable or timeout: anonymous
+//!        ▼
+//!   handle_timeout(now) ── publish deadline ─► [Publish item 'current'] (only if
+//!        │                                      the item changed, at most once per
+//!        │                                      `min_interval`)
+//!        ├─ opt-in answer expired, peer still connected ─► [DiscoInfo] again
+//!        └─ query unanswered after `query_timeout` ─► peer stays anonymous
+//! ```
+//!
+//! Privacy is the point of the machine. XEP-0485: "a domain MUST NOT publish the name
+//! of a remote domain, unless that domain advertises support for this XEP". A peer is
+//! named only while a disco#info answer with the exact feature `urn:xmpp:serverinfo:0`
+//! is cached (or it is on the operator's allow-list, as Prosody, ejabberd and Openfire
+//! do with the providers.xmpp.net list). Until the answer arrives the peer is published
+//! anonymously, and anonymous peers are listed after the named ones in an order that
+//! does not depend on their names.
+//!
+//! ```
+//! use chrono::{DateTime, TimeDelta, Utc};
+//! use xep_serverinfo::discovery::Coordinates;
+//! use xep_serverinfo::publisher::{LinkDirection, Publisher, PublisherConfig, Transmit};
+//!
+//! let t0: DateTime<Utc> = "2026-11-22T10:00:00Z".parse()?;
+//! let at = Coordinates::new("pubsub.example.org".parse()?, "serverinfo");
+//! let mut config = PublisherConfig::new("example.org", at);
+//! config.create_node = false;
+//! let mut publisher = Publisher::new(config, t0);
+//!
+//! publisher.handle_connection_opened(t0, "peer.example", LinkDirection::Outgoing);
+//! let Some(Transmit::DiscoInfo { to }) = publisher.poll_transmit() else { panic!() };
+//! assert_eq!(to, "peer.example");
+//!
+//! // The peer answers with the feature: it may be named.
+//! let info = "<query xmlns='http://jabber.org/protocol/disco#info'>\
+//!     <feature var='urn:xmpp:serverinfo:0'/></query>"
+//!     .parse::<minidom::Element>()?
+//!     .try_into()?;
+//! publisher.handle_disco_result(t0, "peer.example", &info);
+//!
+//! // The first item goes out at once; later ones wait for `min_interval`.
+//! publisher.handle_timeout(publisher.poll_timeout().unwrap());
+//! let Some(Transmit::Publish { item, .. }) = publisher.poll_transmit() else { panic!() };
+//! let peer = &item.domains[0].remote_domains()[0];
+//! assert_eq!(peer.name.as_deref(), Some("peer.example"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use jid::Jid;
+use minidom::Element;
+use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
+use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult};
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::pubsub::pubsub::{Configure, Create, Item, Publish};
+use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
+
+use crate::discovery::{Coordinates, FEATURE};
+use crate::payload::{Connection, Direction, Domain, RemoteDomain, ServerInfo};
+
+/// Instants, as the caller's wall clock gives them.
+pub type Time = DateTime<Utc>;
+
+/// The item id the publisher uses: one item, replaced on each publication.
+pub const ITEM_ID: &str = "current";
+
+/// How the publisher behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublisherConfig {
+    /// The local domain the item describes.
+    pub domain: String,
+    /// Where to publish.
+    pub coordinates: Coordinates,
+    /// How long an opt-in answer (yes or no) is trusted. Prosody uses one hour.
+    pub opt_in_ttl: TimeDelta,
+    /// How long to wait for a disco#info answer before treating the peer as not
+    /// opted in.
+    pub query_timeout: TimeDelta,
+    /// The shortest time between two publications ("the server MAY choose to reduce
+    /// the frequency of updates"). Prosody and ejabberd publish every 300 s.
+    pub min_interval: TimeDelta,
+    /// Domains treated as opted in without asking (for operators who trust a
+    /// providers list). Compared case-insensitively.
+    pub allow_list: BTreeSet<String>,
+    /// Whether peers that did not opt in are listed as anonymous `<remote-domain/>`s
+    /// (true, as Prosody and ejabberd do) or left out.
+    pub include_anonymous: bool,
+    /// Whether to ask for the node to be created and configured at start.
+    pub create_node: bool,
+}
+
+impl PublisherConfig {
+    /// The defaults: one-hour opt-in cache, 30 s query timeout, at most one
+    /// publication per 300 s, anonymous peers listed, node created at start.
+    pub fn new(domain: impl Into<String>, coordinates: Coordinates) -> Self {
+        Self {
+            domain: domain.into(),
+            coordinates,
+            opt_in_ttl: TimeDelta::seconds(3600),
+            query_timeout: TimeDelta::seconds(30),
+            min_interval: TimeDelta::seconds(300),
+            allow_list: BTreeSet::new(),
+            include_anonymous: true,
+            create_node: true,
+        }
+    }
+}
+
+/// The direction of one s2s connection, as the server knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinkDirection {
+    /// The peer connected to us.
+    Incoming,
+    /// We connected to the peer.
+    Outgoing,
+    /// One connection used both ways (XEP-0288 bidirectional s2s).
+    Bidi,
+}
+
+impl LinkDirection {
+    fn index(self) -> usize {
+        match self {
+            Self::Incoming => 0,
+            Self::Outgoing => 1,
+            Self::Bidi => 2,
+        }
+    }
+
+    fn wire(self) -> Direction {
+        match self {
+            Self::Incoming => Direction::Incoming,
+            Self::Outgoing => Direction::Outgoing,
+            Self::Bidi => Direction::Bidi,
+        }
+    }
+}
+
+/// Something to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transmit {
+    /// Ask a peer's bare domain for its disco#info, to learn whether it opted in.
+    DiscoInfo {
+        /// The peer's domain.
+        to: String,
+    },
+    /// Create the node and configure it as XEP-0485 recommends.
+    CreateNode {
+        /// Where.
+        at: Coordinates,
+    },
+    /// Publish this item with id [`ITEM_ID`].
+    Publish {
+        /// Where.
+        at: Coordinates,
+        /// The payload.
+        item: ServerInfo,
+    },
+}
+
+impl Transmit {
+    /// The IQ to send, with the caller's stanza id (and `from`, if the server needs
+    /// one). Fails only if a peer's domain is not a valid JID.
+    pub fn to_iq(&self, id: impl Into<String>, from: Option<Jid>) -> Result<Iq, jid::Error> {
+        let iq = match self {
+            Self::DiscoInfo { to } => {
+                Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to.parse()?)
+            }
+            Self::CreateNode { at } => create_node_iq(at, id),
+            Self::Publish { at, item } => publish_iq(at, item, id),
+        };
+        Ok(match from {
+            Some(from) => iq.with_from(from),
+            None => iq,
+        })
+    }
+}
+
+/// The node configuration XEP-0485 recommends: open access, at most one item,
+/// persistent items (a `pubsub#node_config` submit form).
+pub fn node_config() -> DataForm {
+    let mut access = Field::new("pubsub#access_model", FieldType::ListSingle);
+    access.values = vec!["open".to_owned()];
+    let mut max_items = Field::new("pubsub#max_items", FieldType::TextSingle);
+    max_items.values = vec!["1".to_owned()];
+    let mut persist = Field::new("pubsub#persist_items", FieldType::Boolean);
+    persist.values = vec!["true".to_owned()];
+    DataForm::new(
+        DataFormType::Submit,
+        xep_core::ns::PUBSUB_NODE_CONFIG,
+        vec![access, max_items, persist],
+    )
+}
+
+/// `<iq type='set'><pubsub><create node/><configure>` with [`node_config`].
+pub fn create_node_iq(at: &Coordinates, id: impl Into<String>) -> Iq {
+    let pubsub = PubSub::Create {
+        create: Create {
+            node: Some(NodeName(at.node.clone())),
+        },
+        configure: Some(Configure {
+            form: Some(node_config()),
+        }),
+    };
+    Iq::from_set(id, pubsub).with_to(at.service.clone())
+}
+
+/// `<iq type='set'><pubsub><publish node><item id='current'>` carrying `item`.
+pub fn publish_iq(at: &Coordinates, item: &ServerInfo, id: impl Into<String>) -> Iq {
+    let pubsub = PubSub::Publish {
+        publish: Publish {
+            node: NodeName(at.node.clone()),
+            items: vec![Item::new(
+                Some(ItemId(ITEM_ID.to_owned())),
+                None,
+                Some(item.clone()),
+            )],
+        },
+        publish_options: None,
+    };
+    Iq::from_set(id, pubsub).with_to(at.service.clone())
+}
+
+/// Why a peer was found to be, or not to be, opted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OptInSource {
+    /// Its disco#info lists `urn:xmpp:serverinfo:0`.
+    Feature,
+    /// It is on the configured allow-list.
+    AllowList,
+    /// Its disco#info does not list the feature (an exact match is required).
+    NoFeature,
+    /// It answered with an error, or with something that is not a disco#info result.
+    FailedReply,
+    /// It did not answer within `query_timeout`.
+    Timeout,
+}
+
+/// What the publisher reports besides transmits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A peer's opt-in status was learnt or refreshed.
+    OptIn {
+        /// The peer.
+        peer: String,
+        /// Whether it may be named.
+        opted_in: bool,
+        /// Why.
+        source: OptInSource,
+    },
+    /// A reply came from a peer we had not asked (or had stopped waiting for); it was
+    /// ignored.
+    UnsolicitedReply {
+        /// The `from` of the reply.
+        from: String,
+    },
+}
+
+/// One cached opt-in answer; serialisable so that a server can keep it across restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OptInEntry {
+    /// The answer.
+    pub opted_in: bool,
+    /// Until when it is trusted.
+    pub expires: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKind {
+    Expiry,
+    QueryTimeout,
+}
+
+/// The machine. See the [module documentation](self) for the lifecycle.
+#[derive(Debug)]
+pub struct Publisher {
+    config: PublisherConfig,
+    /// Connected peers -> open connections per [`LinkDirection`].
+    peers: BTreeMap<String, [u32; 3]>,
+    cache: HashMap<String, OptInEntry>,
+    /// Peers with a query in flight -> its deadline.
+    pending: HashMap<String, Time>,
+    /// Timers by deadline; each is also recorded in `cache` or `pending`, so a popped
+    /// timer that no longer matches is skipped.
+    timers: BTreeSet<(Time, TimerKind, String)>,
+    /// Whether the table changed since the last publication.
+    dirty: bool,
+    publish_at: Option<Time>,
+    last_publish: Option<Time>,
+    last_item: Option<ServerInfo>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+fn normalise(peer: &str) -> String {
+    peer.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Publisher {
+    /// A publisher with an empty federation table. It first asks for the node to be
+    /// created (if configured), and publishes its first item at once.
+    pub fn new(mut config: PublisherConfig, now: Time) -> Self {
+        config.allow_list = config.allow_list.iter().map(|d| normalise(d)).collect();
+        let mut transmits = VecDeque::new();
+        if config.create_node {
+            transmits.push_back(Transmit::CreateNode {
+                at: config.coordinates.clone(),
+            });
+        }
+        Self {
+            config,
+            peers: BTreeMap::new(),
+            cache: HashMap::new(),
+            pending: HashMap::new(),
+            timers: BTreeSet::new(),
+            dirty: true,
+            publish_at: Some(now),
+            last_publish: None,
+            last_item: None,
+            transmits,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PublisherConfig {
+        &self.config
+    }
+
+    /// The cached opt-in answers, to persist across restarts.
+    pub fn opt_in_cache(&self) -> &HashMap<String, OptInEntry> {
+        &self.cache
+    }
+
+    /// Restores cached answers (for instance after a restart). Entries already expired
+    /// at `now` are skipped.
+    pub fn restore_opt_in_cache(
+        &mut self,
+        now: Time,
+        entries: impl IntoIterator<Item = (String, OptInEntry)>,
+    ) {
+        for (peer, entry) in entries {
+            if entry.expires > now {
+                let peer = normalise(&peer);
+                self.set_entry(peer, entry);
+            }
+        }
+    }
+
+    /// Whether `peer` may be named right now.
+    pub fn is_opted_in(&self, peer: &str) -> bool {
+        let peer = normalise(peer);
+        self.named(&peer)
+    }
+
+    fn named(&self, peer: &str) -> bool {
+        self.config.allow_list.contains(peer) || self.cache.get(peer).is_some_and(|e| e.opted_in)
+    }
+
+    /// The number of peers with at least one open connection.
+    pub fn connected_peers(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// An s2s connection to `peer` (its domain) was established.
+    pub fn handle_connection_opened(&mut self, now: Time, peer: &str, direction: LinkDirection) {
+        let peer = normalise(peer);
+        if peer.is_empty() || peer == normalise(&self.config.domain) {
+            return;
+        }
+        let counts = self.peers.entry(peer.clone()).or_insert([0; 3]);
+        counts[direction.index()] += 1;
+        self.changed(now);
+        if !self.config.allow_list.contains(&peer)
+            && !self.cache.contains_key(&peer)
+            && !self.pending.contains_key(&peer)
+        {
+            self.query(now, peer);
+        }
+    }
+
+    /// An s2s connection to `peer` was closed. A close without a matching open is
+    /// ignored.
+    pub fn handle_connection_closed(&mut self, now: Time, peer: &str, direction: LinkDirection) {
+        let peer = normalise(peer);
+        let Some(counts) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let slot = &mut counts[direction.index()];
+        if *slot == 0 {
+            return;
+        }
+        *slot -= 1;
+        if counts.iter().all(|&c| c == 0) {
+            self.peers.remove(&peer);
+        }
+        self.changed(now);
+    }
+
+    /// A peer's disco#info result arrived.
+    pub fn handle_disco_result(&mut self, now: Time, peer: &str, info: &DiscoInfoResult) {
+        let peer = normalise(peer);
+        if self.pending.remove(&peer).is_none() {
+            self.events
+                .push_back(Event::UnsolicitedReply { from: peer });
+            return;
+        }
+        // XEP-0485: "a domain MUST NOT publish the name of a remote domain, unless that
+        // domain advertises support for this XEP". Exact match: the feature var as sent.
+        let opted_in = info.features.contains(FEATURE);
+        let source = if opted_in {
+            OptInSource::Feature
+        } else {
+            OptInSource::NoFeature
+        };
+        self.answer(now, peer, opted_in, source);
+    }
+
+    /// A peer's disco#info query failed: an error reply, or a reply that is not a
+    /// disco#info result. The peer counts as not opted in (INTEROP P21); the machine
+    /// carries on.
+    pub fn handle_disco_failure(&mut self, now: Time, peer: &str) {
+        let peer = normalise(peer);
+        if self.pending.remove(&peer).is_none() {
+            self.events
+                .push_back(Event::UnsolicitedReply { from: peer });
+            return;
+        }
+        self.answer(now, peer, false, OptInSource::FailedReply);
+    }
+
+    /// Offers a raw `<iq/>` reply. Returns `true` if it was the answer to one of this
+    /// machine's queries (matched by its `from` domain), whatever its content:
+    /// results that decode as disco#info are read, anything else is a failure.
+    pub fn handle_iq(&mut self, now: Time, iq: &Element) -> bool {
+        if iq.name() != "iq" {
+            return false;
+        }
+        let Some(from) = iq.attr("from") else {
+            return false;
+        };
+        let peer = normalise(from);
+        if !self.pending.contains_key(&peer) {
+            return false;
+        }
+        let info = match iq.attr("type") {
+            Some("result") => iq
+                .get_child("query", xep_core::ns::DISCO_INFO)
+                .and_then(|q| DiscoInfoResult::try_from(q.clone()).ok()),
+            _ => None,
+        };
+        match info {
+            Some(info) => self.handle_disco_result(now, &peer, &info),
+            None => self.handle_disco_failure(now, &peer),
+        }
+        true
+    }
+
+    /// The next deadline at which [`handle_timeout`](Self::handle_timeout) has work.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Time> {
+        let timer = self.timers.first().map(|(t, _, _)| *t);
+        match (timer, self.publish_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires every deadline at or before `now`. Spurious calls do nothing.
+    pub fn handle_timeout(&mut self, now: Time) {
+        while let Some((at, kind, peer)) = self.timers.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, kind, peer.clone()));
+            match kind {
+                TimerKind::QueryTimeout => {
+                    if self.pending.get(&peer) == Some(&at) {
+                        self.pending.remove(&peer);
+                        self.answer(now, peer, false, OptInSource::Timeout);
+                    }
+                }
+                TimerKind::Expiry => {
+                    if self.cache.get(&peer).is_some_and(|e| e.expires == at) {
+                        if self.peers.contains_key(&peer) {
+                            // Keep the old answer while asking again; a timeout or a
+                            // "no" replaces it.
+                            if !self.pending.contains_key(&peer) {
+                                self.query(now, peer);
+                            }
+                        } else {
+                            self.cache.remove(&peer);
+                        }
+                    }
+                }
+            }
+        }
+        if self.publish_at.is_some_and(|t| t <= now) {
+            self.publish_at = None;
+            self.publish(now);
+        }
+    }
+
+    /// The next stanza to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The item as it would be published now.
+    pub fn current_item(&self) -> ServerInfo {
+        let mut named = Vec::new();
+        let mut anonymous = Vec::new();
+        for (peer, counts) in &self.peers {
+            let mut remote = if self.named(peer) {
+                RemoteDomain::named(peer.as_str())
+            } else if self.config.include_anonymous {
+                RemoteDomain::anonymous()
+            } else {
+                continue;
+            };
+            for direction in [
+                LinkDirection::Incoming,
+                LinkDirection::Outgoing,
+                LinkDirection::Bidi,
+            ] {
+                for _ in 0..counts[direction.index()] {
+                    remote.connections.push(Connection::new(direction.wire()));
+                }
+            }
+            if remote.name.is_some() {
+                named.push(remote);
+            } else {
+                anonymous.push((*counts, remote));
+            }
+        }
+        // Anonymous peers in an order that says nothing about their names.
+        anonymous.sort_by(|a, b| a.0.cmp(&b.0));
+        named.extend(anonymous.into_iter().map(|(_, r)| r));
+        ServerInfo::new(Domain::new(self.config.domain.as_str()).with_remote_domains(named))
+    }
+
+    fn query(&mut self, now: Time, peer: String) {
+        let deadline = now + self.config.query_timeout;
+        self.pending.insert(peer.clone(), deadline);
+        self.timers
+            .insert((deadline, TimerKind::QueryTimeout, peer.clone()));
+        self.transmits.push_back(Transmit::DiscoInfo { to: peer });
+    }
+
+    fn answer(&mut self, now: Time, peer: String, opted_in: bool, source: OptInSource) {
+        let before = self.named(&peer);
+        self.set_entry(
+            peer.clone(),
+            OptInEntry {
+                opted_in,
+                expires: now + self.config.opt_in_ttl,
+            },
+        );
+        self.events.push_back(Event::OptIn {
+            peer: peer.clone(),
+            opted_in,
+            source,
+        });
+        if before != self.named(&peer) && self.peers.contains_key(&peer) {
+            self.changed(now);
+        }
+    }
+
+    fn set_entry(&mut self, peer: String, entry: OptInEntry) {
+        if let Some(old) = self.cache.insert(peer.clone(), entry) {
+            self.timers
+                .remove(&(old.expires, TimerKind::Expiry, peer.clone()));
+        }
+        self.timers.insert((entry.expires, TimerKind::Expiry, peer));
+    }
+
+    /// The table changed: schedule a publication no earlier than `min_interval` after
+    /// the last one.
+    fn changed(&mut self, now: Time) {
+        self.dirty = true;
+        if self.publish_at.is_none() {
+            let earliest = self
+                .last_publish
+                .map_or(now, |last| last + self.config.min_interval);
+            self.publish_at = Some(earliest.max(now));
+        }
+    }
+
+    fn publish(&mut self, now: Time) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let item = self.current_item();
+        if self.last_item.as_ref() == Some(&item) {
+            // Changes that cancelled out: nothing to republish.
+            return;
+        }
+        self.last_publish = Some(now);
+        self.last_item = Some(item.clone());
+        self.transmits.push_back(Transmit::Publish {
+            at: self.config.coordinates.clone(),
+            item,
+        });
+    }
+}
