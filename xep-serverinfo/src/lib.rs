@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod legacy;
 pub mod payload;
+pub mod publisher;
 
 pub use error::Error;
 pub use payload::{Connection, Direction, Domain, Federation, Name, RemoteDomain, ServerInfo};
