@@ -3,6 +3,7 @@
 
 pub mod discovery;
 pub mod error;
+pub mod graph;
 pub mod legacy;
 pub mod payload;
 pub mod publisher;
