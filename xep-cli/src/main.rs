@@ -9,6 +9,7 @@ use xep_core::xml::Limits;
 
 const USAGE: &str = "\
 usage: xep inspect [--strict] [--emit json|wire] [FILE|-]...
+       xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
 
 Reads XMPP stanzas, payloads or streams (or a JSON status file) and prints one JSON
 object per recognised payload (--emit json, the default), or the input written back
@@ -26,6 +27,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("inspect") => run_inspect(&args[1..]),
+        Some("serverinfo") if args.get(1).is_some_and(|a| a == "graph") => {
+            xep_cli::graph_cmd::main(&args[2..])
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

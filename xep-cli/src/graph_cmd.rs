@@ -1,0 +1,384 @@
+//! `xep serverinfo graph`: fold the XEP-0485 items found in captures into one federation
+//! graph and print it as Graphviz DOT or JSON.
+//!
+//! Inputs are read as `xep inspect` reads them ([`xep_core::xml::parse_items`]): bare
+//! payloads, pubsub event messages, IQ results, several stanzas or a whole stream.
+//! Every `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>` anywhere inside is used, with
+//!
+//! * its time: the nearest XEP-0203 `<delay xmlns='urn:xmpp:delay' stamp='…'/>` on an
+//!   enclosing element (the `<item/>`, the stanza); else `--now`; else the newest stamp
+//!   seen in all inputs (so a capture is judged at its own time, never the clock's);
+//!   with no stamp anywhere, every item is fresh;
+//! * its source: the stanza's `from` (the pubsub service), the enclosing
+//!   `<items node='…'/>` and `<item id='…'/>`;
+//! * its publisher: the `<domain name='…'/>`s it holds.
+//!
+//! Malformed XML stops everything (exit 2, `FILE:LINE:COLUMN: message`, nothing printed).
+//! A payload that cannot be read, or that names no domain, is reported on standard
+//! error with where it is, and skipped.
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use minidom::Element;
+use xep_core::ns;
+use xep_core::xml::{Limits, XmlError, parse_items};
+use xep_serverinfo::ServerInfo;
+use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
+
+/// The XEP-0203 delayed-delivery namespace.
+const DELAY: &str = "urn:xmpp:delay";
+
+/// Usage of `xep serverinfo graph`.
+pub const USAGE: &str = "\
+usage: xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
+
+Folds every XEP-0485 <serverinfo/> found in the inputs (payloads, pubsub events, IQ
+results, streams) into one federation graph and prints it as Graphviz DOT (default) or
+JSON. An item's time is its <delay/> stamp, else --now, else the newest stamp seen;
+items older than --max-age (default 10800) at --now (else the newest stamp) are dropped.
+
+  --format FORMAT  dot (default) or json
+  --max-age SECS   how old an item may be, in seconds
+  --now RFC3339    the time to judge staleness at, such as 2025-06-01T12:00:00Z
+  -h, --help       this text
+
+Exit status: 0 when the graph was printed (unreadable payloads are reported and
+skipped), 2 when an input is malformed or unreadable, or the command line is wrong.";
+
+/// What `--format` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Graphviz DOT.
+    #[default]
+    Dot,
+    /// JSON.
+    Json,
+}
+
+/// The parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Output format.
+    pub format: OutputFormat,
+    /// Maximum age of an item.
+    pub max_age: TimeDelta,
+    /// The time to judge staleness at, and the time of items without a stamp.
+    pub now: Option<DateTime<Utc>>,
+    /// Inputs; `-` is standard input.
+    pub files: Vec<String>,
+}
+
+impl Options {
+    /// Parses the arguments after `serverinfo graph`. `Ok(None)` means `--help`.
+    pub fn parse(args: &[String]) -> Result<Option<Self>, String> {
+        let mut options = Self {
+            format: OutputFormat::Dot,
+            max_age: xep_serverinfo::graph::DEFAULT_MAX_AGE,
+            now: None,
+            files: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+                _ => (arg.as_str(), None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next().cloned())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match flag {
+                "--format" => {
+                    options.format = match value("--format")?.as_str() {
+                        "dot" => OutputFormat::Dot,
+                        "json" => OutputFormat::Json,
+                        other => return Err(format!("--format takes dot or json, not {other:?}")),
+                    }
+                }
+                "--max-age" => {
+                    let v = value("--max-age")?;
+                    options.max_age = v
+                        .parse::<u32>()
+                        .ok()
+                        .map(|s| TimeDelta::seconds(i64::from(s)))
+                        .ok_or_else(|| format!("--max-age takes whole seconds, not {v:?}"))?;
+                }
+                "--now" => {
+                    let v = value("--now")?;
+                    let now = DateTime::parse_from_rfc3339(&v)
+                        .map_err(|e| format!("--now takes an RFC 3339 time, not {v:?}: {e}"))?;
+                    options.now = Some(now.with_timezone(&Utc));
+                }
+                "-h" | "--help" => return Ok(None),
+                "-" => options.files.push("-".to_owned()),
+                s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
+                s => options.files.push(s.to_owned()),
+            }
+        }
+        if options.files.is_empty() {
+            options.files.push("-".to_owned());
+        }
+        Ok(Some(options))
+    }
+}
+
+/// One `<serverinfo/>` found in an input.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The payload, as [`ServerInfo::read`] reads it.
+    pub info: ServerInfo,
+    /// The nearest delay stamp, if any.
+    pub stamp: Option<DateTime<Utc>>,
+    /// Service, node and item id, as far as the enclosing stanza tells.
+    pub source: Source,
+    /// Where it was found.
+    pub at: Location,
+}
+
+/// Where something was found: the top-level element's start and the path inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line of the top-level element's start tag.
+    pub line: usize,
+    /// 1-based column of the top-level element's start tag.
+    pub column: usize,
+    /// Element path inside it, such as `/message/event/items/item/serverinfo`.
+    pub path: String,
+}
+
+/// A payload that was skipped, or a stamp that was ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub at: Location,
+    /// What.
+    pub message: String,
+}
+
+/// Everything found in one input.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    /// The payloads that could be read, in document order.
+    pub found: Vec<Found>,
+    /// What was skipped or ignored, in document order.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Default)]
+struct Context {
+    service: Option<String>,
+    node: Option<String>,
+    item: Option<String>,
+    stamp: Option<DateTime<Utc>>,
+}
+
+/// Finds every `<serverinfo/>` in one input. Fails only when the input is not
+/// well-formed XML (or is over the limits).
+pub fn collect(input: &[u8], limits: &Limits) -> Result<Collected, XmlError> {
+    let mut out = Collected::default();
+    for item in parse_items(input, limits)? {
+        let mut path = String::new();
+        walk(
+            &item.element,
+            Context::default(),
+            &mut path,
+            (item.line, item.column),
+            &mut out,
+        );
+    }
+    Ok(out)
+}
+
+fn walk(
+    element: &Element,
+    mut ctx: Context,
+    path: &mut String,
+    start: (usize, usize),
+    out: &mut Collected,
+) {
+    let len = path.len();
+    path.push('/');
+    path.push_str(element.name());
+    let location = |path: &str| Location {
+        line: start.0,
+        column: start.1,
+        path: path.to_owned(),
+    };
+    if element.is("serverinfo", ns::SERVERINFO) {
+        match ServerInfo::read(element) {
+            Ok(reading) if reading.value.domains.iter().any(|d| d.name.is_some()) => {
+                out.found.push(Found {
+                    info: reading.value,
+                    stamp: ctx.stamp,
+                    source: Source {
+                        service: ctx.service,
+                        node: ctx.node,
+                        item: ctx.item,
+                    },
+                    at: location(path),
+                });
+            }
+            Ok(_) => out.problems.push(Problem {
+                at: location(path),
+                message: "no named <domain/>: cannot tell who published it; skipped".into(),
+            }),
+            Err(e) => out.problems.push(Problem {
+                at: location(path),
+                message: format!("cannot read <serverinfo/>: {e}; skipped"),
+            }),
+        }
+        path.truncate(len);
+        return;
+    }
+    match element.name() {
+        "message" | "iq" => {
+            if let Some(from) = element.attr("from") {
+                ctx.service = Some(from.to_owned());
+            }
+        }
+        "items" if element.ns() == ns::PUBSUB || element.ns() == ns::PUBSUB_EVENT => {
+            ctx.node = element.attr("node").map(str::to_owned);
+        }
+        "item" if element.ns() == ns::PUBSUB || element.ns() == ns::PUBSUB_EVENT => {
+            ctx.item = element.attr("id").map(str::to_owned);
+        }
+        _ => {}
+    }
+    for delay in element.children().filter(|c| c.is("delay", DELAY)) {
+        match delay.attr("stamp").map(DateTime::parse_from_rfc3339) {
+            Some(Ok(stamp)) => ctx.stamp = Some(stamp.with_timezone(&Utc)),
+            Some(Err(e)) => out.problems.push(Problem {
+                at: location(path),
+                message: format!(
+                    "<delay/> stamp {:?} is not an XEP-0082 time ({e}); ignored",
+                    delay.attr("stamp").unwrap_or_default()
+                ),
+            }),
+            None => out.problems.push(Problem {
+                at: location(path),
+                message: "<delay/> without stamp; ignored".into(),
+            }),
+        }
+    }
+    for child in element.children() {
+        if !child.is("delay", DELAY) {
+            walk(child, ctx.clone(), path, start, out);
+        }
+    }
+    path.truncate(len);
+}
+
+/// Builds the graph from what was collected in every input and renders it.
+///
+/// Items without a stamp get `now` (else the newest stamp, else they are fresh); the
+/// graph is judged at `now` (else the newest stamp).
+pub fn render(inputs: &[Collected], options: &Options) -> String {
+    let newest = inputs
+        .iter()
+        .flat_map(|c| c.found.iter().filter_map(|f| f.stamp))
+        .max();
+    let now = options.now.or(newest).unwrap_or(DateTime::UNIX_EPOCH);
+    let mut builder = GraphBuilder::new(GraphConfig::default().with_max_age(options.max_age));
+    for found in inputs.iter().flat_map(|c| &c.found) {
+        let at = found.stamp.unwrap_or(now);
+        builder.add(Observation::new(&found.info, at).with_source(&found.source));
+    }
+    let graph = builder.finish(now);
+    match options.format {
+        OutputFormat::Dot => graph.to_dot(),
+        OutputFormat::Json => {
+            let mut json = graph.to_json();
+            json.push('\n');
+            json
+        }
+    }
+}
+
+/// Runs `xep serverinfo graph` with the arguments after `graph`, writing to the given
+/// streams; returns the exit status.
+pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let options = match Options::parse(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            let _ = writeln!(stdout, "{USAGE}");
+            return 0;
+        }
+        Err(message) => {
+            let _ = writeln!(stderr, "xep: {message}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    let limits = Limits::default();
+    let mut inputs = Vec::new();
+    let mut malformed = false;
+    for name in &options.files {
+        let bytes = match read_input(name, limits.max_bytes) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let _ = writeln!(stderr, "xep: {name}: {e}");
+                malformed = true;
+                continue;
+            }
+        };
+        match collect(&bytes, &limits) {
+            Ok(collected) => {
+                for p in &collected.problems {
+                    let _ = writeln!(
+                        stderr,
+                        "xep: {name}:{}:{}: {}: {}",
+                        p.at.line, p.at.column, p.at.path, p.message
+                    );
+                }
+                inputs.push(collected);
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "xep: {name}:{}:{}: {}", e.line, e.column, e.message);
+                malformed = true;
+            }
+        }
+    }
+    if malformed {
+        return 2;
+    }
+    if inputs.iter().all(|c| c.found.is_empty()) {
+        let _ = writeln!(
+            stderr,
+            "xep: note: no readable <serverinfo/> with a named <domain/> found"
+        );
+    }
+    // A closed standard output (a pager quit) is not an error.
+    let _ = stdout.write_all(render(&inputs, &options).as_bytes());
+    0
+}
+
+/// `xep serverinfo graph ARGS`: [`run`] on the process's streams.
+pub fn main(args: &[String]) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let status = run(args, &mut stdout.lock(), &mut stderr.lock());
+    ExitCode::from(status)
+}
+
+/// Reads a file (or standard input for `-`), refusing more than `max` bytes without
+/// reading them all.
+fn read_input(name: &str, max: usize) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let limit = max as u64 + 1;
+    if name == "-" {
+        io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(name)?
+            .take(limit)
+            .read_to_end(&mut bytes)?;
+    }
+    if bytes.len() > max {
+        return Err(io::Error::other(format!(
+            "input is over the limit of {max} bytes"
+        )));
+    }
+    Ok(bytes)
+}
