@@ -2,9 +2,17 @@
 //!
 //! The types mirror the wire: [`ServerInfo`] holds [`Domain`]s, a domain holds an
 //! optional [`Federation`] of [`RemoteDomain`]s, and each remote domain holds zero or
-//! more [`Connection`]s. They derive xso's `FromXml`/`AsXml`, so they convert to and
+//! more [`Connection`]s. They implement xso's `FromXml`/`AsXml`, so they convert to and
 //! from `minidom::Element`, parse straight from bytes with `xso::from_bytes`, and go
-//! into `xmpp_parsers::pubsub` items as a [`PubSubPayload`].
+//! into `xmpp_parsers::pubsub` items as a
+//! [`PubSubPayload`](xmpp_parsers::pubsub::PubSubPayload).
+//!
+//! The conversions are written by hand rather than derived (a crawler reads items of
+//! thousands of peers): `TryFrom<Element>` moves attribute values and extensions out
+//! of the element instead of replaying it as events, `From<&T> for Element` clones
+//! prepared elements, and the `FromXml` [`Builder`] is a flat state machine. They
+//! behave exactly as the derives did (the tests keep the derives as a reference),
+//! except that error messages for stray text now name the element.
 //!
 //! Parsing is as lenient as real publishers need (INTEROP P1-P4, P14-P16):
 //!
@@ -14,7 +22,7 @@
 //! * `<serverinfo/>` may hold no domain or several, and a domain may lack `<federation/>`;
 //! * children in other namespaces (XEP-0092's `<query/>`, Prosody's `<users/>`) are
 //!   kept on `<serverinfo/>`, `<domain/>` and `<remote-domain/>` and written back;
-//! * unknown attributes are dropped (xso cannot keep them); [`ServerInfo::read`]
+//! * unknown attributes are dropped; [`ServerInfo::read`]
 //!   reports each one.
 //!
 //! Writing is exact: what the typed value holds, in the spec's element order, `bidi`
@@ -29,9 +37,12 @@
 use core::fmt;
 
 use minidom::Element;
-use xso::{AsXml, FromXml};
 
 use crate::ns;
+
+mod codec;
+
+pub use codec::{Builder, Items};
 
 /// A domain name as it appears in a `name` attribute.
 ///
@@ -167,20 +178,12 @@ impl xso::AsXmlText for Direction {
 }
 
 /// One actual (for instance TCP) connection to a peer: `<connection type='…'/>`.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
-#[xml(
-    namespace = ns::SERVERINFO,
-    name = "connection",
-    on_unknown_attribute = Discard,
-    on_unknown_child = Fail
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Connection {
     /// The `type` attribute; `None` when absent (Openfire's anonymous peers).
-    #[xml(attribute(name = "type", default))]
     pub direction: Option<Direction>,
     /// Text content. The schema types `<connection/>` as a string with an attribute;
     /// no publisher writes text, but it is kept if one does.
-    #[xml(text(codec = xso::text::EmptyAsNone))]
     pub text: Option<Name>,
 }
 
@@ -203,24 +206,15 @@ impl Connection {
 }
 
 /// A peer the local domain federates with: `<remote-domain name='…'>`.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-#[xml(
-    namespace = ns::SERVERINFO,
-    name = "remote-domain",
-    on_unknown_attribute = Discard,
-    deserialize_callback = RemoteDomain::normalise,
-)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoteDomain {
     /// The peer's domain; `None` for a peer that did not opt in (absent or empty
     /// `name`, INTEROP P1).
-    #[xml(attribute(default))]
     pub name: Option<Name>,
     /// The connections to that peer, in document order. Zero is normal (Prosody);
     /// two (`incoming` + `outgoing`) is how ejabberd says `bidi` (P3).
-    #[xml(child(n = ..))]
     pub connections: Vec<Connection>,
     /// Children in other namespaces, kept and written back after the connections.
-    #[xml(element(n = ..))]
     pub extensions: Vec<Element>,
 }
 
@@ -263,31 +257,14 @@ impl RemoteDomain {
             .iter()
             .any(|c| c.direction.as_ref().is_some_and(Direction::is_outbound))
     }
-
-    fn normalise(&mut self) -> Result<(), xso::error::Error> {
-        if self.name.as_ref().is_some_and(|n| n.is_empty()) {
-            // ejabberd writes name='' for anonymous peers (P1).
-            self.name = None;
-        }
-        self.connections.shrink_to_fit();
-        Ok(())
-    }
 }
 
 /// The peers of one local domain: `<federation/>`.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
-#[xml(
-    namespace = ns::SERVERINFO,
-    name = "federation",
-    on_unknown_attribute = Discard,
-    deserialize_callback = Federation::normalise,
-)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Federation {
     /// The peers, in document order.
-    #[xml(child(n = ..))]
     pub remote_domains: Vec<RemoteDomain>,
     /// Children in other namespaces, kept and written back after the peers.
-    #[xml(element(n = ..))]
     pub extensions: Vec<Element>,
 }
 
@@ -299,32 +276,18 @@ impl Federation {
             extensions: Vec::new(),
         }
     }
-
-    fn normalise(&mut self) -> Result<(), xso::error::Error> {
-        self.remote_domains.shrink_to_fit();
-        Ok(())
-    }
 }
 
 /// One domain served by the local server: `<domain name='…'>`.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-#[xml(
-    namespace = ns::SERVERINFO,
-    name = "domain",
-    on_unknown_attribute = Discard,
-    deserialize_callback = Domain::normalise,
-)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Domain {
     /// The domain name. Optional in the schema; `None` also for an empty attribute.
-    #[xml(attribute(default))]
     pub name: Option<Name>,
     /// The peers this domain federates with, if published.
-    #[xml(child(default))]
     pub federation: Option<Federation>,
     /// Additional data in other namespaces (XEP-0485: "MAY be included as
     /// child-elements of [...] any of the 'domain' elements"), such as Prosody's
     /// `<users xmlns='xmpp:prosody.im/protocol/serverinfo'/>`.
-    #[xml(element(n = ..))]
     pub extensions: Vec<Element>,
 }
 
@@ -353,13 +316,6 @@ impl Domain {
             .as_ref()
             .map_or(&[], |f| f.remote_domains.as_slice())
     }
-
-    fn normalise(&mut self) -> Result<(), xso::error::Error> {
-        if self.name.as_ref().is_some_and(|n| n.is_empty()) {
-            self.name = None;
-        }
-        Ok(())
-    }
 }
 
 /// `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>`: what a server publishes about its
@@ -377,20 +333,12 @@ impl Domain {
 /// assert!(info.schema_deviations().is_empty());
 /// # Ok::<(), xso::error::FromElementError>(())
 /// ```
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
-#[xml(
-    namespace = ns::SERVERINFO,
-    name = "serverinfo",
-    on_unknown_attribute = Discard,
-    deserialize_callback = ServerInfo::normalise,
-)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServerInfo {
     /// The local domains described. The spec expects one; publishers emit one item per
     /// domain (P15), ejabberd may emit none (P4); several are accepted.
-    #[xml(child(n = ..))]
     pub domains: Vec<Domain>,
     /// Additional data in other namespaces, such as XEP-0092's `<query/>`.
-    #[xml(element(n = ..))]
     pub extensions: Vec<Element>,
 }
 
@@ -410,11 +358,6 @@ impl ServerInfo {
     pub fn with_extension(mut self, element: Element) -> Self {
         self.extensions.push(element);
         self
-    }
-
-    fn normalise(&mut self) -> Result<(), xso::error::Error> {
-        self.domains.shrink_to_fit();
-        Ok(())
     }
 
     /// How this value departs from the XEP's XML schema, which requires exactly one
