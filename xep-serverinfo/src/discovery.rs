@@ -115,6 +115,12 @@ pub struct NodeForm {
     /// Seed-layout node names that came without a service: they live on the first
     /// pubsub service, as in the fallback.
     pub nodes_without_service: Vec<String>,
+    /// `serverinfo-pubsub-node` values that cannot be used (broken URIs, URIs without
+    /// a node, empty values), kept as they came so that writing the form back loses
+    /// nothing; each is reported as a deviation when read.
+    pub unusable_nodes: Vec<String>,
+    /// `serverinfo-pubsub-service` values that are not JIDs, kept likewise.
+    pub unusable_services: Vec<String>,
     /// The layout that was read (the seed layout if any seed value was present), and
     /// the one [`TypedForm::write`] uses.
     pub layout: FormLayout,
@@ -125,8 +131,8 @@ impl NodeForm {
     pub fn new(coordinates: Coordinates) -> Self {
         Self {
             coordinates: vec![coordinates],
-            nodes_without_service: Vec::new(),
             layout: FormLayout::V1,
+            ..Self::default()
         }
     }
 
@@ -139,7 +145,10 @@ impl NodeForm {
 
     /// Whether the form says nothing.
     pub fn is_empty(&self) -> bool {
-        self.coordinates.is_empty() && self.nodes_without_service.is_empty()
+        self.coordinates.is_empty()
+            && self.nodes_without_service.is_empty()
+            && self.unusable_nodes.is_empty()
+            && self.unusable_services.is_empty()
     }
 }
 
@@ -181,14 +190,21 @@ impl TypedForm for NodeForm {
                             form.coordinates.push(at);
                         }
                     }
-                    Ok(_) => reader.deviate(
-                        NODE_VAR,
-                        other(format!("URI {value:?} names no node; ignored")),
-                    ),
-                    Err(e) => reader.deviate(NODE_VAR, other(format!("{e}; ignored"))),
+                    Ok(_) => {
+                        reader.deviate(
+                            NODE_VAR,
+                            other(format!("URI {value:?} names no node; ignored")),
+                        );
+                        form.unusable_nodes.push(value);
+                    }
+                    Err(e) => {
+                        reader.deviate(NODE_VAR, other(format!("{e}; ignored")));
+                        form.unusable_nodes.push(value);
+                    }
                 }
             } else if trimmed.is_empty() {
                 reader.deviate(NODE_VAR, other("empty value ignored".to_owned()));
+                form.unusable_nodes.push(value);
             } else {
                 seed_nodes.push(trimmed.to_owned());
             }
@@ -197,13 +213,16 @@ impl TypedForm for NodeForm {
         for value in reader.list(SERVICE_VAR) {
             match value.trim().parse::<Jid>() {
                 Ok(jid) => services.push(jid),
-                Err(e) => reader.deviate(
-                    SERVICE_VAR,
-                    other(format!("{value:?} is not a JID ({e}); ignored")),
-                ),
+                Err(e) => {
+                    reader.deviate(
+                        SERVICE_VAR,
+                        other(format!("{value:?} is not a JID ({e}); ignored")),
+                    );
+                    form.unusable_services.push(value);
+                }
             }
         }
-        if !seed_nodes.is_empty() || !services.is_empty() {
+        if !seed_nodes.is_empty() || !services.is_empty() || !form.unusable_services.is_empty() {
             form.layout = FormLayout::Seed;
         }
         // Pair the seed lists: one to one when the lengths agree, else the single
@@ -251,39 +270,90 @@ impl TypedForm for NodeForm {
     fn write(&self) -> Vec<Field> {
         match self.layout {
             FormLayout::V1 => {
-                if self.coordinates.is_empty() {
+                let values: Vec<String> = self
+                    .coordinates
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(self.unusable_nodes.iter().cloned())
+                    .collect();
+                if values.is_empty() {
                     return Vec::new();
                 }
                 let mut field = Field::new(NODE_VAR, FieldType::TextSingle);
-                field.values = self.coordinates.iter().map(|c| c.to_string()).collect();
+                field.values = values;
                 vec![field]
             }
             FormLayout::Seed => {
                 let mut fields = Vec::new();
-                let services: Vec<String> = self
-                    .coordinates
-                    .iter()
-                    .map(|c| c.service.to_string())
-                    .collect();
-                if !services.is_empty() {
-                    let mut field = Field::new(SERVICE_VAR, FieldType::ListMulti);
-                    field.values = services;
-                    fields.insert(0, field);
-                }
-                let nodes: Vec<String> = self
-                    .coordinates
-                    .iter()
-                    .map(|c| c.node.clone())
+                let (services, nodes): (Vec<String>, Vec<String>) = match self.seed_lists() {
+                    Some(lists) => lists,
+                    // Pairs the two lists cannot express: URIs in the node field.
+                    None => (
+                        Vec::new(),
+                        self.coordinates.iter().map(|c| c.to_string()).collect(),
+                    ),
+                };
+                let nodes: Vec<String> = nodes
+                    .into_iter()
                     .chain(self.nodes_without_service.iter().cloned())
+                    .chain(self.unusable_nodes.iter().cloned())
                     .collect();
-                if !nodes.is_empty() {
-                    let mut field = Field::new(NODE_VAR, FieldType::ListMulti);
-                    field.values = nodes;
-                    fields.insert(0, field);
+                let services: Vec<String> = services
+                    .into_iter()
+                    .chain(self.unusable_services.iter().cloned())
+                    .collect();
+                for (var, values) in [(NODE_VAR, nodes), (SERVICE_VAR, services)] {
+                    if !values.is_empty() {
+                        let mut field = Field::new(var, FieldType::ListMulti);
+                        field.values = values;
+                        fields.push(field);
+                    }
                 }
                 fields
             }
         }
+    }
+}
+
+impl NodeForm {
+    /// The coordinates as the seed draft's two lists, if reading those lists back
+    /// gives exactly these coordinates (and there are no service-less nodes, which
+    /// would pair with the services on reading).
+    fn seed_lists(&self) -> Option<(Vec<String>, Vec<String>)> {
+        if self.coordinates.is_empty() {
+            return Some((Vec::new(), Vec::new()));
+        }
+        if !self.nodes_without_service.is_empty() {
+            return None;
+        }
+        let mut services: Vec<String> = Vec::new();
+        let mut nodes: Vec<String> = Vec::new();
+        for c in &self.coordinates {
+            let service = c.service.to_string();
+            if !services.contains(&service) {
+                services.push(service);
+            }
+            if !nodes.contains(&c.node) {
+                nodes.push(c.node.clone());
+            }
+        }
+        let n = self.coordinates.len();
+        let exact = if services.len() == 1 || nodes.len() == 1 {
+            // One side is broadcast over the other; every combination is present.
+            n == services.len() * nodes.len()
+        } else {
+            // One to one, in order.
+            services.len() == n
+                && nodes.len() == n
+                && self
+                    .coordinates
+                    .iter()
+                    .zip(services.iter().zip(&nodes))
+                    .all(|(c, (s, node))| c.service.to_string() == *s && c.node == *node)
+        };
+        // A lone node "serverinfo" with services is what reading a service list
+        // without nodes gives; writing the node keeps it explicit either way.
+        exact.then_some((services, nodes))
     }
 }
 
@@ -364,8 +434,6 @@ pub struct Discovery {
     pub other_fields: Vec<Field>,
     /// Every deviation seen in the form or the features.
     pub deviations: Vec<Deviation>,
-    /// Whether any `serverinfo-pubsub-node` value was present at all.
-    node_values_seen: bool,
 }
 
 impl Discovery {
@@ -394,10 +462,6 @@ impl Discovery {
         if let Some(merged) = MergedForm::collect(forms, ns::SERVERINFO_FORM) {
             let node = merged.read::<NodeForm>()?;
             let contact = merged.read::<ContactAddresses>()?;
-            discovery.node_values_seen = merged
-                .fields()
-                .iter()
-                .any(|f| f.var.as_deref() == Some(NODE_VAR) && !f.values.is_empty());
             let owned = |f: &Field| {
                 let var = f.var.as_deref();
                 FIELDS.iter().any(|s| Some(s.var) == var)
@@ -433,7 +497,7 @@ impl Discovery {
         let advertised = self.node.as_ref().is_some_and(|n| !n.is_empty());
         if !self.opted_in {
             return Plan::Unavailable(Unavailable::NotOptedIn {
-                coordinates_advertised: advertised || self.node_values_seen,
+                coordinates_advertised: advertised,
             });
         }
         match &self.node {
@@ -442,7 +506,7 @@ impl Discovery {
                     Plan::Fetch(first.clone())
                 } else if let Some(name) = node.nodes_without_service.first() {
                     Plan::FindPubSubService { node: name.clone() }
-                } else if self.node_values_seen {
+                } else if !node.unusable_nodes.is_empty() {
                     Plan::Unavailable(Unavailable::InvalidCoordinates)
                 } else {
                     Plan::FindPubSubService {

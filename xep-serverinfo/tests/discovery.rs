@@ -358,3 +358,41 @@ fn tigase_capture() {
     let me: Jid = "tigase.example".parse().unwrap();
     assert_eq!(first_pubsub_service([(&me, &info)]), Some(&me));
 }
+
+#[test]
+fn unusable_values_survive_a_rewrite() {
+    // Found by the fuzzer: a broken URI was dropped when writing the form back.
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form("<field var='serverinfo-pubsub-node'><value>xmpp:pubsub.example.org?;nodez=serverinfo</value></field><field var='serverinfo-pubsub-service'><value>not a jid@@</value></field>")
+    )))
+    .unwrap();
+    let node = d.node.as_ref().unwrap();
+    assert_eq!(
+        node.unusable_nodes,
+        ["xmpp:pubsub.example.org?;nodez=serverinfo"]
+    );
+    assert_eq!(node.unusable_services, ["not a jid@@"]);
+    assert_eq!(d.plan(), Plan::Unavailable(Unavailable::InvalidCoordinates));
+    let again = Discovery::from_parts(&["urn:xmpp:serverinfo:0"], &[d.to_form()]).unwrap();
+    assert_eq!(again.node, d.node);
+    assert_eq!(again.plan(), d.plan());
+}
+
+#[test]
+fn seed_layout_writes_uris_when_pairs_cannot_express_it() {
+    let mut node = NodeForm::new(at("pubsub.a.example", "n1")).with_layout(FormLayout::Seed);
+    node.coordinates.push(at("pubsub.b.example", "n2"));
+    node.coordinates.push(at("pubsub.a.example", "n3"));
+    let back = NodeForm::from_forms([&node.to_form()])
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!(back.coordinates, node.coordinates);
+    // Two services and one node: the seed lists say it exactly.
+    let mut node = NodeForm::new(at("pubsub.a.example", "n")).with_layout(FormLayout::Seed);
+    node.coordinates.push(at("pubsub.b.example", "n"));
+    let form = node.to_form();
+    assert_eq!(form.fields.len(), 3);
+    assert_eq!(NodeForm::from_forms([&form]).unwrap().unwrap().value, node);
+}

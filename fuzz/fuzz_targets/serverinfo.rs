@@ -1,0 +1,75 @@
+//! XML bytes -> XEP-0485 payloads and discovery forms.
+//!
+//! Every element of the input (top-level items and their descendants) is tried as:
+//!
+//! * a `<serverinfo/>` payload: `ServerInfo::read` must not panic; a value it returns
+//!   must survive `Element` and byte round trips unchanged (`TryFrom<Element>` and
+//!   `xso::from_bytes` of its serialisation);
+//! * a disco#info result: `Discovery::from_disco` must not panic, and the merged form
+//!   it writes back must read again to the same coordinates, contact addresses and
+//!   plan.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use minidom::Element;
+use xep_core::xml::{Limits, parse_items};
+use xep_serverinfo::ServerInfo;
+use xep_serverinfo::discovery::Discovery;
+use xmpp_parsers::disco::DiscoInfoResult;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(items) = parse_items(data, &Limits::default()) else {
+        return;
+    };
+    for item in &items {
+        visit(&item.element);
+    }
+});
+
+fn visit(element: &Element) {
+    if element.is("serverinfo", "urn:xmpp:serverinfo:0") {
+        check_payload(element);
+    } else if let Ok(info) = DiscoInfoResult::try_from(element.clone()) {
+        check_discovery(&info);
+    }
+    for child in element.children() {
+        visit(child);
+    }
+}
+
+fn check_payload(element: &Element) {
+    let Ok(reading) = ServerInfo::read(element) else {
+        return;
+    };
+    let value = reading.value;
+    let written = Element::from(&value);
+    let again = ServerInfo::try_from(written.clone())
+        .unwrap_or_else(|e| panic!("written payload does not parse: {e}\n{written:?}"));
+    assert_eq!(again, value, "Element round trip changed the value");
+    let bytes = String::from(&written);
+    let direct: ServerInfo = xso::from_bytes(bytes.as_bytes())
+        .unwrap_or_else(|e| panic!("from_bytes refuses our own output: {e}\n{bytes}"));
+    assert_eq!(direct, value, "byte round trip changed the value");
+}
+
+fn check_discovery(info: &DiscoInfoResult) {
+    let Ok(discovery) = Discovery::from_disco(info) else {
+        return;
+    };
+    let plan = discovery.plan();
+    let form = discovery.to_form();
+    let features: Vec<&str> = info.features.iter().map(String::as_str).collect();
+    let again = Discovery::from_parts(&features, core::slice::from_ref(&form))
+        .unwrap_or_else(|e| panic!("written form does not read: {e}\n{form:?}"));
+    assert_eq!(
+        again.contact, discovery.contact,
+        "contact addresses changed"
+    );
+    assert_eq!(
+        again.node.as_ref().map(|n| &n.coordinates),
+        discovery.node.as_ref().map(|n| &n.coordinates),
+        "coordinates changed"
+    );
+    assert_eq!(again.plan(), plan, "plan changed");
+}
