@@ -560,7 +560,7 @@ impl Publisher {
             }
         }
         // Anonymous peers in an order that says nothing about their names.
-        anonymous.sort_by(|a, b| a.0.cmp(&b.0));
+        anonymous.sort_by_key(|a| a.0);
         named.extend(anonymous.into_iter().map(|(_, r)| r));
         ServerInfo::new(Domain::new(self.config.domain.as_str()).with_remote_domains(named))
     }
