@@ -114,9 +114,22 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
                 .unwrap_or_default()
         ),
     );
+    // Form-level deviations (several forms, FORM_TYPE not hidden) concern the whole
+    // FORM_TYPE and are reported once, by the contact-addresses kind that always
+    // reads the same forms; this kind reports its own fields' deviations.
+    let own = |d: &&xep_core::forms::Deviation| {
+        d.field
+            .as_deref()
+            .is_some_and(|var| NodeForm::FIELDS.iter().any(|f| f.var == var))
+    };
     Some(Ok(FormFinding {
         fields,
-        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        deviations: reading
+            .deviations
+            .iter()
+            .filter(own)
+            .map(ToString::to_string)
+            .collect(),
         written: reading.value.write(),
         owned: NodeForm::FIELDS.iter().map(|f| f.var).collect(),
     }))

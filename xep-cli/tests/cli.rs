@@ -40,6 +40,15 @@ fn json_lines(o: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// The findings of one kind, in output order.
+fn of_kind(found: &[Value], kind: &str) -> Vec<Value> {
+    found
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
@@ -84,7 +93,15 @@ fn bundled_sample_reports_contact_addresses() {
         b"",
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let found = json_lines(&o);
+    let all = json_lines(&o);
+    assert_eq!(all.len(), 4);
+    // Each disco#info result also tells where its XEP-0485 data lives.
+    let discovery = of_kind(&all, "serverinfo-discovery");
+    assert_eq!(discovery.len(), 2);
+    assert_eq!(discovery[0]["plan"]["action"], "fetch");
+    assert_eq!(discovery[0]["plan"]["service"], "pubsub.example.org");
+    assert_eq!(discovery[1]["plan"]["service"], "pubsub.chat.example.com");
+    let found = of_kind(&all, "contact-addresses");
     assert_eq!(found.len(), 2);
     assert_eq!(found[0]["kind"], "contact-addresses");
     assert_eq!(found[0]["item"], 1);
@@ -161,7 +178,13 @@ fn openfire_capture_reports_its_admins() {
     };
     let o = xep(&["inspect", path.to_str().unwrap()], b"");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let found = json_lines(&o);
+    let all = json_lines(&o);
+    assert_eq!(all.len(), 2);
+    // Openfire advertises the feature but no node: the spec's fallback applies.
+    let discovery = of_kind(&all, "serverinfo-discovery");
+    assert_eq!(discovery[0]["plan"]["action"], "find-pubsub-service");
+    assert_eq!(discovery[0]["plan"]["node"], "serverinfo");
+    let found = of_kind(&all, "contact-addresses");
     assert_eq!(found.len(), 1);
     let admin = found[0]["addresses"]["admin"].as_array().unwrap();
     assert_eq!(admin.len(), 15);
@@ -306,8 +329,8 @@ fn several_inputs_are_labelled_and_errors_do_not_stop_the_rest() {
     );
     assert_eq!(o.status.code(), Some(2));
     let found = json_lines(&o);
-    assert_eq!(found.len(), 2);
-    assert_eq!(found[0]["input"], good.to_str().unwrap());
+    assert_eq!(found.len(), 4);
+    assert!(found.iter().all(|f| f["input"] == good.to_str().unwrap()));
     let err = stderr(&o);
     assert!(
         err.contains("bad.xml: line 1, column 4: input ends inside <a>"),
@@ -393,8 +416,14 @@ fn merged_and_broken_forms_keep_their_report_through_wire() {
          </query></iq>"
     );
     let o = xep(&["inspect"], input.as_bytes());
-    let found = json_lines(&o);
-    assert_eq!(found.len(), 2, "{}", stdout(&o));
+    let all = json_lines(&o);
+    assert_eq!(all.len(), 4, "{}", stdout(&o));
+    // Both kinds of the FORM_TYPE report the broken form.
+    assert_eq!(
+        of_kind(&all, "serverinfo-discovery")[1]["error"],
+        all[2]["error"]
+    );
+    let found = of_kind(&all, "contact-addresses");
     // In the order of the forms: the merged pair first, then the broken one.
     let error = found[1]["error"].as_str().unwrap();
     assert!(error.contains("More than one FORM_TYPE"), "{error}");

@@ -122,9 +122,78 @@ fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
     let Some(xml) = example_xml(&ex.text) else {
         return Ok(());
     };
-    inspect(xml.as_bytes(), registry, &Limits::default())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let first = inspect(xml.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
+    check_findings(&first, registry)
+}
+
+/// Typed checks on what the registered kinds made of an example: none of them may
+/// fail to read it, and the example written back from the typed values must give the
+/// same report (the round trip).
+fn check_findings(first: &xep_cli::inspect::Inspection, registry: &Registry) -> Result<(), String> {
+    if first.findings.is_empty() {
+        return Ok(());
+    }
+    for finding in &first.findings {
+        if let Some(error) = finding.fields.get("error") {
+            return Err(format!("{} at {}: {error}", finding.kind, finding.path));
+        }
+    }
+    let again = inspect(first.wire.as_bytes(), registry, &Limits::default())
+        .map_err(|e| format!("written back, the example does not parse: {e}"))?;
+    let json = |i: &xep_cli::inspect::Inspection| -> Vec<serde_json::Value> {
+        i.findings.iter().map(|f| f.to_json(None)).collect()
+    };
+    if json(first) != json(&again) {
+        return Err(format!(
+            "round trip changed the report:\n{:?}\n{:?}",
+            json(first),
+            json(&again)
+        ));
+    }
+    Ok(())
+}
+
+/// The XEP-0485 examples (both versions) that carry a typed payload or form: each
+/// must be recognised, not just be well-formed.
+#[test]
+fn serverinfo_examples_are_recognised() {
+    let Some(dir) = specs_dir() else { return };
+    let registry = Registry::default();
+    for (file, payloads, forms) in [
+        ("xep-0485-v1.0.0.xml", 4, 1),
+        ("serverinfo-protoxep-2023-12-20.xml", 4, 1),
+    ] {
+        let source = std::fs::read_to_string(dir.join(file)).unwrap();
+        let (mut seen_payloads, mut seen_forms) = (0, 0);
+        for ex in examples(&source) {
+            let Some(xml) = example_xml(&ex.text) else {
+                continue;
+            };
+            let inspection = inspect(xml.as_bytes(), &registry, &Limits::default()).unwrap();
+            for f in &inspection.findings {
+                match f.kind {
+                    "serverinfo" => {
+                        seen_payloads += 1;
+                        let domains = f.fields["domains"].as_array().unwrap();
+                        assert_eq!(
+                            domains[0]["name"], "shakespeare.lit",
+                            "{file} #{}",
+                            ex.number
+                        );
+                    }
+                    "serverinfo-discovery" => {
+                        seen_forms += 1;
+                        let plan = &f.fields["plan"];
+                        assert_eq!(plan["action"], "fetch", "{file} #{}", ex.number);
+                        assert_eq!(plan["service"], "pubsub.shakespeare.lit");
+                        assert_eq!(plan["node"], "serverinfo");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!((seen_payloads, seen_forms), (payloads, forms), "{file}");
+    }
 }
 
 #[test]

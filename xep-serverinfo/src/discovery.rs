@@ -302,7 +302,8 @@ impl TypedForm for NodeForm {
                     .into_iter()
                     .chain(self.unusable_services.iter().cloned())
                     .collect();
-                for (var, values) in [(NODE_VAR, nodes), (SERVICE_VAR, services)] {
+                // The seed draft's registry order: service, then node.
+                for (var, values) in [(SERVICE_VAR, services), (NODE_VAR, nodes)] {
                     if !values.is_empty() {
                         let mut field = Field::new(var, FieldType::ListMulti);
                         field.values = values;

@@ -280,8 +280,8 @@ fn writes_both_layouts_and_reads_them_back() {
         vars,
         [
             "FORM_TYPE",
-            "serverinfo-pubsub-node",
-            "serverinfo-pubsub-service"
+            "serverinfo-pubsub-service",
+            "serverinfo-pubsub-node"
         ]
     );
     let back = NodeForm::from_forms([&form]).unwrap().unwrap();
