@@ -434,3 +434,65 @@ fn merged_and_broken_forms_keep_their_report_through_wire() {
     assert!(found.iter().all(|f| f["path"] == "/iq/query"));
     assert_wire_round_trip(&["inspect"], input.as_bytes());
 }
+
+#[test]
+fn serverinfo_items_from_real_publishers() {
+    let ns = "xmlns='urn:xmpp:serverinfo:0'";
+    // An ejabberd-style event (incoming + outgoing, name=''), a Prosody-style item
+    // with its user count, and Openfire's pre-draft layout, in one capture.
+    let input = format!(
+        "<message from='pubsub.a.example' to='crawler@b.example'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='serverinfo'><item id='current'>\
+         <serverinfo {ns}><domain name='a.example'><federation><remote-domain name='p.example'><connection type='incoming'/><connection type='outgoing'/></remote-domain><remote-domain name=''><connection type='incoming'/></remote-domain></federation></domain></serverinfo>\
+         </item></items></event></message>\
+         <serverinfo {ns}><domain name='prosody.example'><federation><remote-domain/></federation><users xmlns='xmpp:prosody.im/protocol/serverinfo'><active>3</active></users></domain></serverinfo>\
+         <serverinfo {ns}><domain>openfire.example</domain><federation><connection type='both'><domain>a.example</domain></connection></federation></serverinfo>"
+    );
+    let o = xep(&["inspect"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 3, "{}", stdout(&o));
+    assert!(found.iter().all(|f| f["kind"] == "serverinfo"));
+    assert_eq!(found[0]["path"], "/message/event/items/item/serverinfo");
+    let remotes = &found[0]["domains"][0]["remote_domains"];
+    assert_eq!(
+        remotes[0]["connections"],
+        serde_json::json!(["incoming", "outgoing"])
+    );
+    assert_eq!(remotes[1]["name"], serde_json::Value::Null);
+    assert_eq!(
+        found[1]["domains"][0]["extensions"][0],
+        "{xmpp:prosody.im/protocol/serverinfo}users"
+    );
+    assert_eq!(found[2]["domains"][0]["name"], "openfire.example");
+    assert_eq!(
+        found[2]["domains"][0]["remote_domains"][0]["connections"][0],
+        "bidi"
+    );
+    // --strict names each deviation with its place.
+    let strict = xep(&["inspect", "--strict"], input.as_bytes());
+    assert_eq!(strict.status.code(), Some(1));
+    let err = stderr(&strict);
+    assert!(
+        err.contains("/serverinfo/domain[1]/federation[1]/remote-domain[2]: empty name"),
+        "{err}"
+    );
+    assert!(err.contains("pre-draft layout"), "{err}");
+    assert_wire_round_trip(&["inspect"], input.as_bytes());
+    // The wire form is the current layout, with `bidi` and no empty name.
+    let wire = stdout(&xep(&["inspect", "--emit", "wire"], input.as_bytes()));
+    assert!(
+        !wire.contains("name=''") && !wire.contains("both"),
+        "{wire}"
+    );
+    assert!(wire.contains("<domain name='openfire.example'>"), "{wire}");
+}
+
+#[test]
+fn broken_serverinfo_is_reported_not_fatal() {
+    let input = "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a'><federation><remote-domain><connection type='incoming'><x/></connection></remote-domain></federation></domain></serverinfo>";
+    let o = xep(&["inspect"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    let error = found[0]["error"].as_str().unwrap();
+    assert!(error.contains("Unknown child in Connection"), "{error}");
+}
