@@ -309,7 +309,9 @@ impl Walker<'_> {
         let parsed: Vec<Option<DataForm>> =
             results.iter().map(|r| r.as_ref().ok().cloned()).collect();
         let mut out = Vec::new();
+        // FORM_TYPEs read (or reported broken) here.
         let mut done: Vec<String> = Vec::new();
+        let mut merged_types: Vec<String> = Vec::new();
         for (i, element) in forms.iter().enumerate() {
             let Some(form) = &parsed[i] else {
                 // Not a valid XEP-0004 form: only ours to report if it claims one of
@@ -319,6 +321,7 @@ impl Walker<'_> {
                     .find(|f| f.attr("var") == Some("FORM_TYPE"))
                     .and_then(|f| f.children().next().map(Element::text));
                 if let Some(form_type) = claimed.filter(|t| self.registry.knows_form_type(t)) {
+                    done.push(form_type.clone());
                     let reason = results[i].as_ref().err().map_or("", String::as_str);
                     let error = format!("{form_type} form is not a valid XEP-0004 form: {reason}");
                     for kind in self.registry.form_kinds.clone() {
@@ -334,13 +337,14 @@ impl Walker<'_> {
                 out.push((*element).clone());
                 continue;
             };
-            if done.contains(&form_type) {
+            if merged_types.contains(&form_type) {
                 continue; // merged into the first form of its type
             }
             if !self.registry.knows_form_type(&form_type) {
                 out.push((*element).clone());
                 continue;
             }
+            merged_types.push(form_type.clone());
             done.push(form_type.clone());
             let group: Vec<DataForm> = parsed
                 .iter()
@@ -396,6 +400,33 @@ impl Walker<'_> {
                 .filter(|f| !owned.iter().any(|o| f.var.as_deref() == Some(*o)))
                 .cloned();
             out.push(builder.with_fields(rest).build().into());
+        }
+        // A disco#info result without any form of a registered FORM_TYPE can still
+        // say something to its kinds through its features (XEP-0485's fallback when
+        // the feature comes without coordinates). Such a finding writes nothing.
+        if !features.is_empty() {
+            for kind in self.registry.form_kinds.clone() {
+                if kind.form_types.iter().any(|t| done.iter().any(|d| d == t)) {
+                    continue;
+                }
+                let cx = FormContext {
+                    forms: &[],
+                    features,
+                };
+                match (kind.read)(&cx) {
+                    Some(Ok(found)) if found.written.is_empty() => {
+                        self.findings.push(Finding {
+                            kind: kind.kind,
+                            item: self.item,
+                            path: container.to_owned(),
+                            fields: found.fields,
+                            deviations: found.deviations,
+                        });
+                    }
+                    Some(Err(error)) => self.broken(kind.kind, container, error),
+                    _ => {}
+                }
+            }
         }
         out
     }

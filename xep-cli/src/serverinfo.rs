@@ -79,9 +79,15 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
     if discovery.node.is_none() && !discovery.opted_in {
         return None;
     }
-    let reading = match NodeForm::from_forms(cx.forms)? {
-        Ok(reading) => reading,
-        Err(e) => return Some(Err(e.to_string())),
+    let reading = match NodeForm::from_forms(cx.forms) {
+        Some(Ok(reading)) => reading,
+        Some(Err(e)) => return Some(Err(e.to_string())),
+        // No form at all: only the feature speaks (the fallback).
+        None => xep_core::forms::Reading {
+            value: NodeForm::default(),
+            deviations: Vec::new(),
+            unknown_fields: Vec::new(),
+        },
     };
     let plan = match discovery.plan() {
         Plan::Fetch(at) => json!({

@@ -94,10 +94,13 @@ fn bundled_sample_reports_contact_addresses() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let all = json_lines(&o);
-    assert_eq!(all.len(), 4);
-    // Each disco#info result also tells where its XEP-0485 data lives.
+    assert_eq!(all.len(), 5);
+    // Each disco#info result also tells where its XEP-0485 data lives; Openfire's
+    // (item 3) has only the feature, so the fallback applies.
     let discovery = of_kind(&all, "serverinfo-discovery");
-    assert_eq!(discovery.len(), 2);
+    assert_eq!(discovery.len(), 3);
+    assert_eq!(discovery[2]["item"], 3);
+    assert_eq!(discovery[2]["plan"]["action"], "find-pubsub-service");
     assert_eq!(discovery[0]["plan"]["action"], "fetch");
     assert_eq!(discovery[0]["plan"]["service"], "pubsub.example.org");
     assert_eq!(discovery[1]["plan"]["service"], "pubsub.chat.example.com");
@@ -329,7 +332,7 @@ fn several_inputs_are_labelled_and_errors_do_not_stop_the_rest() {
     );
     assert_eq!(o.status.code(), Some(2));
     let found = json_lines(&o);
-    assert_eq!(found.len(), 4);
+    assert_eq!(found.len(), 5);
     assert!(found.iter().all(|f| f["input"] == good.to_str().unwrap()));
     let err = stderr(&o);
     assert!(
@@ -495,4 +498,23 @@ fn broken_serverinfo_is_reported_not_fatal() {
     let found = json_lines(&o);
     let error = found[0]["error"].as_str().unwrap();
     assert!(error.contains("Unknown child in Connection"), "{error}");
+}
+
+#[test]
+fn feature_without_form_reports_the_fallback() {
+    // Openfire and Tigase: the feature, no XEP-0485 form.
+    let input = "<iq type='result' from='openfire.example'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='server' type='im'/><feature var='urn:xmpp:serverinfo:0'/></query></iq>";
+    let o = xep(&["inspect"], input.as_bytes());
+    let found = json_lines(&o);
+    assert_eq!(found.len(), 1, "{}", stdout(&o));
+    assert_eq!(found[0]["kind"], "serverinfo-discovery");
+    assert_eq!(found[0]["plan"]["action"], "find-pubsub-service");
+    assert_eq!(found[0]["plan"]["node"], "serverinfo");
+    assert_wire_round_trip(&["inspect"], input.as_bytes());
+    // Without the feature there is nothing to say.
+    let o = xep(
+        &["inspect"],
+        b"<query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:ping'/></query>",
+    );
+    assert!(json_lines(&o).is_empty());
 }
