@@ -651,10 +651,9 @@ fn derive_parity_on_edge_cases() {
         format!(
             "<serverinfo {NS}><domain xmlns='urn:q'/><domain name='a'><federation xmlns='urn:q'/><federation><remote-domain xmlns='urn:q'/><remote-domain><connection xmlns='urn:q'/></remote-domain></federation></domain></serverinfo>"
         ),
-        format!(
-            "<s:serverinfo xmlns:s='urn:xmpp:serverinfo:0'><s:domain name='a'/></s:serverinfo>"
-        ),
-        format!("<serverinfo xmlns='urn:other'/>"),
+        "<s:serverinfo xmlns:s='urn:xmpp:serverinfo:0'><s:domain name='a'/></s:serverinfo>"
+            .to_owned(),
+        "<serverinfo xmlns='urn:other'/>".to_owned(),
         format!("<foo {NS}/>"),
     ];
     for xml in &cases {
