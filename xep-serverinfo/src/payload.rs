@@ -430,6 +430,17 @@ impl ServerInfo {
     }
 }
 
+/// The attribute `name` in no namespace. Found by iterating, not with `Element::attr`,
+/// whose map search compares against the empty namespace (a slow zero-length
+/// `memcmp` on a dangling pointer; see `benches/RESULTS.md`).
+fn plain_attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
+    element
+        .attrs()
+        .iter()
+        .find(|((namespace, attr), _)| namespace.is_none() && attr.as_str() == name)
+        .map(|(_, value)| value.as_str())
+}
+
 /// Deviations only visible on the wire (the typed value no longer shows them).
 fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
     let known: &[&str] = match element.name() {
@@ -449,10 +460,10 @@ fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
         }
     }
     match element.name() {
-        "domain" | "remote-domain" if element.attr("name") == Some("") => {
+        "domain" | "remote-domain" if plain_attr(element, "name") == Some("") => {
             out.push(Deviation::new(path, DeviationKind::EmptyName));
         }
-        "connection" => match element.attr("type") {
+        "connection" => match plain_attr(element, "type") {
             None => out.push(Deviation::new(path, DeviationKind::UntypedConnection)),
             Some("both") => out.push(Deviation::new(path, DeviationKind::BothForBidi)),
             _ => {}
