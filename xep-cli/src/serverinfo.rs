@@ -4,8 +4,8 @@
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::forms::TypedForm;
+use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::{Discovery, FormLayout, NodeForm, Plan};
-use xep_serverinfo::{Direction, ServerInfo};
 
 use crate::registry::{ElementFinding, ElementKind, FormContext, FormFinding, FormKind};
 
@@ -47,7 +47,7 @@ fn read_serverinfo(element: &Element) -> Result<ElementFinding, String> {
                     let connections: Vec<Value> = r
                         .connections
                         .iter()
-                        .map(|c| json!(c.direction.as_ref().map(Direction::as_str)))
+                        .map(|c| json!(c.type_value()))
                         .collect();
                     json!({ "name": r.name.as_deref(), "connections": connections })
                 })

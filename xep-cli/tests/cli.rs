@@ -461,7 +461,7 @@ fn serverinfo_items_from_real_publishers() {
         remotes[0]["connections"],
         serde_json::json!(["incoming", "outgoing"])
     );
-    assert_eq!(remotes[1]["name"], serde_json::Value::Null);
+    assert_eq!(remotes[1]["name"], Value::Null);
     assert_eq!(
         found[1]["domains"][0]["extensions"][0],
         "{xmpp:prosody.im/protocol/serverinfo}users"

@@ -326,12 +326,12 @@ impl GraphBuilder {
                     evidence.unknown = true;
                 }
                 for connection in &remote.connections {
-                    match &connection.direction {
+                    match connection.direction() {
                         Some(d @ (Direction::Incoming | Direction::Outgoing | Direction::Bidi)) => {
                             evidence.inbound |= d.is_inbound();
                             evidence.outbound |= d.is_outbound();
                         }
-                        Some(Direction::Other(_)) | None => evidence.unknown = true,
+                        Some(Direction::Other) | None => evidence.unknown = true,
                     }
                 }
             }

@@ -18,7 +18,7 @@ use minidom::Element;
 
 use crate::Error;
 use crate::ns;
-use crate::payload::{Connection, Direction, Domain, Federation, Name, RemoteDomain, ServerInfo};
+use crate::payload::{Connection, Domain, Extensions, Federation, Name, RemoteDomain, ServerInfo};
 
 /// Whether `element` (a `<serverinfo/>`) uses the pre-draft layout: a `<federation/>`
 /// directly under it, or a `<domain/>` with text and no `name`.
@@ -40,9 +40,10 @@ fn fail(reason: impl Into<String>) -> Error {
 /// Maps a pre-draft `<serverinfo/>` onto the current types.
 pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
     let mut domain_names: Vec<String> = Vec::new();
-    let mut remotes: Vec<RemoteDomain> = Vec::new();
+    // Each peer with its connections, boxed into the peer once all are read.
+    let mut remotes: Vec<(RemoteDomain, Vec<Connection>)> = Vec::new();
     let mut federations = 0;
-    let mut extensions = Vec::new();
+    let mut extensions = Extensions::new();
     for child in element.children() {
         if child.ns() != ns::SERVERINFO {
             extensions.push(child.clone());
@@ -59,7 +60,10 @@ pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
                             connection.name()
                         )));
                     }
-                    let direction = connection.attr("type").map(Direction::parse);
+                    let typed = match connection.attr("type") {
+                        Some(value) => Connection::other(value),
+                        None => Connection::untyped(),
+                    };
                     let peer = connection
                         .get_child("domain", ns::SERVERINFO)
                         .map(|d| d.text().trim().to_owned())
@@ -67,23 +71,21 @@ pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
                     let slot = match &peer {
                         Some(name) => remotes
                             .iter()
-                            .position(|r| r.name.as_deref() == Some(name.as_str())),
+                            .position(|(r, _)| r.name.as_deref() == Some(name.as_str())),
                         None => None,
                     };
-                    let remote = match slot {
-                        Some(index) => &mut remotes[index],
+                    let connections = match slot {
+                        Some(index) => &mut remotes[index].1,
                         None => {
-                            remotes.push(match peer {
+                            let remote = match peer {
                                 Some(name) => RemoteDomain::named(Name::from(name)),
                                 None => RemoteDomain::anonymous(),
-                            });
-                            remotes.last_mut().expect("just pushed")
+                            };
+                            remotes.push((remote, Vec::new()));
+                            &mut remotes.last_mut().expect("just pushed").1
                         }
                     };
-                    remote.connections.push(Connection {
-                        direction,
-                        text: None,
-                    });
+                    connections.push(typed);
                 }
             }
             other => {
@@ -99,10 +101,17 @@ pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
         )));
     }
     let name = domain_names.pop().expect("length checked");
+    let remotes = remotes
+        .into_iter()
+        .map(|(mut remote, connections)| {
+            remote.connections = connections.into_boxed_slice();
+            remote
+        })
+        .collect();
     let domain = Domain {
         name: (!name.is_empty()).then(|| Name::from(name)),
         federation: Some(Federation::new(remotes)),
-        extensions: Vec::new(),
+        extensions: Extensions::new(),
     };
     Ok(ServerInfo {
         domains: vec![domain],

@@ -9,7 +9,9 @@ pub mod payload;
 pub mod publisher;
 
 pub use error::Error;
-pub use payload::{Connection, Direction, Domain, Federation, Name, RemoteDomain, ServerInfo};
+pub use payload::{
+    Connection, Direction, Domain, Extensions, Federation, Name, RemoteDomain, ServerInfo,
+};
 
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {

@@ -18,7 +18,8 @@
 //!
 //! * a missing or empty `name` is an anonymous peer (`None`);
 //! * a `<connection/>` without `type` has no direction, `both` reads as
-//!   [`Direction::Bidi`], and other values are kept as [`Direction::Other`];
+//!   [`Direction::Bidi`], and other values are kept as sent, as
+//!   [`Direction::Other`] with the value on the [`Connection`];
 //! * `<serverinfo/>` may hold no domain or several, and a domain may lack `<federation/>`;
 //! * children in other namespaces (XEP-0092's `<query/>`, Prosody's `<users/>`) are
 //!   kept on `<serverinfo/>`, `<domain/>` and `<remote-domain/>` and written back;
@@ -114,7 +115,10 @@ impl xso::AsXmlText for Name {
 }
 
 /// The direction of one connection, the `type` attribute of `<connection/>`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// A one-byte `Copy` value: an unknown `type` is [`Direction::Other`], and the value
+/// as sent is kept on the [`Connection`] ([`Connection::type_value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// `incoming`: the peer connected to us.
     Incoming,
@@ -123,28 +127,37 @@ pub enum Direction {
     /// `bidi`: one connection used both ways. Also read from `both`, the pre-draft
     /// name Openfire still sends (INTEROP P2); always written as `bidi`.
     Bidi,
-    /// Any other value, kept as sent. Not valid against the XEP's schema.
-    Other(Box<str>),
+    /// Any other value, kept as sent on the connection ([`Connection::type_value`]).
+    /// Not valid against the XEP's schema.
+    Other,
 }
 
 impl Direction {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
+    /// The value as written on the wire for the three known directions. For
+    /// [`Direction::Other`] this is the placeholder `other`; the value actually sent
+    /// is [`Connection::type_value`].
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::Incoming => "incoming",
             Self::Outgoing => "outgoing",
             Self::Bidi => "bidi",
-            Self::Other(other) => other,
+            Self::Other => "other",
         }
     }
 
-    /// Reads a `type` value; never fails (unknown values become [`Direction::Other`]).
+    /// Reads a `type` value; never fails (unknown values become [`Direction::Other`],
+    /// whose value [`Connection::other`] keeps).
     pub fn parse(value: &str) -> Self {
+        Self::known(value).unwrap_or(Self::Other)
+    }
+
+    /// The direction of a known `type` value (`both` is [`Direction::Bidi`]).
+    fn known(value: &str) -> Option<Self> {
         match value {
-            "incoming" => Self::Incoming,
-            "outgoing" => Self::Outgoing,
-            "bidi" | "both" => Self::Bidi,
-            other => Self::Other(other.into()),
+            "incoming" => Some(Self::Incoming),
+            "outgoing" => Some(Self::Outgoing),
+            "bidi" | "both" => Some(Self::Bidi),
+            _ => None,
         }
     }
 
@@ -165,57 +178,273 @@ impl fmt::Display for Direction {
     }
 }
 
-impl xso::FromXmlText for Direction {
-    fn from_xml_text(data: String) -> Result<Self, xso::error::Error> {
-        Ok(Self::parse(&data))
-    }
-}
-
-impl xso::AsXmlText for Direction {
-    fn as_xml_text(&self) -> Result<std::borrow::Cow<'_, str>, xso::error::Error> {
-        Ok(std::borrow::Cow::Borrowed(self.as_str()))
-    }
-}
-
 /// One actual (for instance TCP) connection to a peer: `<connection type='…'/>`.
+///
+/// 16 bytes: the direction, and one pointer to the rare rest (the `type` value when it
+/// is not a known one, text content), which costs no allocation when there is none.
+///
+/// ```
+/// use xep_serverinfo::{Connection, Direction};
+///
+/// let known = Connection::new(Direction::Bidi);
+/// assert_eq!(known.type_value(), Some("bidi"));
+/// assert_eq!(Connection::other("both"), known, "a known value reads as itself");
+///
+/// let odd = Connection::other("sideways").with_text("tls");
+/// assert_eq!(odd.direction(), Some(Direction::Other));
+/// assert_eq!(odd.type_value(), Some("sideways"));
+/// assert_eq!(odd.text(), Some("tls"));
+///
+/// assert_eq!(Connection::untyped().type_value(), None);
+/// assert_eq!(size_of::<Connection>(), 16);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Connection {
     /// The `type` attribute; `None` when absent (Openfire's anonymous peers).
-    pub direction: Option<Direction>,
-    /// Text content. The schema types `<connection/>` as a string with an attribute;
-    /// no publisher writes text, but it is kept if one does.
-    pub text: Option<Name>,
+    direction: Option<Direction>,
+    /// `Some` only when it holds something: `other` is `Some` exactly when
+    /// `direction` is `Some(Direction::Other)`, and `text` is never empty.
+    extra: Option<Box<ConnectionExtra>>,
+}
+
+/// What a [`Connection`] rarely holds, out of line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ConnectionExtra {
+    /// The `type` value of a [`Direction::Other`] connection, as sent.
+    other: Option<Box<str>>,
+    /// Non-empty text content.
+    text: Option<Box<str>>,
 }
 
 impl Connection {
     /// A connection with the given direction and no text.
+    ///
+    /// Meant for the three known directions; [`Direction::Other`] has no value of its
+    /// own and gives the connection `type='other'` (use [`Connection::other`] to keep
+    /// a value).
     pub fn new(direction: Direction) -> Self {
-        Self {
-            direction: Some(direction),
-            text: None,
+        match direction {
+            Direction::Other => Self::other(direction.as_str()),
+            known => Self {
+                direction: Some(known),
+                extra: None,
+            },
         }
     }
 
     /// A connection of unknown direction, `<connection/>`.
-    pub fn untyped() -> Self {
+    pub const fn untyped() -> Self {
         Self {
             direction: None,
-            text: None,
+            extra: None,
+        }
+    }
+
+    /// A connection with this `type` value: a known one (`incoming`, `outgoing`,
+    /// `bidi`, or `both` for `bidi`) gives its [`Direction`], any other value is kept
+    /// as sent with [`Direction::Other`] (not valid against the XEP's schema).
+    pub fn other(value: impl Into<Box<str>>) -> Self {
+        let value = value.into();
+        match Direction::known(&value) {
+            Some(known) => Self::new(known),
+            None => Self {
+                direction: Some(Direction::Other),
+                extra: Some(Box::new(ConnectionExtra {
+                    other: Some(value),
+                    text: None,
+                })),
+            },
+        }
+    }
+
+    /// A connection as read from the wire: its `type` attribute, if any.
+    pub(crate) fn from_type(value: Option<String>) -> Self {
+        match value {
+            Some(value) => Self::other(value),
+            None => Self::untyped(),
+        }
+    }
+
+    /// Sets the text content; empty text is no text (as read: `<connection></connection>`
+    /// has none).
+    #[must_use]
+    pub fn with_text(mut self, text: impl Into<Box<str>>) -> Self {
+        self.set_text(text.into());
+        self
+    }
+
+    pub(crate) fn set_text(&mut self, text: Box<str>) {
+        let text = (!text.is_empty()).then_some(text);
+        match (&mut self.extra, text) {
+            (Some(extra), text) => {
+                extra.text = text;
+                if extra.other.is_none() && extra.text.is_none() {
+                    self.extra = None;
+                }
+            }
+            (None, None) => {}
+            (None, text) => {
+                self.extra = Some(Box::new(ConnectionExtra { other: None, text }));
+            }
+        }
+    }
+
+    /// The direction; `None` when the `type` attribute is absent.
+    pub fn direction(&self) -> Option<Direction> {
+        self.direction
+    }
+
+    /// The `type` attribute as it is written: `incoming`, `outgoing` or `bidi` for
+    /// the known directions (`both` is written `bidi`), the value as sent for
+    /// [`Direction::Other`], `None` for an untyped connection.
+    pub fn type_value(&self) -> Option<&str> {
+        match self.direction? {
+            Direction::Other => self.extra.as_ref()?.other.as_deref(),
+            known => Some(known.as_str()),
+        }
+    }
+
+    /// The text content. The schema types `<connection/>` as a string with an
+    /// attribute; no publisher writes text, but it is kept if one does. Never empty.
+    pub fn text(&self) -> Option<&str> {
+        self.extra.as_ref()?.text.as_deref()
+    }
+}
+
+/// Children in other namespaces of a typed element, kept and written back in order.
+///
+/// Almost always empty, so it is one pointer: an empty list costs no allocation.
+/// It dereferences to a slice (`len`, `is_empty`, `iter`, indexing) and builds like a
+/// vector:
+///
+/// ```
+/// use minidom::Element;
+/// use xep_serverinfo::payload::Extensions;
+///
+/// let mut extensions = Extensions::new();
+/// assert!(extensions.is_empty());
+/// extensions.push(Element::builder("query", "jabber:iq:version").build());
+/// assert_eq!(extensions.len(), 1);
+/// assert!(extensions[0].is("query", "jabber:iq:version"));
+/// let names: Vec<&str> = extensions.iter().map(Element::name).collect();
+/// assert_eq!(names, ["query"]);
+/// assert_eq!(size_of::<Extensions>(), 8);
+/// ```
+#[derive(Clone, Default)]
+// One pointer (8 bytes) where a `Vec` is 24: the extra allocation is only paid by the
+// rare non-empty list, the saving by every typed element.
+#[allow(clippy::box_collection)]
+pub struct Extensions(Option<Box<Vec<Element>>>);
+
+impl Extensions {
+    /// An empty list (no allocation).
+    pub const fn new() -> Self {
+        Self(None)
+    }
+
+    /// Adds an element at the end.
+    pub fn push(&mut self, element: Element) {
+        self.0.get_or_insert_with(Box::default).push(element);
+    }
+
+    /// The elements, as a vector.
+    pub fn into_vec(self) -> Vec<Element> {
+        self.0.map_or_else(Vec::new, |elements| *elements)
+    }
+}
+
+impl core::ops::Deref for Extensions {
+    type Target = [Element];
+    fn deref(&self) -> &[Element] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl core::ops::DerefMut for Extensions {
+    fn deref_mut(&mut self) -> &mut [Element] {
+        self.0.as_deref_mut().map_or(&mut [], Vec::as_mut_slice)
+    }
+}
+
+impl fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Extensions {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Extensions {}
+
+impl From<Vec<Element>> for Extensions {
+    fn from(elements: Vec<Element>) -> Self {
+        Self((!elements.is_empty()).then(|| Box::new(elements)))
+    }
+}
+
+impl From<Extensions> for Vec<Element> {
+    fn from(extensions: Extensions) -> Self {
+        extensions.into_vec()
+    }
+}
+
+impl FromIterator<Element> for Extensions {
+    fn from_iter<I: IntoIterator<Item = Element>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl Extend<Element> for Extensions {
+    fn extend<I: IntoIterator<Item = Element>>(&mut self, iter: I) {
+        for element in iter {
+            self.push(element);
         }
     }
 }
 
+impl IntoIterator for Extensions {
+    type Item = Element;
+    type IntoIter = std::vec::IntoIter<Element>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Extensions {
+    type Item = &'a Element;
+    type IntoIter = core::slice::Iter<'a, Element>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Extensions {
+    type Item = &'a mut Element;
+    type IntoIter = core::slice::IterMut<'a, Element>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
 /// A peer the local domain federates with: `<remote-domain name='…'>`.
+///
+/// 40 bytes (a guard in the tests keeps it so): a crawler holds thousands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteDomain {
     /// The peer's domain; `None` for a peer that did not opt in (absent or empty
     /// `name`, INTEROP P1).
     pub name: Option<Name>,
     /// The connections to that peer, in document order. Zero is normal (Prosody);
-    /// two (`incoming` + `outgoing`) is how ejabberd says `bidi` (P3).
-    pub connections: Vec<Connection>,
+    /// two (`incoming` + `outgoing`) is how ejabberd says `bidi` (P3). A boxed slice
+    /// (no spare capacity; empty costs no allocation): build a `Vec` and convert it
+    /// with `into_boxed_slice()`, or use [`with_connection`](Self::with_connection).
+    pub connections: Box<[Connection]>,
     /// Children in other namespaces, kept and written back after the connections.
-    pub extensions: Vec<Element>,
+    pub extensions: Extensions,
 }
 
 impl RemoteDomain {
@@ -223,8 +452,8 @@ impl RemoteDomain {
     pub fn named(name: impl Into<Name>) -> Self {
         Self {
             name: Some(name.into()),
-            connections: Vec::new(),
-            extensions: Vec::new(),
+            connections: Box::default(),
+            extensions: Extensions::new(),
         }
     }
 
@@ -232,15 +461,17 @@ impl RemoteDomain {
     pub fn anonymous() -> Self {
         Self {
             name: None,
-            connections: Vec::new(),
-            extensions: Vec::new(),
+            connections: Box::default(),
+            extensions: Extensions::new(),
         }
     }
 
-    /// Adds a connection with this direction.
+    /// Adds a connection with this direction (see [`Connection::new`]).
     #[must_use]
     pub fn with_connection(mut self, direction: Direction) -> Self {
-        self.connections.push(Connection::new(direction));
+        let mut connections = std::mem::take(&mut self.connections).into_vec();
+        connections.push(Connection::new(direction));
+        self.connections = connections.into_boxed_slice();
         self
     }
 
@@ -248,14 +479,14 @@ impl RemoteDomain {
     pub fn has_inbound(&self) -> bool {
         self.connections
             .iter()
-            .any(|c| c.direction.as_ref().is_some_and(Direction::is_inbound))
+            .any(|c| c.direction.is_some_and(|d| d.is_inbound()))
     }
 
     /// Whether any connection carries traffic to the peer (`outgoing` or `bidi`).
     pub fn has_outbound(&self) -> bool {
         self.connections
             .iter()
-            .any(|c| c.direction.as_ref().is_some_and(Direction::is_outbound))
+            .any(|c| c.direction.is_some_and(|d| d.is_outbound()))
     }
 }
 
@@ -265,7 +496,7 @@ pub struct Federation {
     /// The peers, in document order.
     pub remote_domains: Vec<RemoteDomain>,
     /// Children in other namespaces, kept and written back after the peers.
-    pub extensions: Vec<Element>,
+    pub extensions: Extensions,
 }
 
 impl Federation {
@@ -273,7 +504,7 @@ impl Federation {
     pub fn new(remote_domains: Vec<RemoteDomain>) -> Self {
         Self {
             remote_domains,
-            extensions: Vec::new(),
+            extensions: Extensions::new(),
         }
     }
 }
@@ -288,7 +519,7 @@ pub struct Domain {
     /// Additional data in other namespaces (XEP-0485: "MAY be included as
     /// child-elements of [...] any of the 'domain' elements"), such as Prosody's
     /// `<users xmlns='xmpp:prosody.im/protocol/serverinfo'/>`.
-    pub extensions: Vec<Element>,
+    pub extensions: Extensions,
 }
 
 impl Domain {
@@ -297,7 +528,7 @@ impl Domain {
         Self {
             name: Some(name.into()),
             federation: Some(Federation::default()),
-            extensions: Vec::new(),
+            extensions: Extensions::new(),
         }
     }
 
@@ -339,7 +570,7 @@ pub struct ServerInfo {
     /// domain (P15), ejabberd may emit none (P4); several are accepted.
     pub domains: Vec<Domain>,
     /// Additional data in other namespaces, such as XEP-0092's `<query/>`.
-    pub extensions: Vec<Element>,
+    pub extensions: Extensions,
 }
 
 impl xmpp_parsers::pubsub::PubSubPayload for ServerInfo {}
@@ -349,7 +580,7 @@ impl ServerInfo {
     pub fn new(domain: Domain) -> Self {
         Self {
             domains: vec![domain],
-            extensions: Vec::new(),
+            extensions: Extensions::new(),
         }
     }
 
@@ -381,7 +612,8 @@ impl ServerInfo {
             }
             for (r, remote) in domain.remote_domains().iter().enumerate() {
                 for (c, connection) in remote.connections.iter().enumerate() {
-                    if let Some(Direction::Other(value)) = &connection.direction {
+                    if connection.direction() == Some(Direction::Other) {
+                        let value = connection.type_value().unwrap_or_default();
                         out.push(Deviation::new(
                             format!(
                                 "{path}/federation/remote-domain[{}]/connection[{}]",

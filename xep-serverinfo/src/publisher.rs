@@ -544,15 +544,17 @@ impl Publisher {
             } else {
                 continue;
             };
+            let mut connections = Vec::new();
             for direction in [
                 LinkDirection::Incoming,
                 LinkDirection::Outgoing,
                 LinkDirection::Bidi,
             ] {
                 for _ in 0..counts[direction.index()] {
-                    remote.connections.push(Connection::new(direction.wire()));
+                    connections.push(Connection::new(direction.wire()));
                 }
             }
+            remote.connections = connections.into_boxed_slice();
             if remote.name.is_some() {
                 named.push(remote);
             } else {

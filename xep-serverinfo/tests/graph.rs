@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use xep_serverinfo::graph::{
     Dropped, EdgeDirection, Graph, GraphBuilder, GraphConfig, LinkStatus, Observation, Source,
 };
-use xep_serverinfo::{Direction, Domain, RemoteDomain, ServerInfo};
+use xep_serverinfo::{Connection, Direction, Domain, Extensions, RemoteDomain, ServerInfo};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap()
@@ -438,32 +438,27 @@ const NAMES: [&str; 6] = [
     "f.example",
 ];
 
-fn arb_direction() -> impl Strategy<Value = Option<Direction>> {
+fn arb_connection() -> impl Strategy<Value = Connection> {
     prop_oneof![
-        Just(None),
-        Just(Some(Direction::Incoming)),
-        Just(Some(Direction::Outgoing)),
-        Just(Some(Direction::Bidi)),
-        Just(Some(Direction::Other("x".into()))),
+        Just(Connection::untyped()),
+        Just(Connection::new(Direction::Incoming)),
+        Just(Connection::new(Direction::Outgoing)),
+        Just(Connection::new(Direction::Bidi)),
+        Just(Connection::other("x")),
     ]
 }
 
 fn arb_remote() -> impl Strategy<Value = RemoteDomain> {
     (
         proptest::option::weighted(0.8, 0..NAMES.len()),
-        proptest::collection::vec(arb_direction(), 0..3),
+        proptest::collection::vec(arb_connection(), 0..3),
     )
-        .prop_map(|(name, directions)| {
+        .prop_map(|(name, connections)| {
             let mut r = match name {
                 Some(i) => RemoteDomain::named(NAMES[i]),
                 None => RemoteDomain::anonymous(),
             };
-            for d in directions {
-                r.connections.push(match d {
-                    Some(d) => xep_serverinfo::Connection::new(d),
-                    None => xep_serverinfo::Connection::untyped(),
-                });
-            }
+            r.connections = connections.into_boxed_slice();
             r
         })
 }
@@ -487,7 +482,7 @@ fn arb_item() -> impl Strategy<Value = (ServerInfo, i64, usize)> {
                     .into_iter()
                     .map(|(i, peers)| Domain::new(NAMES[i]).with_remote_domains(peers))
                     .collect(),
-                extensions: Vec::new(),
+                extensions: Extensions::new(),
             };
             (info, age, service)
         })

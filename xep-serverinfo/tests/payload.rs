@@ -60,14 +60,14 @@ fn spec_federated_example() {
     assert_eq!(remotes.len(), 2);
     assert_eq!(remotes[0].name.as_deref(), Some("denmark.lit"));
     assert_eq!(
-        remotes[0].connections,
+        *remotes[0].connections,
         [
             Connection::new(Direction::Incoming),
             Connection::new(Direction::Outgoing)
         ]
     );
     assert!(remotes[0].has_inbound() && remotes[0].has_outbound());
-    assert_eq!(remotes[1].connections, [Connection::new(Direction::Bidi)]);
+    assert_eq!(*remotes[1].connections, [Connection::new(Direction::Bidi)]);
     assert!(info.schema_deviations().is_empty());
     round_trip(&info);
 }
@@ -161,7 +161,8 @@ fn openfire_both_and_untyped() {
          </federation></domain></serverinfo>"
     ));
     let remotes = r.value.domains[0].remote_domains();
-    assert_eq!(remotes[0].connections[0].direction, Some(Direction::Bidi));
+    assert_eq!(remotes[0].connections[0].direction(), Some(Direction::Bidi));
+    assert_eq!(remotes[0].connections[0], Connection::new(Direction::Bidi));
     assert_eq!(remotes[1].connections[0], Connection::untyped());
     assert_eq!(
         kinds(&r),
@@ -189,7 +190,9 @@ fn unknown_direction_kept_and_flagged() {
         "<serverinfo {NS}><domain name='a.example'><federation><remote-domain name='b.example'><connection type='sideways'/></remote-domain></federation></domain></serverinfo>"
     ));
     let c = &r.value.domains[0].remote_domains()[0].connections[0];
-    assert_eq!(c.direction, Some(Direction::Other("sideways".into())));
+    assert_eq!(c.direction(), Some(Direction::Other));
+    assert_eq!(c.type_value(), Some("sideways"));
+    assert_eq!(*c, Connection::other("sideways"));
     assert_eq!(
         kinds(&r),
         [&DeviationKind::UnknownDirection {
@@ -244,7 +247,8 @@ fn connection_text_kept() {
         "<serverinfo {NS}><domain name='a.example'><federation><remote-domain name='b.example'><connection type='incoming'>tls</connection></remote-domain></federation></domain></serverinfo>"
     ));
     let c = &info.domains[0].remote_domains()[0].connections[0];
-    assert_eq!(c.text.as_deref(), Some("tls"));
+    assert_eq!(c.text(), Some("tls"));
+    assert_eq!(*c, Connection::new(Direction::Incoming).with_text("tls"));
     round_trip(&info);
 }
 
@@ -353,8 +357,89 @@ fn pubsub_item_embedding() {
 /// callbacks), kept as the reference the hand-written conversions must agree with.
 mod reference {
     use minidom::Element;
-    use xep_serverinfo::{Direction, Name};
+    use xep_serverinfo::Name;
     use xso::{AsXml, FromXml};
+
+    /// `Direction` as it was when the derives were used: an unknown value is kept in
+    /// the variant, and the type is its own attribute codec.
+    #[derive(Debug, Clone, PartialEq)]
+    pub(crate) enum Direction {
+        Incoming,
+        Outgoing,
+        Bidi,
+        Other(Box<str>),
+    }
+
+    impl Direction {
+        fn as_str(&self) -> &str {
+            match self {
+                Self::Incoming => "incoming",
+                Self::Outgoing => "outgoing",
+                Self::Bidi => "bidi",
+                Self::Other(other) => other,
+            }
+        }
+
+        fn parse(value: &str) -> Self {
+            match value {
+                "incoming" => Self::Incoming,
+                "outgoing" => Self::Outgoing,
+                "bidi" | "both" => Self::Bidi,
+                other => Self::Other(other.into()),
+            }
+        }
+    }
+
+    impl xso::FromXmlText for Direction {
+        fn from_xml_text(data: String) -> Result<Self, xso::error::Error> {
+            Ok(Self::parse(&data))
+        }
+    }
+
+    impl xso::AsXmlText for Direction {
+        fn as_xml_text(&self) -> Result<std::borrow::Cow<'_, str>, xso::error::Error> {
+            Ok(std::borrow::Cow::Borrowed(self.as_str()))
+        }
+    }
+
+    /// The derived connection as the real one. Every field is carried over: the
+    /// direction variant by variant (an unknown value as the value kept), the text.
+    fn connection_to_real(c: Connection) -> super::Connection {
+        let connection = match c.direction {
+            None => super::Connection::untyped(),
+            Some(Direction::Incoming) => super::Connection::new(super::Direction::Incoming),
+            Some(Direction::Outgoing) => super::Connection::new(super::Direction::Outgoing),
+            Some(Direction::Bidi) => super::Connection::new(super::Direction::Bidi),
+            Some(Direction::Other(value)) => {
+                let real = super::Connection::other(value.clone());
+                // The derive never reads a known value into `Other`.
+                assert_eq!(real.direction(), Some(super::Direction::Other), "{value:?}");
+                real
+            }
+        };
+        match c.text {
+            Some(text) => connection.with_text(text.as_str()),
+            None => connection,
+        }
+    }
+
+    /// The real connection as the derived one.
+    fn connection_from_real(c: &super::Connection) -> Connection {
+        let direction = c.direction().map(|d| match d {
+            super::Direction::Incoming => Direction::Incoming,
+            super::Direction::Outgoing => Direction::Outgoing,
+            super::Direction::Bidi => Direction::Bidi,
+            super::Direction::Other => Direction::Other(
+                c.type_value()
+                    .expect("an unknown type keeps its value")
+                    .into(),
+            ),
+        });
+        Connection {
+            direction,
+            text: c.text().map(Name::from),
+        }
+    }
 
     #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
     #[xml(
@@ -462,20 +547,17 @@ mod reference {
                                 connections: r
                                     .connections
                                     .into_iter()
-                                    .map(|c| super::Connection {
-                                        direction: c.direction,
-                                        text: c.text,
-                                    })
+                                    .map(connection_to_real)
                                     .collect(),
-                                extensions: r.extensions,
+                                extensions: r.extensions.into(),
                             })
                             .collect(),
-                        extensions: f.extensions,
+                        extensions: f.extensions.into(),
                     }),
-                    extensions: d.extensions,
+                    extensions: d.extensions.into(),
                 })
                 .collect(),
-            extensions: v.extensions,
+            extensions: v.extensions.into(),
         }
     }
 
@@ -495,20 +577,17 @@ mod reference {
                                 connections: r
                                     .connections
                                     .iter()
-                                    .map(|c| Connection {
-                                        direction: c.direction.clone(),
-                                        text: c.text.clone(),
-                                    })
+                                    .map(connection_from_real)
                                     .collect(),
-                                extensions: r.extensions.clone(),
+                                extensions: r.extensions.to_vec(),
                             })
                             .collect(),
-                        extensions: f.extensions.clone(),
+                        extensions: f.extensions.to_vec(),
                     }),
-                    extensions: d.extensions.clone(),
+                    extensions: d.extensions.to_vec(),
                 })
                 .collect(),
-            extensions: v.extensions.clone(),
+            extensions: v.extensions.to_vec(),
         }
     }
 }
@@ -697,7 +776,7 @@ fn every_level_converts_on_its_own() {
     let remote: RemoteDomain = xso::from_bytes(xml.as_bytes()).unwrap();
     assert_eq!(RemoteDomain::try_from(elem(&xml)).unwrap(), remote);
     assert_eq!(Element::from(&remote), elem(&xml));
-    assert_eq!(remote.connections[0].text.as_deref(), Some("t"));
+    assert_eq!(remote.connections[0].text(), Some("t"));
     let connection: Connection =
         xso::from_bytes(format!("<connection {NS} type='bidi'/>").as_bytes()).unwrap();
     assert_eq!(connection, Connection::new(Direction::Bidi));
@@ -758,22 +837,23 @@ fn extension_depth_and_size_without_recursion() {
 mod generated {
     use super::*;
     use proptest::prelude::*;
-    use xep_serverinfo::Name;
+    use xep_serverinfo::{Extensions, Name};
 
     fn name() -> impl Strategy<Value = Name> {
         "[a-z0-9.&<'\"-]{1,12}".prop_map(Name::from)
     }
 
-    fn direction() -> impl Strategy<Value = Direction> {
+    /// A typed connection: a known direction or an unknown value kept as sent.
+    fn typed() -> impl Strategy<Value = Connection> {
         prop_oneof![
-            Just(Direction::Incoming),
-            Just(Direction::Outgoing),
-            Just(Direction::Bidi),
+            Just(Connection::new(Direction::Incoming)),
+            Just(Connection::new(Direction::Outgoing)),
+            Just(Connection::new(Direction::Bidi)),
             "[a-z&<]{0,6}"
                 .prop_filter("a known value reads back as itself", |s| {
                     !matches!(s.as_str(), "incoming" | "outgoing" | "bidi" | "both")
                 })
-                .prop_map(|s| Direction::Other(s.into())),
+                .prop_map(Connection::other),
         ]
     }
 
@@ -802,16 +882,18 @@ mod generated {
         })
     }
 
-    fn extensions() -> impl Strategy<Value = Vec<Element>> {
-        proptest::collection::vec(extension(), 0..2)
+    fn extensions() -> impl Strategy<Value = Extensions> {
+        proptest::collection::vec(extension(), 0..2).prop_map(Extensions::from)
     }
 
     fn connection() -> impl Strategy<Value = Connection> {
-        (
-            proptest::option::of(direction()),
-            proptest::option::of(name()),
-        )
-            .prop_map(|(direction, text)| Connection { direction, text })
+        (proptest::option::of(typed()), proptest::option::of(name())).prop_map(|(typed, text)| {
+            let connection = typed.unwrap_or_else(Connection::untyped);
+            match text {
+                Some(text) => connection.with_text(text.as_str()),
+                None => connection,
+            }
+        })
     }
 
     fn remote() -> impl Strategy<Value = RemoteDomain> {
@@ -822,7 +904,7 @@ mod generated {
         )
             .prop_map(|(name, connections, extensions)| RemoteDomain {
                 name,
-                connections,
+                connections: connections.into_boxed_slice(),
                 extensions,
             })
     }

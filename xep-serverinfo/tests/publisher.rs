@@ -104,7 +104,7 @@ fn transcript_cold_cache_then_opt_in() {
     assert_eq!(items.len(), 1);
     assert_eq!(names(items[0]), [Some("peer.example".to_owned())]);
     assert_eq!(
-        items[0].domains[0].remote_domains()[0].connections[0].direction,
+        items[0].domains[0].remote_domains()[0].connections[0].direction(),
         Some(Direction::Incoming)
     );
 }

@@ -22,7 +22,9 @@ use xso::error::{Error, FromElementError, FromEventsError};
 use xso::fromxml::XmlNameMatcher;
 use xso::{AsXml, Context, FromEventsBuilder, FromXml, Item};
 
-use super::{Connection, Direction, Domain, Federation, Name, RemoteDomain, ServerInfo};
+use super::{
+    Connection, Direction, Domain, Extensions, Federation, Name, RemoteDomain, ServerInfo,
+};
 use crate::ns::SERVERINFO;
 
 /// The five typed elements, outermost first.
@@ -109,23 +111,12 @@ fn name_of(value: Option<String>) -> Option<Name> {
     value.filter(|v| !v.is_empty()).map(Name::from)
 }
 
-impl Direction {
-    fn from_owned(value: String) -> Self {
-        match value.as_str() {
-            "incoming" => Self::Incoming,
-            "outgoing" => Self::Outgoing,
-            "bidi" | "both" => Self::Bidi,
-            _ => Self::Other(value.into_boxed_str()),
-        }
-    }
-}
-
 impl Domain {
     const fn empty() -> Self {
         Self {
             name: None,
             federation: None,
-            extensions: Vec::new(),
+            extensions: Extensions::new(),
         }
     }
 }
@@ -158,8 +149,8 @@ struct Core {
     connection: Connection,
     /// Text of the open `<connection/>`.
     text: String,
-    /// Connections of the open `<remote-domain/>`, moved into an exact-size vector
-    /// when it closes (no growth slack kept, no `shrink_to_fit` reallocation).
+    /// Connections of the open `<remote-domain/>`, moved into an exact-size boxed
+    /// slice when it closes (no growth slack kept, no `shrink_to_fit` reallocation).
     connections: Vec<Connection>,
     /// Open elements of the extension being read, outermost first.
     open: Vec<Element>,
@@ -194,7 +185,7 @@ impl Core {
             }
             Level::RemoteDomain => self.remote.name = name_of(take_attr(attrs, "name")),
             Level::Connection => {
-                self.connection.direction = take_attr(attrs, "type").map(Direction::from_owned);
+                self.connection = Connection::from_type(take_attr(attrs, "type"));
             }
         }
         self.level = level;
@@ -207,7 +198,9 @@ impl Core {
         match level {
             Level::Connection => {
                 let text = std::mem::take(&mut self.text);
-                self.connection.text = (!text.is_empty()).then(|| Name::from(text));
+                if !text.is_empty() {
+                    self.connection.set_text(text.into_boxed_str());
+                }
             }
             Level::RemoteDomain => {
                 self.remote.connections = self.connections.drain(..).collect();
@@ -245,7 +238,7 @@ impl Core {
         false
     }
 
-    fn extensions(&mut self) -> &mut Vec<Element> {
+    fn extensions(&mut self) -> &mut Extensions {
         match self.level {
             Level::ServerInfo => &mut self.info.extensions,
             Level::Domain => &mut self.domain.extensions,
@@ -438,14 +431,14 @@ mod tree {
         element: &mut Element,
         level: Level,
         mut convert: impl FnMut(Element) -> Result<T, Error>,
-    ) -> Result<(Vec<T>, Vec<Element>), Error> {
+    ) -> Result<(Vec<T>, Extensions), Error> {
         let child = level.child().map_or("", Level::name);
         let typed = element
             .children()
             .filter(|c| c.is(child, SERVERINFO))
             .count();
         let mut out = Vec::with_capacity(typed);
-        let mut extensions = Vec::new();
+        let mut extensions = Extensions::new();
         for node in element.take_nodes() {
             match node {
                 Node::Element(c) if c.is(child, SERVERINFO) => out.push(convert(c)?),
@@ -494,13 +487,14 @@ mod tree {
         let (connections, extensions) = children(&mut element, Level::RemoteDomain, connection)?;
         Ok(RemoteDomain {
             name,
-            connections,
+            // Allocated at its exact size above: no reallocation.
+            connections: connections.into_boxed_slice(),
             extensions,
         })
     }
 
     pub(super) fn connection(mut element: Element) -> Result<Connection, Error> {
-        let direction = take_attr(take_attrs(&mut element), "type").map(Direction::from_owned);
+        let mut connection = Connection::from_type(take_attr(take_attrs(&mut element), "type"));
         let mut text = String::new();
         for node in element.take_nodes() {
             match node {
@@ -509,10 +503,10 @@ mod tree {
                 Node::Element(_) => return Err(Error::Other(CONNECTION_CHILD)),
             }
         }
-        Ok(Connection {
-            direction,
-            text: (!text.is_empty()).then(|| Name::from(text)),
-        })
+        if !text.is_empty() {
+            connection.set_text(text.into_boxed_str());
+        }
+        Ok(connection)
     }
 }
 
@@ -613,20 +607,22 @@ impl Writer {
     }
 
     fn connection(&self, value: &Connection) -> Element {
-        let mut element = match &value.direction {
+        let mut element = match value.direction() {
             Some(Direction::Incoming) => self.connections[0].clone(),
             Some(Direction::Outgoing) => self.connections[1].clone(),
             Some(Direction::Bidi) => self.connections[2].clone(),
-            Some(Direction::Other(other)) => {
+            Some(Direction::Other) => {
                 let mut element = self.bare(Level::Connection);
-                element.set_attr(Namespace::NONE, self.type_.clone(), &**other);
+                if let Some(other) = value.type_value() {
+                    element.set_attr(Namespace::NONE, self.type_.clone(), other);
+                }
                 element
             }
             None => self.bare(Level::Connection),
         };
-        // As xso's `EmptyAsNone` codec: empty text is no text.
-        if let Some(text) = value.text.as_ref().filter(|t| !t.is_empty()) {
-            element.append_text_node(text.as_str());
+        // As xso's `EmptyAsNone` codec: empty text is no text (`text()` is never empty).
+        if let Some(text) = value.text() {
+            element.append_text_node(text);
         }
         element
     }
@@ -685,7 +681,7 @@ impl<'x> Typed<'x> {
             Self::Domain(Domain { name, .. }) | Self::RemoteDomain(RemoteDomain { name, .. }) => {
                 ("name", name.as_deref()?)
             }
-            Self::Connection(c) => ("type", c.direction.as_ref()?.as_str()),
+            Self::Connection(c) => ("type", c.type_value()?),
             Self::ServerInfo(_) | Self::Federation(_) => return None,
         };
         Some(Item::Attribute(
@@ -719,8 +715,8 @@ impl<'x> Typed<'x> {
                 split(&v.remote_domains, &v.extensions, index, Typed::RemoteDomain)
             }
             Self::RemoteDomain(v) => split(&v.connections, &v.extensions, index, Typed::Connection),
-            Self::Connection(v) => match &v.text {
-                Some(text) if index == 0 && !text.is_empty() => Some(Child::Text(text)),
+            Self::Connection(v) => match v.text() {
+                Some(text) if index == 0 => Some(Child::Text(text)),
                 _ => None,
             },
         }
