@@ -439,6 +439,22 @@ fn merged_and_broken_forms_keep_their_report_through_wire() {
 }
 
 #[test]
+fn serverinfo_connection_types_as_written() {
+    // The JSON shows each `type` as it is written back: a known value, `both` as
+    // `bidi`, an unknown value as sent, and null for an untyped connection.
+    let input = "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation>\
+         <remote-domain name='p.example'><connection type='both'/><connection type='sideways'/><connection/></remote-domain>\
+         </federation></domain></serverinfo>";
+    let o = xep(&["inspect"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = json_lines(&o);
+    assert_eq!(
+        found[0]["domains"][0]["remote_domains"][0]["connections"],
+        serde_json::json!(["bidi", "sideways", null])
+    );
+}
+
+#[test]
 fn serverinfo_items_from_real_publishers() {
     let ns = "xmlns='urn:xmpp:serverinfo:0'";
     // An ejabberd-style event (incoming + outgoing, name=''), a Prosody-style item

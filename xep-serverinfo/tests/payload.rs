@@ -349,6 +349,243 @@ fn pubsub_item_embedding() {
     assert_eq!(ServerInfo::try_from(payload).unwrap(), info);
 }
 
+#[test]
+fn connection_other_with_known_values_gives_the_known_direction() {
+    for (value, direction) in [
+        ("incoming", Direction::Incoming),
+        ("outgoing", Direction::Outgoing),
+        ("bidi", Direction::Bidi),
+        ("both", Direction::Bidi),
+    ] {
+        let connection = Connection::other(value);
+        assert_eq!(connection, Connection::new(direction), "{value}");
+        assert_eq!(connection.direction(), Some(direction), "{value}");
+        assert_eq!(Direction::parse(value), direction, "{value}");
+    }
+    // `both` is kept as `bidi`, never as sent.
+    assert_eq!(Connection::other("both").type_value(), Some("bidi"));
+    // Only the exact values are known.
+    for value in ["Incoming", "both ", "", "other"] {
+        let connection = Connection::other(String::from(value));
+        assert_eq!(connection.direction(), Some(Direction::Other), "{value:?}");
+        assert_eq!(connection.type_value(), Some(value), "{value:?}");
+        assert_eq!(Direction::parse(value), Direction::Other, "{value:?}");
+    }
+}
+
+#[test]
+fn connection_type_value_in_every_case() {
+    assert_eq!(Connection::untyped().direction(), None);
+    assert_eq!(Connection::untyped().type_value(), None);
+    assert_eq!(Connection::untyped().text(), None);
+    for (direction, value) in [
+        (Direction::Incoming, "incoming"),
+        (Direction::Outgoing, "outgoing"),
+        (Direction::Bidi, "bidi"),
+    ] {
+        let connection = Connection::new(direction);
+        assert_eq!(connection.direction(), Some(direction));
+        assert_eq!(connection.type_value(), Some(value));
+        assert_eq!(direction.as_str(), value);
+        assert_eq!(direction.to_string(), value);
+        assert_eq!(connection.text(), None);
+    }
+    let sideways = Connection::other("sideways");
+    assert_eq!(sideways.type_value(), Some("sideways"));
+    assert_eq!(Connection::other("").type_value(), Some(""));
+    // `Direction::Other` has no value of its own: `new` writes the placeholder.
+    assert_eq!(Direction::Other.as_str(), "other");
+    assert_eq!(
+        Connection::new(Direction::Other),
+        Connection::other("other")
+    );
+    assert_eq!(
+        RemoteDomain::anonymous()
+            .with_connection(Direction::Other)
+            .connections[0]
+            .type_value(),
+        Some("other")
+    );
+    // What `type_value` says is what is written, and what reads back.
+    for connection in [
+        Connection::untyped(),
+        Connection::new(Direction::Incoming),
+        Connection::new(Direction::Outgoing),
+        Connection::new(Direction::Bidi),
+        Connection::other("both"),
+        Connection::other("sideways"),
+        Connection::other(""),
+    ] {
+        let element = Element::from(&connection);
+        assert_eq!(element.attr("type"), connection.type_value());
+        assert_eq!(Connection::try_from(element.clone()).unwrap(), connection);
+        let bytes = String::from(&element);
+        assert_eq!(
+            xso::from_bytes::<Connection>(bytes.as_bytes()).unwrap(),
+            connection
+        );
+    }
+    // Values differing only in the kept type differ.
+    assert_ne!(Connection::other("a"), Connection::other("b"));
+    assert_ne!(Connection::other("a"), Connection::untyped());
+}
+
+#[test]
+fn connection_text_round_trip() {
+    for connection in [
+        Connection::untyped().with_text("t"),
+        Connection::new(Direction::Bidi).with_text("tls"),
+        Connection::other("sideways").with_text("a&<b>'\""),
+    ] {
+        let text = connection.text().expect("text kept");
+        let element = Element::from(&connection);
+        assert_eq!(element.text(), text);
+        assert_eq!(Connection::try_from(element.clone()).unwrap(), connection);
+        let bytes = String::from(&element);
+        assert_eq!(
+            xso::from_bytes::<Connection>(bytes.as_bytes()).unwrap(),
+            connection
+        );
+        assert_eq!(
+            xso::transform::<Connection, _>(&connection).unwrap(),
+            connection
+        );
+    }
+    // Empty text is no text, as `<connection></connection>` reads; and it can be
+    // cleared, leaving a value equal to one that never had any.
+    assert_eq!(Connection::untyped().with_text(""), Connection::untyped());
+    assert_eq!(
+        Connection::new(Direction::Incoming)
+            .with_text("t")
+            .with_text(""),
+        Connection::new(Direction::Incoming)
+    );
+    let other = Connection::other("x").with_text("t");
+    assert_eq!(other.type_value(), Some("x"));
+    assert_eq!(other.text(), Some("t"));
+    assert_eq!(other.with_text(""), Connection::other("x"));
+    let read = parse(&format!(
+        "<serverinfo {NS}><domain name='a'><federation><remote-domain>\
+         <connection type='x'>t</connection><connection></connection>\
+         </remote-domain></federation></domain></serverinfo>"
+    ));
+    let connections = &read.domains[0].remote_domains()[0].connections;
+    assert_eq!(connections[0], Connection::other("x").with_text("t"));
+    assert_eq!(connections[1], Connection::untyped());
+}
+
+#[test]
+fn extensions_behave_like_a_list() {
+    use xep_serverinfo::Extensions;
+    let a = Element::builder("a", "urn:q").build();
+    let b = Element::builder("b", "urn:q").build();
+
+    let empty = Extensions::new();
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
+    assert_eq!(empty, Extensions::default());
+    assert_eq!(empty, Extensions::from(Vec::new()));
+    assert_eq!(empty, Vec::<Element>::new().into_iter().collect());
+    assert_eq!(format!("{empty:?}"), "[]");
+    assert_eq!(empty.iter().count(), 0);
+    assert!(empty.clone().into_vec().is_empty());
+
+    let mut list = Extensions::new();
+    list.push(a.clone());
+    list.push(b.clone());
+    assert_eq!(list.len(), 2);
+    assert!(!list.is_empty());
+    assert_eq!(list[0], a);
+    assert_eq!(list[1], b);
+    assert_eq!(list.first(), Some(&a));
+    assert_eq!(&*list, [a.clone(), b.clone()].as_slice());
+    assert_eq!(list, Extensions::from(vec![a.clone(), b.clone()]));
+    assert_eq!(list, [a.clone(), b.clone()].into_iter().collect());
+    assert_ne!(list, empty);
+    assert_eq!(format!("{list:?}"), format!("{:?}", [&a, &b]));
+    let names: Vec<&str> = (&list).into_iter().map(Element::name).collect();
+    assert_eq!(names, ["a", "b"]);
+    let mut by_ref = Vec::new();
+    for element in &list {
+        by_ref.push(element.name().to_owned());
+    }
+    assert_eq!(by_ref, ["a", "b"]);
+    let mut extended = Extensions::from(vec![a.clone()]);
+    extended.extend([b.clone()]);
+    extended.extend(std::iter::empty());
+    assert_eq!(extended, list);
+    let mut grown = Extensions::new();
+    grown.extend(Vec::new());
+    assert_eq!(grown, empty);
+    let cloned = list.clone();
+    let owned: Vec<Element> = list.into_iter().collect();
+    assert_eq!(owned, [a.clone(), b.clone()]);
+    assert_eq!(Vec::from(cloned), [a.clone(), b.clone()]);
+
+    // On every typed level, written after the typed children and read back.
+    let mut remote = RemoteDomain::named("b.example").with_connection(Direction::Incoming);
+    remote.extensions.push(a.clone());
+    let mut federation = Federation::new(vec![remote]);
+    federation.extensions.push(b.clone());
+    let mut domain = Domain::new("a.example");
+    domain.federation = Some(federation);
+    domain.extensions = [a.clone()].into_iter().collect();
+    let info = ServerInfo::new(domain).with_extension(b.clone());
+    assert_eq!(info.extensions.len(), 1);
+    round_trip(&info);
+    assert_eq!(
+        String::from(&Element::from(&info)),
+        format!(
+            "<serverinfo {NS}><domain name='a.example'><federation><remote-domain name='b.example'>\
+             <connection type='incoming'/><a xmlns='urn:q'/></remote-domain><b xmlns='urn:q'/>\
+             </federation><a xmlns='urn:q'/></domain><b xmlns='urn:q'/></serverinfo>"
+        )
+    );
+}
+
+#[test]
+fn remote_domain_connections() {
+    let remote = RemoteDomain::named("b.example")
+        .with_connection(Direction::Incoming)
+        .with_connection(Direction::Outgoing);
+    assert_eq!(
+        *remote.connections,
+        [
+            Connection::new(Direction::Incoming),
+            Connection::new(Direction::Outgoing)
+        ]
+    );
+    assert!(remote.has_inbound() && remote.has_outbound());
+    let mut remote = RemoteDomain::anonymous();
+    assert!(remote.connections.is_empty());
+    assert!(!remote.has_inbound() && !remote.has_outbound());
+    remote.connections = vec![Connection::other("x"), Connection::untyped()].into_boxed_slice();
+    assert!(!remote.has_inbound() && !remote.has_outbound());
+    let remote = remote.with_connection(Direction::Bidi);
+    assert_eq!(remote.connections.len(), 3);
+    assert!(remote.has_inbound() && remote.has_outbound());
+}
+
+/// A crawler holds the typed items of thousands of peers: these sizes are the layout
+/// that keeps a `<serverinfo/>` value under its input's size (`benches/RESULTS.md`).
+/// Growing them is a decision, not an accident.
+#[test]
+fn layout_guard() {
+    use xep_serverinfo::{Extensions, Name};
+    assert_eq!(size_of::<Option<Direction>>(), 1);
+    assert_eq!(size_of::<Connection>(), 16);
+    assert_eq!(size_of::<Extensions>(), 8);
+    assert_eq!(size_of::<Option<Name>>(), 16);
+    assert!(
+        size_of::<RemoteDomain>() <= 40,
+        "{}",
+        size_of::<RemoteDomain>()
+    );
+    // Empty parts cost no allocation: an anonymous peer is its 40 bytes.
+    let remote = RemoteDomain::anonymous();
+    assert!(remote.extensions.is_empty() && remote.connections.is_empty());
+}
+
 // ---------------------------------------------------------------------------------
 // The hand-written conversions against the xso derives they replaced
 // ---------------------------------------------------------------------------------
