@@ -59,7 +59,10 @@ fn connection_event(c: &mut Criterion) {
                 p.handle_connection_closed(now, black_box(&target), LinkDirection::Outgoing);
             })
         });
-        assert!(p.poll_transmit().is_none(), "no query or publication was due");
+        assert!(
+            p.poll_transmit().is_none(),
+            "no query or publication was due"
+        );
     }
     g.finish();
 }
