@@ -116,7 +116,7 @@ fn p13_wrong_types_are_clear_errors() {
             r#"{"beginning": "2025-06-01T08:00:00Z", "message": {"default": "x", "fr": 3}}"#,
             Version::Seed
         ),
-        ["line 1, column 72: /message/fr: expected a string, found a number"]
+        ["line 1, column 73: /message/fr: expected a string, found a number"]
     );
     assert_eq!(
         errors(r#"[1]"#, Version::Seed),
