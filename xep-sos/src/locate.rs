@@ -23,6 +23,8 @@ pub(crate) struct Locations {
     objects: HashMap<String, Position>,
     /// Pointers whose key appears more than once in its object, in document order.
     pub(crate) duplicates: Vec<String>,
+    /// Where the document's value starts.
+    pub(crate) start: Option<Position>,
 }
 
 impl Locations {
@@ -64,6 +66,7 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
         let here = Position { line, column };
         let starts_value = !matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | ':' | '}' | ']');
         if starts_value {
+            out.start.get_or_insert(here);
             if let Some(pointer) = pending.take() {
                 out.values.insert(pointer, here);
             }

@@ -678,6 +678,7 @@ impl Reader<'_> {
             l.value(&path)
                 .or_else(|| l.object(&path))
                 .or_else(|| l.object(""))
+                .or(l.start)
         });
         self.diagnostics.push(Diagnostic {
             severity,
