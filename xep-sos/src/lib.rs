@@ -4,6 +4,7 @@
 
 extern crate alloc;
 
+pub mod disco;
 mod error;
 mod locate;
 pub mod schema;

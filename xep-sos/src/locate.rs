@@ -173,20 +173,56 @@ mod tests {
         let text = "{\n  \"planned\": true,\n  \"message\": {\"default\": \"x\", \"a/b\": \"y\"},\n  \"list\": [{\"inner\": 1}],\n  \"é\": \"\\\"q\\\"\", \"last\": 2\n}";
         let l = locate(text, 2);
         assert_eq!(l.object(""), Some(Position { line: 1, column: 1 }));
-        assert_eq!(l.value("/planned"), Some(Position { line: 2, column: 14 }));
-        assert_eq!(l.object("/message"), Some(Position { line: 3, column: 14 }));
-        assert_eq!(l.value("/message/default"), Some(Position { line: 3, column: 26 }));
-        assert_eq!(l.value("/message/a~1b"), Some(Position { line: 3, column: 38 }));
+        assert_eq!(
+            l.value("/planned"),
+            Some(Position {
+                line: 2,
+                column: 14
+            })
+        );
+        assert_eq!(
+            l.object("/message"),
+            Some(Position {
+                line: 3,
+                column: 14
+            })
+        );
+        assert_eq!(
+            l.value("/message/default"),
+            Some(Position {
+                line: 3,
+                column: 26
+            })
+        );
+        assert_eq!(
+            l.value("/message/a~1b"),
+            Some(Position {
+                line: 3,
+                column: 38
+            })
+        );
         assert_eq!(l.value("/list/0/inner"), None);
         assert_eq!(l.value("/é"), Some(Position { line: 5, column: 8 }));
-        assert_eq!(l.value("/last"), Some(Position { line: 5, column: 25 }));
+        assert_eq!(
+            l.value("/last"),
+            Some(Position {
+                line: 5,
+                column: 25
+            })
+        );
         assert!(l.duplicates.is_empty());
     }
 
     #[test]
     fn repeated_keys_point_at_the_last_value() {
         let l = locate(r#"{"a": 1, "a": 2}"#, 2);
-        assert_eq!(l.value("/a"), Some(Position { line: 1, column: 15 }));
+        assert_eq!(
+            l.value("/a"),
+            Some(Position {
+                line: 1,
+                column: 15
+            })
+        );
         assert_eq!(l.duplicates, ["/a"]);
     }
 }

@@ -33,7 +33,9 @@ pub fn schema(version: Version) -> Schema {
     let mut outage: Schema = SchemaSettings::draft07()
         .into_generator()
         .into_root_schema_for::<Status>();
-    let object = outage.as_object_mut().expect("a struct schema is an object");
+    let object = outage
+        .as_object_mut()
+        .expect("a struct schema is an object");
     let meta = object.remove("$schema");
     object.remove("$id");
     if let Some(Value::Object(properties)) = object.get_mut("properties") {

@@ -690,15 +690,21 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, severity: Severity, path: String, expected: &'static str, v: &Value) {
         let found = json_type(v);
-        self.report(severity, path, DiagnosticKind::WrongType { expected, found });
+        self.report(
+            severity,
+            path,
+            DiagnosticKind::WrongType { expected, found },
+        );
     }
 
     fn read(mut self, value: &Value, version: Version) -> Result<Lenient, StatusError> {
         let Value::Object(object) = value else {
             let found = json_type(value);
-            self.report(Severity::Error, String::new(), DiagnosticKind::NotAnObject {
-                found,
-            });
+            self.report(
+                Severity::Error,
+                String::new(),
+                DiagnosticKind::NotAnObject { found },
+            );
             return Err(self.fail());
         };
         if let Some(l) = self.locations {
@@ -774,9 +780,11 @@ impl Reader<'_> {
         }
         let Some(beginning) = beginning else {
             if !object.contains_key("beginning") {
-                self.report(Severity::Error, String::new(), DiagnosticKind::Missing {
-                    field: "beginning",
-                });
+                self.report(
+                    Severity::Error,
+                    String::new(),
+                    DiagnosticKind::Missing { field: "beginning" },
+                );
             }
             return Err(self.fail());
         };
@@ -789,7 +797,11 @@ impl Reader<'_> {
                 );
             }
         }
-        if self.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+        {
             return Err(self.fail());
         }
         self.diagnostics.sort_by_key(|d| d.position);
@@ -818,16 +830,22 @@ impl Reader<'_> {
                 Value::String(s) => {
                     messages.insert(key.clone(), s.clone());
                     if key != DEFAULT_KEY && xep_core::lang::Lang::parse(key).is_err() {
-                        self.report(Severity::Warning, item, DiagnosticKind::BadLanguageTag {
-                            key: key.clone(),
-                        });
+                        self.report(
+                            Severity::Warning,
+                            item,
+                            DiagnosticKind::BadLanguageTag { key: key.clone() },
+                        );
                     }
                 }
                 _ => self.wrong_type(Severity::Error, item, "a string", text),
             }
         }
         if messages.default_text().is_none() {
-            self.report(Severity::Invalid, path, DiagnosticKind::MissingDefaultMessage);
+            self.report(
+                Severity::Invalid,
+                path,
+                DiagnosticKind::MissingDefaultMessage,
+            );
         }
         Some(messages)
     }

@@ -274,7 +274,10 @@ mod tests {
         ] {
             assert!(!is_rfc3339(bad), "{bad}");
             let err = Timestamp::parse(bad).unwrap_err();
-            assert_eq!(err.to_string(), format!("not an RFC 3339 date-time: {bad:?}"));
+            assert_eq!(
+                err.to_string(),
+                format!("not an RFC 3339 date-time: {bad:?}")
+            );
         }
     }
 

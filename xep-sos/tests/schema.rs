@@ -127,7 +127,10 @@ fn generated_schemas_decide_like_the_published_ones() {
                 rejected += 1;
             }
         }
-        assert!(accepted >= 10 && rejected >= 10, "{version}: {accepted}/{rejected}");
+        assert!(
+            accepted >= 10 && rejected >= 10,
+            "{version}: {accepted}/{rejected}"
+        );
     }
 }
 
@@ -149,7 +152,10 @@ fn written_files_are_valid_under_the_published_schema() {
             // What the lenient reading keeps of a file is written back valid, except a
             // `message` without `default`, which it keeps as it is.
             let keeps_invalid_message = lenient.diagnostics.iter().any(|d| {
-                matches!(d.kind, xep_sos::status::DiagnosticKind::MissingDefaultMessage)
+                matches!(
+                    d.kind,
+                    xep_sos::status::DiagnosticKind::MissingDefaultMessage
+                )
             });
             assert_eq!(ok, !keeps_invalid_message, "{version} {name}: {written}");
         }

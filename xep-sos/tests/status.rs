@@ -123,7 +123,10 @@ fn p13_wrong_types_are_clear_errors() {
         ["line 1, column 1: document: expected a JSON object, found an array"]
     );
     assert_eq!(
-        errors(r#"{"outage": 1, "beginning": "2025-06-01T08:00:00Z"}"#, Version::Seed),
+        errors(
+            r#"{"outage": 1, "beginning": "2025-06-01T08:00:00Z"}"#,
+            Version::Seed
+        ),
         ["line 1, column 12: /outage: expected a string, found a number"]
     );
 }
@@ -163,7 +166,11 @@ fn p13_lenient_keeps_a_status_with_a_bad_expected_end() {
     assert_eq!(s.beginning, ts("2025-06-01T08:00:00Z"));
     assert_eq!(s.expected_end, None);
     assert!(!lenient.is_valid());
-    let shown: Vec<String> = lenient.diagnostics.iter().map(ToString::to_string).collect();
+    let shown: Vec<String> = lenient
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(
         shown,
         ["line 3, column 19: /expected_end: not an RFC 3339 date-time: \"soon\""]
@@ -194,7 +201,11 @@ fn p13_lenient_keeps_a_message_without_default() {
 fn warnings_do_not_fail_the_strict_reading() {
     let text = r#"{"beginning": "2025-06-01T08:00:00Z", "expected_end": "2025-06-01T07:00:00Z", "message": {"default": "x", "en_US": "y"}}"#;
     let lenient = StatusFile::parse_lenient(text, Version::V0_4).unwrap();
-    let shown: Vec<String> = lenient.diagnostics.iter().map(ToString::to_string).collect();
+    let shown: Vec<String> = lenient
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(
         shown,
         [
@@ -326,20 +337,22 @@ fn arb_status() -> impl Strategy<Value = StatusFile> {
         proptest::option::of(messages),
         extra,
     )
-        .prop_map(|(outage, planned, beginning, expected_end, message, extra)| {
-            StatusFile::Outage(Status {
-                outage,
-                planned,
-                beginning,
-                expected_end,
-                message: message.map(|m| {
-                    let mut m: Messages = m.into_iter().collect();
-                    m.insert("default", "d");
-                    m
-                }),
-                extra: extra.into_iter().collect(),
-            })
-        });
+        .prop_map(
+            |(outage, planned, beginning, expected_end, message, extra)| {
+                StatusFile::Outage(Status {
+                    outage,
+                    planned,
+                    beginning,
+                    expected_end,
+                    message: message.map(|m| {
+                        let mut m: Messages = m.into_iter().collect();
+                        m.insert("default", "d");
+                        m
+                    }),
+                    extra: extra.into_iter().collect(),
+                })
+            },
+        );
     prop_oneof![1 => Just(StatusFile::NoOutage), 9 => status]
 }
 
