@@ -6,6 +6,7 @@ extern crate alloc;
 
 pub mod disco;
 mod error;
+pub mod items;
 mod locate;
 pub mod schema;
 pub mod status;
