@@ -11,6 +11,7 @@ mod locate;
 pub mod schema;
 pub mod status;
 mod timestamp;
+pub mod tracker;
 
 pub use error::Error;
 pub use locate::Position;
