@@ -67,11 +67,11 @@ macro_rules! wire {
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
             #[xml(
-                                namespace = $ns,
-                                name = "outage",
-                                on_unknown_attribute = Discard,
-                                deserialize_callback = check_outage
-                            )]
+                                        namespace = $ns,
+                                        name = "outage",
+                                        on_unknown_attribute = Discard,
+                                        deserialize_callback = check_outage
+                                    )]
             pub(crate) struct Outage {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
@@ -89,11 +89,11 @@ macro_rules! wire {
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
             #[xml(
-                                namespace = $ns,
-                                name = "outage-end",
-                                on_unknown_attribute = Discard,
-                                deserialize_callback = check_end
-                            )]
+                                        namespace = $ns,
+                                        name = "outage-end",
+                                        on_unknown_attribute = Discard,
+                                        deserialize_callback = check_end
+                                    )]
             pub(crate) struct OutageEnd {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
@@ -513,7 +513,7 @@ fn ns_node_config() -> &'static str {
 /// let end = OutageEnd::new(Version::V0_2).with_description(None, "Fixed");
 /// let pubsub = publish_request(Timestamp::parse("2021-01-01T02:05:01Z")?, end, Some(AccessModel::Open))?;
 /// let xml = String::from(&minidom::Element::from(pubsub));
-/// assert!(xml.contains("<publish node=\"urn:xmpp:sos:0\"><item id=\"2021-01-01T02:05:01Z\"><outage-end xmlns=\"urn:xmpp:sos:0\">"));
+/// assert!(xml.contains("<publish node='urn:xmpp:sos:0'><item id='2021-01-01T02:05:01Z'><outage-end xmlns='urn:xmpp:sos:0'>"));
 /// assert!(xml.contains("pubsub#publish-options"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -21,7 +21,7 @@
 //! ```no_run
 //! # use xep_sos::tracker::{Config, OutageTracker, Event};
 //! # fn wall_clock() -> chrono::DateTime<chrono::Utc> { unimplemented!() }
-//! # fn fetch(url: &str) -> (chrono::DateTime<chrono::Utc>, String) { unimplemented!() }
+//! # fn fetch(_url: &str) -> (chrono::DateTime<chrono::Utc>, String) { unimplemented!() }
 //! let server: jid::BareJid = "example.org".parse().unwrap();
 //! let mut tracker = OutageTracker::new(Config::new(server), wall_clock());
 //! tracker.handle_server_unreachable(wall_clock());
@@ -883,7 +883,7 @@ impl OutageTracker {
             message: s.message.clone(),
         });
         let display = delta(self.config.resolved_display);
-        let state = self.file.get_or_insert_with(|| FileState {
+        let state = self.file.get_or_insert(FileState {
             fetched_at,
             current: None,
             started: false,
