@@ -3,3 +3,5 @@
 
 pub mod inspect;
 pub mod registry;
+pub mod sos;
+pub mod status_cmd;

@@ -9,6 +9,7 @@ use xep_core::xml::Limits;
 
 const USAGE: &str = "\
 usage: xep inspect [--strict] [--emit json|wire] [FILE|-]...
+       xep status new|end|validate|schema ...   (xep status --help)
 
 Reads XMPP stanzas, payloads or streams (or a JSON status file) and prints one JSON
 object per recognised payload (--emit json, the default), or the input written back
@@ -26,6 +27,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("inspect") => run_inspect(&args[1..]),
+        Some("status") => ExitCode::from(xep_cli::status_cmd::run(
+            &args[1..],
+            &mut io::stdout(),
+            &mut io::stderr(),
+        )),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -537,9 +537,20 @@ pub struct Lenient {
     pub file: StatusFile,
     /// Everything noticed, in document order (no [`Severity::Error`]).
     pub diagnostics: Vec<Diagnostic>,
+    /// Where `expected_end` was, for [`check_at`](Self::check_at).
+    end_position: Option<Position>,
 }
 
 impl Lenient {
+    /// [`StatusFile::check_at`], with the position of `expected_end` in the text.
+    pub fn check_at(&self, now: Timestamp) -> Vec<Diagnostic> {
+        let mut found = self.file.check_at(now);
+        for d in &mut found {
+            d.position = self.end_position;
+        }
+        found
+    }
+
     /// Whether the published schema accepts the file (no [`Severity::Invalid`]).
     pub fn is_valid(&self) -> bool {
         self.diagnostics
@@ -716,6 +727,7 @@ impl Reader<'_> {
             return Ok(Lenient {
                 file: StatusFile::NoOutage,
                 diagnostics: self.diagnostics,
+                end_position: None,
             });
         }
         let mut extra = Map::new();
@@ -805,7 +817,9 @@ impl Reader<'_> {
             return Err(self.fail());
         }
         self.diagnostics.sort_by_key(|d| d.position);
+        let end_position = self.locations.and_then(|l| l.value("/expected_end"));
         Ok(Lenient {
+            end_position,
             file: StatusFile::Outage(Status {
                 outage,
                 planned,
