@@ -67,11 +67,11 @@ macro_rules! wire {
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
             #[xml(
-                                                        namespace = $ns,
-                                                        name = "outage",
-                                                        on_unknown_attribute = Discard,
-                                                        deserialize_callback = check_outage
-                                                    )]
+                                                                namespace = $ns,
+                                                                name = "outage",
+                                                                on_unknown_attribute = Discard,
+                                                                deserialize_callback = check_outage
+                                                            )]
             pub(crate) struct Outage {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
@@ -89,11 +89,11 @@ macro_rules! wire {
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
             #[xml(
-                                                        namespace = $ns,
-                                                        name = "outage-end",
-                                                        on_unknown_attribute = Discard,
-                                                        deserialize_callback = check_end
-                                                    )]
+                                                                namespace = $ns,
+                                                                name = "outage-end",
+                                                                on_unknown_attribute = Discard,
+                                                                deserialize_callback = check_end
+                                                            )]
             pub(crate) struct OutageEnd {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,

@@ -333,7 +333,14 @@ impl serde::Serialize for Status {
             map.serialize_entry("message", message)?;
         }
         for (k, v) in &self.extra {
-            if !KNOWN.contains(&k.as_str()) {
+            // A typed field wins over an extra one of the same name. `outage` is the
+            // exception when untyped: under v0.4 it is an extension field like any
+            // other, and an unknown value of it is kept there.
+            let typed = match k.as_str() {
+                "outage" => self.outage.is_some(),
+                other => KNOWN.contains(&other),
+            };
+            if !typed {
                 map.serialize_entry(k, v)?;
             }
         }

@@ -229,6 +229,13 @@ fn outage_field_depends_on_the_version() {
     let s = s.outage().unwrap();
     assert_eq!(s.outage, None);
     assert_eq!(s.extra["outage"], "degraded");
+    // ... and written back (a fuzzing find: it used to be dropped).
+    let file = StatusFile::parse(text, Version::V0_4).unwrap();
+    assert_eq!(
+        StatusFile::parse(&file.to_json_pretty(), Version::V0_4).unwrap(),
+        file
+    );
+    assert!(file.to_json_pretty().contains("\"outage\": \"degraded\""));
     // A valid value is typed under every version.
     let s = StatusFile::parse(
         r#"{"outage": "partial", "beginning": "2025-06-01T08:00:00Z"}"#,
