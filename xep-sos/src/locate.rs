@@ -1,7 +1,8 @@
 //! Where the members of a JSON document start, so that diagnostics can name a line and
 //! column: serde_json reports positions only for syntax errors.
 
-use std::collections::HashMap;
+use alloc::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 /// A 1-based line and column (in characters).
 #[derive(
@@ -44,51 +45,55 @@ pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-enum Frame {
+enum Frame<'a> {
     Object {
         pointer: String,
+        tracked: bool,
         expect_key: bool,
-        key: Option<String>,
-        seen: std::collections::HashSet<String>,
+        key: Option<Cow<'a, str>>,
+        seen: HashSet<Cow<'a, str>>,
     },
     Array,
 }
 
-/// Scans a document that serde_json has already accepted. Work is linear in its length.
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
+}
+
+/// Scans a document that serde_json has already accepted. Work is linear in its length;
+/// strings are skipped a byte at a time and keys are borrowed unless they hold escapes.
 pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
+    let bytes = text.as_bytes();
     let mut out = Locations::default();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     let (mut line, mut column) = (1usize, 1usize);
-    let mut chars = text.char_indices().peekable();
     // Pointer of the value about to start (set after a `:` in a tracked object).
     let mut pending: Option<String> = None;
-    while let Some((offset, c)) = chars.next() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
         let here = Position { line, column };
-        let starts_value = !matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | ':' | '}' | ']');
-        if starts_value {
+        if !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b'}' | b']') {
             out.start.get_or_insert(here);
             if let Some(pointer) = pending.take() {
                 out.values.insert(pointer, here);
             }
         }
         match c {
-            '"' => {
-                // Read to the closing quote, minding escapes.
-                let start = offset;
-                let mut end = offset + 1;
+            b'"' => {
+                // Skip to the closing quote, minding escapes.
+                let mut end = i + 1;
                 let mut escaped = false;
-                column += 1;
-                for (o, s) in chars.by_ref() {
-                    column += 1;
-                    end = o + s.len_utf8();
-                    if escaped {
-                        escaped = false;
-                    } else if s == '\\' {
+                while end < bytes.len() && bytes[end] != b'"' {
+                    if bytes[end] == b'\\' {
                         escaped = true;
-                    } else if s == '"' {
-                        break;
+                        end += 1;
                     }
+                    end += 1;
                 }
+                let end = end.min(bytes.len() - 1);
+                column += bytes[i..=end].iter().filter(|b| starts_char(**b)).count();
                 if let Some(Frame::Object {
                     expect_key: expect @ true,
                     key,
@@ -96,20 +101,27 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
                 }) = stack.last_mut()
                 {
                     *expect = false;
-                    *key = serde_json::from_str::<String>(&text[start..end]).ok();
+                    let raw = &text[i..=end];
+                    *key = if escaped {
+                        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+                    } else {
+                        Some(Cow::Borrowed(&raw[1..raw.len() - 1]))
+                    };
                 }
+                i = end + 1;
                 continue;
             }
-            ':' => {
+            b':' => {
                 let depth = stack.len();
                 if let Some(Frame::Object {
                     pointer,
+                    tracked: true,
                     key: Some(key),
                     seen,
                     ..
                 }) = stack.last_mut()
                 {
-                    if depth <= max_depth && !pointer.starts_with('\u{0}') {
+                    if depth <= max_depth {
                         let p = format!("{pointer}/{}", pointer_token(key));
                         if !seen.insert(key.clone()) {
                             out.duplicates.push(p.clone());
@@ -118,7 +130,7 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
                     }
                 }
             }
-            ',' => {
+            b',' => {
                 if let Some(Frame::Object {
                     expect_key, key, ..
                 }) = stack.last_mut()
@@ -127,39 +139,44 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
                     *key = None;
                 }
             }
-            '{' => {
-                let pointer = match stack.last() {
-                    None => String::new(),
+            b'{' => {
+                let (pointer, tracked) = match stack.last() {
+                    None => (String::new(), true),
                     Some(Frame::Object {
                         pointer,
+                        tracked: true,
                         key: Some(key),
                         ..
-                    }) => format!("{pointer}/{}", pointer_token(key)),
-                    // Inside arrays or unnamed: not tracked, but keep the nesting.
-                    _ => "\u{0}".to_owned(),
+                    }) if stack.len() < max_depth => {
+                        (format!("{pointer}/{}", pointer_token(key)), true)
+                    }
+                    // Inside arrays, or too deep: not tracked, but keep the nesting.
+                    _ => (String::new(), false),
                 };
-                if !pointer.starts_with('\u{0}') {
+                if tracked {
                     out.objects.insert(pointer.clone(), here);
                 }
                 stack.push(Frame::Object {
                     pointer,
+                    tracked,
                     expect_key: true,
                     key: None,
-                    seen: Default::default(),
+                    seen: HashSet::new(),
                 });
             }
-            '[' => stack.push(Frame::Array),
-            '}' | ']' => {
+            b'[' => stack.push(Frame::Array),
+            b'}' | b']' => {
                 stack.pop();
             }
             _ => {}
         }
-        if c == '\n' {
+        if c == b'\n' {
             line += 1;
             column = 1;
-        } else {
+        } else if starts_char(c) {
             column += 1;
         }
+        i += 1;
     }
     out
 }
