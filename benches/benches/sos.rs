@@ -141,7 +141,7 @@ fn tracker(c: &mut Criterion) {
     let server: Jid = "example.org".parse().unwrap();
     let mut g = c.benchmark_group("sos_tracker");
     g.sample_size(20);
-    for n in [1_000usize, 10_000] {
+    for n in [1_000usize, 10_000, 40_000] {
         let (texts, parsed) = events(n);
         let t = feed(&parsed, &server);
         let view = t.view();
