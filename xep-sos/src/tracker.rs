@@ -41,23 +41,7 @@
 //! }
 //! ```
 //!
-//! # Lifecycle of one outage
-//!
-//! ```text
-//!                  <outage/> id > now                 now reaches id
-//!   (unknown) ───────────────────────────► Upcoming ─────────────────► Ongoing
-//!       │          <outage/> id <= now                                  │   │
-//!       └──────────────────────────────────────────────────────────────┘   │
-//!                                                                           │
-//!        <outage-end/> with id >= the outage's id (from any state above),   │
-//!        or a fetched `{}` for a file outage                                │
-//!                                                  ┌────────────────────────┘
-//!                                                  ▼
-//!                                              Resolved ── end + resolved_display ──► (gone)
-//!
-//!   A retraction removes an outage from any state. Retracting the end that resolved an
-//!   outage re-resolves it with the next later end, or makes it Upcoming/Ongoing again.
-//! ```
+//! The lifecycle of one outage is drawn on [`OutageTracker`].
 //!
 //! Out-of-order and repeated input is expected: an end may arrive before its outage
 //! (the outage is then resolved on arrival), the same item may be delivered twice (no
@@ -365,7 +349,28 @@ struct FileState {
     resolved: Option<(FileOutage, DateTime<Utc>, Timestamp)>,
 }
 
-/// The client lifecycle machine; see the [module docs](self).
+/// The client lifecycle machine; see the [module docs](self) for its inputs, outputs
+/// and run loop.
+///
+/// # Lifecycle of one outage
+///
+/// ```text
+///   (unknown) ──<outage/>, id > now──► Upcoming ──now reaches id──► Ongoing
+///       │ │                                │                         ▲  │
+///       │ └───────<outage/>, id <= now─────┼─────────────────────────┘  │
+///       │                                  │ end                        │ end
+///       │ <outage/> after its end          ▼                            │
+///       └─────────────────────────────► Resolved ◄──────────────────────┘
+///                                          │ end time + resolved_display
+///                                          ▼
+///                                       (gone)
+///
+///   end: an <outage-end/> whose id is at or after the outage's id; for the status
+///   file's outage, a fetched `{}` or a file describing another outage.
+///   A retraction removes an outage from any state. Retracting the end that resolved
+///   an outage re-resolves it with the next later end, or makes it Upcoming or
+///   Ongoing again (Event::Reopened).
+/// ```
 ///
 /// Serialisable, so that a client can save it and restore it (the address cache is the
 /// part that matters when the server is down at start-up). Pending events are not
