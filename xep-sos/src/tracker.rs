@@ -615,11 +615,7 @@ impl OutageTracker {
     /// before displaying a notification, otherwise malicious entities could send fake
     /// outage events." Only the server's bare JID, on an outage node, may speak.
     fn check_provenance(&mut self, from: &Jid, node: &str) -> bool {
-        let reason = if from.node().is_some()
-            || from.resource().is_some()
-            || from.domain() != self.config.server.domain()
-            || self.config.server.node().is_some()
-        {
+        let reason = if !self.is_server(from) {
             Some(Refusal::WrongSender)
         } else if !is_outage_node(node) {
             Some(Refusal::WrongNode)
@@ -637,6 +633,11 @@ impl OutageTracker {
                 false
             }
         }
+    }
+
+    /// Whether `from` is exactly the server's bare JID (no resource, no other entity).
+    fn is_server(&self, from: &Jid) -> bool {
+        from.resource().is_none() && from.to_bare() == self.config.server
     }
 
     fn apply_item(&mut self, id: Option<&ItemId>, payload: Option<&Element>) {
@@ -941,10 +942,7 @@ impl OutageTracker {
         info: &DiscoInfoResult,
     ) -> bool {
         self.advance(now);
-        if from.node().is_some()
-            || from.resource().is_some()
-            || from.domain() != self.config.server.domain()
-        {
+        if !self.is_server(from) {
             return false;
         }
         let addresses = match ExternalStatusAddresses::from_disco(info) {
