@@ -554,9 +554,11 @@ impl OutageTracker {
                 if !self.check_provenance(from, &node.0) {
                     return true;
                 }
-                for item in published {
-                    self.apply_item(item.id.as_ref(), item.payload.as_ref());
-                }
+                self.apply_items(
+                    published
+                        .iter()
+                        .map(|i| (i.id.as_ref(), i.payload.as_ref())),
+                );
                 for id in retracted {
                     self.apply_retraction(id);
                 }
@@ -590,9 +592,12 @@ impl OutageTracker {
             return false;
         }
         if self.check_provenance(from, &items.node.0) {
-            for item in &items.items {
-                self.apply_item(item.id.as_ref(), item.payload.as_ref());
-            }
+            self.apply_items(
+                items
+                    .items
+                    .iter()
+                    .map(|i| (i.id.as_ref(), i.payload.as_ref())),
+            );
         }
         true
     }
@@ -632,6 +637,22 @@ impl OutageTracker {
                 });
                 false
             }
+        }
+    }
+
+    /// Applies a batch of items, ends first: an outage whose end is in the same batch
+    /// (a node's history fetched on connect) then arrives already resolved, and is not
+    /// announced only to be resolved at once.
+    fn apply_items<'a, I>(&mut self, items: I)
+    where
+        I: Iterator<Item = (Option<&'a ItemId>, Option<&'a Element>)> + Clone,
+    {
+        let is_end = |p: Option<&Element>| p.is_some_and(|e| e.name() == "outage-end");
+        for (id, payload) in items.clone().filter(|(_, p)| is_end(*p)) {
+            self.apply_item(id, payload);
+        }
+        for (id, payload) in items.filter(|(_, p)| !is_end(*p)) {
+            self.apply_item(id, payload);
         }
     }
 

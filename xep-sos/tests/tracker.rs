@@ -572,3 +572,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn fetched_items_and_purges() {
+    let now = t("2026-11-22T10:30:00Z");
+    let mut tr = tracker(now);
+    let server: Jid = SERVER.parse().unwrap();
+    let xml = format!(
+        "<items xmlns='http://jabber.org/protocol/pubsub' node='urn:xmpp:sos:0'><item id='2026-11-22T09:00:00Z'>{OUTAGE}</item><item id='2026-11-22T09:30:00Z'>{END}</item><item id='2026-11-22T10:00:00Z'>{OUTAGE}</item></items>"
+    );
+    let items =
+        xmpp_parsers::pubsub::pubsub::Items::try_from(xml.parse::<Element>().unwrap()).unwrap();
+    // From someone else: refused.
+    assert!(tr.handle_items_result(now, &"evil.example".parse().unwrap(), &items));
+    assert_eq!(names(&drain(&mut tr)), ["refused"]);
+    assert!(tr.handle_items_result(now, &server, &items));
+    // The 09:00 outage ended at 09:30, an hour ago: history, not shown.
+    assert_eq!(names(&drain(&mut tr)), ["announced"]);
+    let view = tr.view();
+    assert_eq!(view.ongoing.len(), 1);
+    assert!(view.resolved.is_empty());
+    let purge = "<message xmlns='jabber:client' from='shakespeare.lit' type='headline'><event xmlns='http://jabber.org/protocol/pubsub#event'><purge node='urn:xmpp:sos:0'/></event></message>";
+    let purge = Message::try_from(purge.parse::<Element>().unwrap()).unwrap();
+    assert!(tr.handle_message(now, &purge));
+    assert_eq!(names(&drain(&mut tr)), ["retracted", "retracted"]);
+    assert!(tr.view().is_empty());
+}
