@@ -160,13 +160,33 @@ fn unwrap_reading<T>(
 }
 
 fn read_addresses(reader: &mut FormReader<'_>) -> ExternalStatusAddresses {
-    // "Values of 'external-status-addresses' form field MUST be valid URIs, i.e. comply
-    // with the 'xs:anyURI' datatype"
-    let addresses = reader.uri_list(FIELD_VAR, true);
+    // xs:anyURI collapses white space, so a pretty-printed `<value>` reads; the
+    // trimmed values are then deduplicated.
+    let mut addresses: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for raw in reader.values(FIELD_VAR) {
+        let value = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+        if seen.insert(value) {
+            addresses.push(value.to_owned());
+        } else {
+            let kind = DeviationKind::DuplicateValue {
+                value: value.to_owned(),
+            };
+            reader.deviate(FIELD_VAR, kind);
+        }
+    }
     for address in &addresses {
-        // "Links present inside the 'external-status-addresses' field SHOULD use
-        // HTTP/HTTPS protocol": others are kept and reported.
-        if xep_core::forms::is_uri(address) && !is_http(address) {
+        if !xep_core::forms::is_uri(address) {
+            // "Values of 'external-status-addresses' form field MUST be valid URIs,
+            // i.e. comply with the 'xs:anyURI' datatype"
+            let kind = DeviationKind::InvalidUri {
+                value: address.clone(),
+                required: true,
+            };
+            reader.deviate(FIELD_VAR, kind);
+        } else if !is_http(address) {
+            // "Links present inside the 'external-status-addresses' field SHOULD use
+            // HTTP/HTTPS protocol": others are kept and reported.
             reader.deviate(
                 FIELD_VAR,
                 DeviationKind::Other(
@@ -333,8 +353,8 @@ mod tests {
             shown(&r),
             [
                 "field 'external-status-addresses': type is 'text-multi', registered as 'list-multi'",
-                "field 'external-status-addresses': value \"status.example.org/s.json\" is not a valid URI (the spec says MUST)",
                 "field 'external-status-addresses': address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD)",
+                "field 'external-status-addresses': value \"status.example.org/s.json\" is not a valid URI (the spec says MUST)",
             ]
         );
         assert!(
@@ -342,6 +362,21 @@ mod tests {
             "the seed FORM_TYPE is not there"
         );
         assert!(Xep0455Form::from_forms_strict([&f]).unwrap().is_err());
+    }
+
+    #[test]
+    fn p14_redundant_namespaces_and_white_space_in_values() {
+        let f = form(&format!(
+            "<x {X} type='result'>\n  <field xmlns='jabber:x:data' var='FORM_TYPE' type='hidden'><value xmlns='jabber:x:data'>urn:xmpp:sos:0</value></field>\n  <field xmlns='jabber:x:data' var='external-status-addresses' type='list-multi'>\n    <value>\n      https://a.example/s.json\n    </value>\n    <value>https://a.example/s.json</value>\n  </field>\n</x>"
+        ));
+        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
+        assert_eq!(r.value.addresses, ["https://a.example/s.json"]);
+        assert_eq!(
+            shown(&r),
+            [
+                "field 'external-status-addresses': value \"https://a.example/s.json\" repeated; kept once"
+            ]
+        );
     }
 
     #[test]

@@ -75,8 +75,8 @@ macro_rules! wire {
             pub(crate) struct Outage {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
-                #[xml(extract(default, fields(text(type_ = bool))))]
-                pub(crate) planned: Option<bool>,
+                #[xml(extract(default, fields(text(type_ = XsBoolean))))]
+                pub(crate) planned: Option<XsBoolean>,
                 #[xml(extract(default, fields(text(type_ = Timestamp))))]
                 pub(crate) expected_end: Option<Timestamp>,
                 #[xml(element(n = ..))]
@@ -106,6 +106,30 @@ macro_rules! wire {
             }
         }
     };
+}
+
+/// An xs:boolean element value: `true`, `false`, `1` or `0`, with the white space
+/// around it collapsed as XML Schema says (so pretty-printed input reads); written as
+/// `true` or `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct XsBoolean(pub(crate) bool);
+
+impl xso::FromXmlText for XsBoolean {
+    fn from_xml_text(text: String) -> Result<Self, XsoError> {
+        match text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+            "true" | "1" => Ok(Self(true)),
+            "false" | "0" => Ok(Self(false)),
+            _ => Err(XsoError::Other(
+                "Invalid xs:boolean in planned element (expected true, false, 1 or 0).",
+            )),
+        }
+    }
+}
+
+impl xso::AsXmlText for XsBoolean {
+    fn as_xml_text(&self) -> Result<alloc::borrow::Cow<'_, str>, XsoError> {
+        Ok(if self.0 { "true" } else { "false" }.into())
+    }
 }
 
 wire!(seed, ns::SOS_TMP);
@@ -296,14 +320,14 @@ impl OutageItem {
             AnyWire::SeedOutage(o) => Self::Outage(Outage {
                 version: Version::Seed,
                 descriptions: descriptions_from_wire!(o.descriptions),
-                planned: o.planned,
+                planned: o.planned.map(|p| p.0),
                 expected_end: o.expected_end,
                 extensions: o.extensions,
             }),
             AnyWire::Outage(o) => Self::Outage(Outage {
                 version: Version::V0_2,
                 descriptions: descriptions_from_wire!(o.descriptions),
-                planned: o.planned,
+                planned: o.planned.map(|p| p.0),
                 expected_end: o.expected_end,
                 extensions: o.extensions,
             }),
@@ -324,13 +348,13 @@ impl OutageItem {
         match self {
             Self::Outage(o) if o.version == Version::Seed => AnyWire::SeedOutage(seed::Outage {
                 descriptions: descriptions_to_wire!(seed, o.descriptions),
-                planned: o.planned,
+                planned: o.planned.map(XsBoolean),
                 expected_end: o.expected_end,
                 extensions: o.extensions,
             }),
             Self::Outage(o) => AnyWire::Outage(v0_2::Outage {
                 descriptions: descriptions_to_wire!(v0_2, o.descriptions),
-                planned: o.planned,
+                planned: o.planned.map(XsBoolean),
                 expected_end: o.expected_end,
                 extensions: o.extensions,
             }),
@@ -647,8 +671,10 @@ mod tests {
 
     #[test]
     fn bad_content_is_a_clear_error() {
-        let bad_bool = invalid("<outage xmlns='urn:xmpp:sos:0'><planned>maybe</planned></outage>");
-        assert!(bad_bool.starts_with("text parse error"), "{bad_bool}");
+        assert_eq!(
+            invalid("<outage xmlns='urn:xmpp:sos:0'><planned>maybe</planned></outage>"),
+            "Invalid xs:boolean in planned element (expected true, false, 1 or 0)."
+        );
         assert_eq!(
             invalid(
                 "<outage xmlns='urn:xmpp:sos:0'><expected_end>tomorrow</expected_end></outage>"
@@ -671,6 +697,23 @@ mod tests {
             "<outage xmlns='urn:xmpp:sos:0'><planned>true</planned><planned>false</planned></outage>",
         );
         assert!(twice.contains("Outage"), "{twice}");
+    }
+
+    #[test]
+    fn p14_redundant_namespaces_and_white_space() {
+        let xml = "<outage xmlns='urn:xmpp:sos:0'>\n  <description xmlns='urn:xmpp:sos:0' xml:lang='en'> spaced text </description>\n  <planned xmlns='urn:xmpp:sos:0'> true </planned>\n  <expected_end>\n    2021-01-01T05:00:00Z\n  </expected_end>\n</outage>";
+        let o = Outage::try_from(xml.parse::<Element>().unwrap()).unwrap();
+        assert_eq!(o.planned, Some(true));
+        assert_eq!(
+            o.expected_end,
+            Some(Timestamp::parse("2021-01-01T05:00:00Z").unwrap())
+        );
+        // Description text is kept as written.
+        assert_eq!(o.descriptions.best_match(&["en"]), Some(" spaced text "));
+        assert_eq!(
+            String::from(&Element::from(o)),
+            "<outage xmlns='urn:xmpp:sos:0'><description xml:lang='en'> spaced text </description><planned>true</planned><expected_end>2021-01-01T05:00:00Z</expected_end></outage>"
+        );
     }
 
     #[test]

@@ -154,8 +154,11 @@ impl schemars::JsonSchema for Timestamp {
 }
 
 impl xso::FromXmlText for Timestamp {
+    /// Element content is xs:dateTime, whose white space collapses: pretty-printed
+    /// `<expected_end>` values read.
     fn from_xml_text(text: String) -> Result<Self, xso::error::Error> {
-        Self::parse(&text).map_err(xso::error::Error::text_parse_error)
+        Self::parse(text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+            .map_err(xso::error::Error::text_parse_error)
     }
 }
 
