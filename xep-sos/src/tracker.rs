@@ -144,8 +144,13 @@ mod bare_jid {
     }
 }
 
-fn delta(d: Duration) -> TimeDelta {
-    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+/// `t + d`, saturating at the latest time chrono can hold (a configured duration of
+/// years, or a date near the end of the range, must not panic).
+fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Which outage an event or a view entry is about.
@@ -751,7 +756,7 @@ impl OutageTracker {
 
     /// Schedules a resolved outage in the view if its end is recent; whether it is.
     fn show_resolved(&mut self, id: Timestamp, end: Timestamp) -> bool {
-        let until = end.to_utc() + delta(self.config.resolved_display);
+        let until = later(end.to_utc(), self.config.resolved_display);
         if until > self.now {
             self.shown_resolved.insert((until, id));
             true
@@ -761,7 +766,7 @@ impl OutageTracker {
     }
 
     fn unshow_resolved(&mut self, id: Timestamp, end: Timestamp) {
-        let until = end.to_utc() + delta(self.config.resolved_display);
+        let until = later(end.to_utc(), self.config.resolved_display);
         self.shown_resolved.remove(&(until, id));
     }
 
@@ -909,7 +914,7 @@ impl OutageTracker {
             scope: s.outage,
             message: s.message.clone(),
         });
-        let display = delta(self.config.resolved_display);
+        let display = self.config.resolved_display;
         let state = self.file.get_or_insert(FileState {
             fetched_at,
             current: None,
@@ -931,7 +936,8 @@ impl OutageTracker {
             (old, new) => {
                 if let Some(old) = old {
                     let key = OutageKey::File(old.beginning);
-                    state.resolved = Some((old, fetched_at + display, Timestamp::from(fetched_at)));
+                    state.resolved =
+                        Some((old, later(fetched_at, display), Timestamp::from(fetched_at)));
                     self.events.push_back(Event::Resolved { key });
                 }
                 if let Some(new) = new {
@@ -986,7 +992,7 @@ impl OutageTracker {
         self.addresses = Some(AddressCache {
             addresses,
             discovered_at: self.now,
-            fresh_until: self.now + delta(self.config.address_ttl),
+            fresh_until: later(self.now, self.config.address_ttl),
             stale_reported: false,
         });
         true
@@ -1029,7 +1035,7 @@ impl OutageTracker {
                 addresses: fetchable,
             }
         });
-        self.next_fetch = Some(now + delta(self.config.poll_interval));
+        self.next_fetch = Some(later(now, self.config.poll_interval));
     }
 
     // --- output ---------------------------------------------------------------------
@@ -1041,8 +1047,12 @@ impl OutageTracker {
     pub fn view(&self) -> View {
         let ranges: Vec<&str> = self.config.languages.iter().map(String::as_str).collect();
         let mut view = View::default();
+        // The indexes only name known outages; a hand-edited saved state that breaks
+        // this loses the entry rather than panicking.
         for &id in &self.active {
-            let shown = self.shown_in_band(id, &ranges);
+            let Some(shown) = self.shown_in_band(id, &ranges) else {
+                continue;
+            };
             if self.upcoming.contains(&id) {
                 view.upcoming.push(shown);
             } else {
@@ -1050,7 +1060,7 @@ impl OutageTracker {
             }
         }
         for &(_, id) in &self.shown_resolved {
-            view.resolved.push(self.shown_in_band(id, &ranges));
+            view.resolved.extend(self.shown_in_band(id, &ranges));
         }
         if let Some(file) = &self.file {
             let in_band = |t: &Timestamp| self.outages.contains_key(t);
@@ -1073,12 +1083,12 @@ impl OutageTracker {
         view
     }
 
-    fn shown_in_band(&self, id: Timestamp, ranges: &[&str]) -> Shown {
-        let o = &self.outages[&id];
+    fn shown_in_band(&self, id: Timestamp, ranges: &[&str]) -> Option<Shown> {
+        let o = self.outages.get(&id)?;
         let end = o
             .resolved_by
             .and_then(|at| self.ends.get(&at).map(|d| (at, d)));
-        Shown {
+        Some(Shown {
             key: OutageKey::InBand(id),
             beginning: id,
             expected_end: o.expected_end,
@@ -1089,7 +1099,7 @@ impl OutageTracker {
             resolution_message: end
                 .and_then(|(_, d)| d.best_match(ranges))
                 .map(str::to_owned),
-        }
+        })
     }
 }
 

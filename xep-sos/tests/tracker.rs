@@ -598,3 +598,33 @@ fn fetched_items_and_purges() {
     assert_eq!(names(&drain(&mut tr)), ["retracted", "retracted"]);
     assert!(tr.view().is_empty());
 }
+
+#[test]
+fn extreme_durations_and_dates_do_not_panic() {
+    let now = t("9999-12-31T23:00:00Z");
+    let config = Config::new(SERVER.parse().unwrap())
+        .with_resolved_display(Duration::from_secs(u64::MAX))
+        .with_address_ttl(Duration::from_secs(u64::MAX))
+        .with_poll_interval(Duration::MAX);
+    let mut tr = OutageTracker::new(config, now);
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "9999-12-31T23:00:00Z", OUTAGE),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "9999-12-31T23:59:59Z", END),
+    );
+    tr.handle_disco_info(
+        now,
+        &SERVER.parse().unwrap(),
+        &disco(&["https://s.example/"]),
+    );
+    tr.handle_server_unreachable(now);
+    assert_eq!(
+        names(&drain(&mut tr)),
+        ["announced", "resolved", "addresses", "fetch"]
+    );
+    assert_eq!(tr.view().resolved.len(), 1);
+    assert!(tr.poll_timeout().is_some());
+}
