@@ -182,3 +182,21 @@ fn golden_schema_text_is_stable() {
         std::fs::read_to_string(golden.join("schema-v0.4.json")).unwrap()
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+    /// Near-RFC 3339 strings: the strict reader's `date-time` check decides like the
+    /// published schema's format check (leap seconds, offsets, day counts, case).
+    #[test]
+    fn timestamps_decide_like_the_published_schema(
+        text in "[0-9]{4}-(0[0-9]|1[0-3])-[0-3][0-9][Tt ]([01][0-9]|2[0-5]):[0-6][0-9]:[0-6][0-9](\\.[0-9]{0,3})?([Zz]|[+-][0-2][0-9]:[0-6][0-9])?"
+    ) {
+        let Some(dir) = specs_dir() else { return Ok(()) };
+        let published = validator(&published_schema(&dir, spec_file(Version::V0_4)));
+        let file = serde_json::json!({ "beginning": text });
+        let theirs = published.is_valid(&file);
+        let ours = StatusFile::parse(&file.to_string(), Version::V0_4).is_ok();
+        proptest::prop_assert_eq!(ours, theirs, "{}", text);
+    }
+}
