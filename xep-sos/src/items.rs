@@ -18,7 +18,9 @@
 //! [`Version`]) and is written in that one. Children in another namespace are
 //! extensions: kept, and written back after the typed children. An unknown child in
 //! the element's own namespace, a repeated `<planned/>` or `<expected_end/>`, a bad
-//! boolean or timestamp, or two descriptions in one language are errors.
+//! boolean or timestamp, or two descriptions in one language are errors. Attributes
+//! the spec does not define (`xml:lang` on the element itself, foreign attributes) are
+//! ignored: xso cannot keep unknown attributes.
 //!
 //! ```
 //! use xep_sos::items::{Outage, OutageItem};
@@ -66,12 +68,8 @@ macro_rules! wire {
             }
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-            #[xml(
-                                                                namespace = $ns,
-                                                                name = "outage",
-                                                                on_unknown_attribute = Discard,
-                                                                deserialize_callback = check_outage
-                                                            )]
+            #[xml(namespace = $ns, name = "outage", deserialize_callback = check_outage,
+                        on_unknown_attribute = Discard)]
             pub(crate) struct Outage {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
@@ -88,12 +86,8 @@ macro_rules! wire {
             }
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-            #[xml(
-                                                                namespace = $ns,
-                                                                name = "outage-end",
-                                                                on_unknown_attribute = Discard,
-                                                                deserialize_callback = check_end
-                                                            )]
+            #[xml(namespace = $ns, name = "outage-end", deserialize_callback = check_end,
+                        on_unknown_attribute = Discard)]
             pub(crate) struct OutageEnd {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
