@@ -51,7 +51,9 @@ use xso::{AsXml, FromXml};
 use crate::{Error, Timestamp, Version, ns};
 
 /// Stamps the wire structs of one namespace (xso needs the namespace as a constant
-/// path, so each version has its own structs; see STYLE 1g).
+/// path, so each version has its own structs; see STYLE 1g). rustfmt is kept out: it
+/// re-indents multi-line attributes inside macro bodies differently on every run.
+#[rustfmt::skip]
 macro_rules! wire {
     ($module:ident, $ns:path) => {
         #[allow(missing_debug_implementations, unreachable_pub)]
@@ -68,8 +70,12 @@ macro_rules! wire {
             }
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-            #[xml(namespace = $ns, name = "outage", deserialize_callback = check_outage,
-                        on_unknown_attribute = Discard)]
+            #[xml(
+                namespace = $ns,
+                name = "outage",
+                on_unknown_attribute = Discard,
+                deserialize_callback = check_outage
+            )]
             pub(crate) struct Outage {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
@@ -86,8 +92,12 @@ macro_rules! wire {
             }
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-            #[xml(namespace = $ns, name = "outage-end", deserialize_callback = check_end,
-                        on_unknown_attribute = Discard)]
+            #[xml(
+                namespace = $ns,
+                name = "outage-end",
+                on_unknown_attribute = Discard,
+                deserialize_callback = check_end
+            )]
             pub(crate) struct OutageEnd {
                 #[xml(child(n = ..))]
                 pub(crate) descriptions: Vec<Description>,
