@@ -146,7 +146,7 @@ pub fn inspect(
 ) -> Result<Inspection, InputError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        return inspect_json(bytes, limits);
+        return inspect_json(bytes, registry, limits);
     }
     let items = parse_items(bytes, limits)?;
     let mut findings = Vec::new();
@@ -169,7 +169,11 @@ pub fn inspect(
     })
 }
 
-fn inspect_json(bytes: &[u8], limits: &Limits) -> Result<Inspection, InputError> {
+fn inspect_json(
+    bytes: &[u8],
+    registry: &Registry,
+    limits: &Limits,
+) -> Result<Inspection, InputError> {
     if bytes.len() > limits.max_bytes {
         return Err(InputError::Json {
             line: 1,
@@ -191,6 +195,34 @@ fn inspect_json(bytes: &[u8], limits: &Limits) -> Result<Inspection, InputError>
             .unwrap_or_default()
             .to_owned(),
     })?;
+    // The first JSON kind that claims the document reads it and writes it back.
+    let text = core::str::from_utf8(bytes).expect("serde_json accepted it, so it is UTF-8");
+    for kind in &registry.json_kinds {
+        let (fields, deviations, wire) = match (kind.read)(text) {
+            None => continue,
+            Some(Ok(found)) => (found.fields, found.deviations, found.written),
+            Some(Err(error)) => {
+                let mut fields = Map::new();
+                fields.insert("error".into(), error.clone().into());
+                let mut wire =
+                    serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+                wire.push('\n');
+                (fields, vec![error], wire)
+            }
+        };
+        let finding = Finding {
+            kind: kind.kind,
+            item: 0,
+            path: "/".to_owned(),
+            fields,
+            deviations,
+        };
+        return Ok(Inspection {
+            format: Format::Json,
+            findings: vec![finding],
+            wire,
+        });
+    }
     let mut wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     wire.push('\n');
     Ok(Inspection {

@@ -5,3 +5,5 @@ pub mod graph_cmd;
 pub mod inspect;
 pub mod registry;
 pub mod serverinfo;
+pub mod sos;
+pub mod status_cmd;

@@ -10,6 +10,7 @@ use xep_core::xml::Limits;
 const USAGE: &str = "\
 usage: xep inspect [--strict] [--emit json|wire] [FILE|-]...
        xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
+       xep status new|end|validate|schema ...   (xep status --help)
 
 Reads XMPP stanzas, payloads or streams (or a JSON status file) and prints one JSON
 object per recognised payload (--emit json, the default), or the input written back
@@ -30,6 +31,11 @@ fn main() -> ExitCode {
         Some("serverinfo") if args.get(1).is_some_and(|a| a == "graph") => {
             xep_cli::graph_cmd::main(&args[2..])
         }
+        Some("status") => ExitCode::from(xep_cli::status_cmd::run(
+            &args[1..],
+            &mut io::stdout(),
+            &mut io::stderr(),
+        )),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

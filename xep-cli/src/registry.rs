@@ -75,6 +75,27 @@ pub struct ElementKind {
     pub read: fn(&Element) -> Result<ElementFinding, String>,
 }
 
+/// What a JSON kind made of a JSON document.
+#[derive(Debug)]
+pub struct JsonFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading, with line and column where known.
+    pub deviations: Vec<String>,
+    /// The document written back from the typed value.
+    pub written: String,
+}
+
+/// A kind read from a whole JSON document (a status file).
+#[derive(Debug, Clone, Copy)]
+pub struct JsonKind {
+    /// Stable kind name in the JSON output.
+    pub kind: &'static str,
+    /// Reads the document text (already known to be well-formed JSON); `None` when
+    /// it is not this kind, `Err` when it is but cannot be read.
+    pub read: fn(&str) -> Option<Result<JsonFinding, String>>,
+}
+
 /// Everything `xep inspect` knows about.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -82,14 +103,19 @@ pub struct Registry {
     pub form_kinds: Vec<FormKind>,
     /// Kinds that are one element.
     pub element_kinds: Vec<ElementKind>,
+    /// Kinds that are a whole JSON document.
+    pub json_kinds: Vec<JsonKind>,
 }
 
 impl Default for Registry {
     fn default() -> Self {
-        Self {
+        let mut registry = Self {
             form_kinds: vec![CONTACT_ADDRESSES, crate::serverinfo::SERVERINFO_DISCOVERY],
             element_kinds: vec![crate::serverinfo::SERVERINFO],
-        }
+            json_kinds: Vec::new(),
+        };
+        crate::sos::register(&mut registry);
+        registry
     }
 }
 

@@ -94,7 +94,8 @@ fn bundled_sample_reports_contact_addresses() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let all = json_lines(&o);
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 6); // and item 2's sos-discovery form
+    assert_eq!(of_kind(&all, "sos-discovery").len(), 1);
     // Each disco#info result also tells where its XEP-0485 data lives; Openfire's
     // (item 3) has only the feature, so the fallback applies.
     let discovery = of_kind(&all, "serverinfo-discovery");
@@ -132,7 +133,7 @@ fn bundled_sample_wire_round_trip_merges_forms() {
     let input = std::fs::read(sample("disco-info.xml")).unwrap();
     assert_wire_round_trip(&["inspect"], &input);
     let wire = stdout(&xep(&["inspect", "--emit", "wire"], &input));
-    // Item 2's two serverinfo forms became one; the SOS form is untouched.
+    // Item 2's two serverinfo forms became one; the SOS form is kept.
     assert_eq!(
         wire.matches("http://jabber.org/network/serverinfo").count(),
         2,
@@ -332,7 +333,7 @@ fn several_inputs_are_labelled_and_errors_do_not_stop_the_rest() {
     );
     assert_eq!(o.status.code(), Some(2));
     let found = json_lines(&o);
-    assert_eq!(found.len(), 5);
+    assert_eq!(found.len(), 6);
     assert!(found.iter().all(|f| f["input"] == good.to_str().unwrap()));
     let err = stderr(&o);
     assert!(

@@ -119,6 +119,7 @@ fn example_xml(text: &str) -> Option<String> {
 
 /// What every example must satisfy. Returns a description of the failure.
 fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
+    check_sos(ex, registry)?;
     let Some(xml) = example_xml(&ex.text) else {
         return Ok(());
     };
@@ -270,4 +271,65 @@ fn prose_http_and_elisions_are_handled() {
         example_xml("<a/>\n\n[ ... ]\n<b/>").unwrap(),
         "<a/>\n\n<b/>"
     );
+}
+
+/// Service Outage Status examples (any spec whose example uses its namespaces, and
+/// JSON status files): read by the typed kinds without error or deviation, and
+/// written back to something that reads the same.
+fn check_sos(ex: &Example, registry: &Registry) -> Result<(), String> {
+    let text = ex.text.trim();
+    let is_json = text.starts_with('{');
+    let is_sos_xml = text.contains("urn:xmpp:tmp:sos") || text.contains("urn:xmpp:sos:0");
+    if !is_json && !is_sos_xml {
+        return Ok(());
+    }
+    let input = if is_json {
+        text.to_owned()
+    } else {
+        example_xml(text).ok_or("not XML")?
+    };
+    let first =
+        inspect(input.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
+    let sos: Vec<_> = first
+        .findings
+        .iter()
+        .filter(|f| f.kind.starts_with("sos-"))
+        .collect();
+    // The disco#info query examples carry no form and the status queries nothing.
+    let expects_finding =
+        is_json || text.contains("<outage") || text.contains("external-status-addresses");
+    if expects_finding && sos.is_empty() {
+        return Err("no sos-* finding".into());
+    }
+    for f in &sos {
+        if !f.deviations.is_empty() {
+            return Err(format!("{}: {:?}", f.kind, f.deviations));
+        }
+    }
+    let again = inspect(first.wire.as_bytes(), registry, &Limits::default())
+        .map_err(|e| format!("written back: {e}"))?;
+    if again.findings != first.findings {
+        return Err(format!("written back differently:\n{}", first.wire));
+    }
+    Ok(())
+}
+
+#[test]
+fn sos_examples_are_checked() {
+    let Some(dir) = specs_dir() else { return };
+    let registry = Registry::default();
+    let mut checked = 0;
+    for file in [
+        "sos-protoxep-0.0.1.xml",
+        "xep-0455-v0.2.0.xml",
+        "xep-0455-v0.4.0.xml",
+    ] {
+        let source = std::fs::read_to_string(dir.join(file)).unwrap();
+        for ex in examples(&source) {
+            check_sos(&ex, &registry).unwrap_or_else(|e| panic!("{file} #{}: {e}", ex.number));
+            checked += 1;
+        }
+    }
+    // 6 + 7 + 4 examples, the JSON status files included.
+    assert_eq!(checked, 17);
 }

@@ -1,0 +1,214 @@
+//! The Service Outage Status kinds of `xep inspect` (crate `xep-sos`):
+//!
+//! * `sos-discovery`: the `external-status-addresses` disco form, under
+//!   `urn:xmpp:tmp:sos` (seed) or `urn:xmpp:sos:0` (XEP-0455);
+//! * `sos-status`: a JSON status file (`{}` is "no outage");
+//! * `sos-outage`, `sos-outage-end`: the in-band pubsub payloads (seed, v0.2).
+
+use minidom::Element;
+use serde_json::{Map, Value, json};
+use xep_core::forms::TypedForm;
+use xep_sos::disco::{SeedForm, Xep0455Form, is_http};
+use xep_sos::items::OutageItem;
+use xep_sos::status::{DiagnosticKind, Severity};
+use xep_sos::{StatusFile, Version};
+
+use crate::registry::{
+    ElementFinding, ElementKind, FormContext, FormFinding, JsonFinding, JsonKind, Registry,
+    form_finding,
+};
+
+/// Adds the kinds of this module to a registry.
+pub fn register(registry: &mut Registry) {
+    registry.form_kinds.push(SOS_DISCOVERY);
+    registry.element_kinds.extend([
+        SOS_OUTAGE_SEED,
+        SOS_OUTAGE,
+        SOS_OUTAGE_END_SEED,
+        SOS_OUTAGE_END,
+    ]);
+    registry.json_kinds.push(SOS_STATUS);
+}
+
+/// The disco form holding the status file addresses.
+pub const SOS_DISCOVERY: FormKind = FormKind {
+    kind: "sos-discovery",
+    form_types: &[xep_sos::ns::SOS_TMP, xep_sos::ns::SOS_0],
+    read: read_discovery,
+};
+
+use crate::registry::FormKind;
+
+fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
+    // The forms of one call share one FORM_TYPE: whichever of the two it is.
+    if let Some(reading) = Xep0455Form::from_forms(cx.forms) {
+        return Some(
+            reading
+                .map(|r| discovery_finding(r, xep_sos::ns::SOS_0))
+                .map_err(|e| e.to_string()),
+        );
+    }
+    let reading = SeedForm::from_forms(cx.forms)?;
+    Some(
+        reading
+            .map(|r| {
+                let r = xep_core::forms::Reading {
+                    value: Xep0455Form(r.value.0),
+                    deviations: r.deviations,
+                    unknown_fields: r.unknown_fields,
+                };
+                let mut found = discovery_finding(r, xep_sos::ns::SOS_TMP);
+                // Written back under its own FORM_TYPE: same fields either way.
+                found.owned = SeedForm::FIELDS.iter().map(|f| f.var).collect();
+                found
+            })
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn discovery_finding(
+    reading: xep_core::forms::Reading<Xep0455Form>,
+    form_type: &str,
+) -> FormFinding {
+    let addresses = &reading.value.0.addresses;
+    let fetchable: Vec<&str> = addresses
+        .iter()
+        .map(String::as_str)
+        .filter(|a| is_http(a))
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("form_type".into(), form_type.into());
+    fields.insert("addresses".into(), json!(addresses));
+    fields.insert("fetchable".into(), json!(fetchable));
+    form_finding(reading, fields)
+}
+
+/// `<outage/>` in the seed namespace.
+pub const SOS_OUTAGE_SEED: ElementKind = ElementKind {
+    kind: "sos-outage",
+    namespace: xep_sos::ns::SOS_TMP,
+    name: "outage",
+    read: read_item,
+};
+
+/// `<outage/>` in XEP-0455's namespace.
+pub const SOS_OUTAGE: ElementKind = ElementKind {
+    kind: "sos-outage",
+    namespace: xep_sos::ns::SOS_0,
+    name: "outage",
+    read: read_item,
+};
+
+/// `<outage-end/>` in the seed namespace.
+pub const SOS_OUTAGE_END_SEED: ElementKind = ElementKind {
+    kind: "sos-outage-end",
+    namespace: xep_sos::ns::SOS_TMP,
+    name: "outage-end",
+    read: read_item,
+};
+
+/// `<outage-end/>` in XEP-0455's namespace.
+pub const SOS_OUTAGE_END: ElementKind = ElementKind {
+    kind: "sos-outage-end",
+    namespace: xep_sos::ns::SOS_0,
+    name: "outage-end",
+    read: read_item,
+};
+
+fn descriptions(map: &xep_core::lang::LangMap) -> Value {
+    let mut out = Map::new();
+    for (lang, text) in map.iter() {
+        out.insert(
+            lang.map_or_else(|| "default".to_owned(), ToString::to_string),
+            text.into(),
+        );
+    }
+    Value::Object(out)
+}
+
+fn read_item(element: &Element) -> Result<ElementFinding, String> {
+    let item = OutageItem::try_from(element.clone()).map_err(|e| match e {
+        xso::error::FromElementError::Invalid(e) => e.to_string(),
+        xso::error::FromElementError::Mismatch(_) => "not an outage payload".to_owned(),
+    })?;
+    let mut fields = Map::new();
+    fields.insert("version".into(), item.version().as_str().into());
+    match &item {
+        OutageItem::Outage(o) => {
+            fields.insert("descriptions".into(), descriptions(&o.descriptions));
+            fields.insert("planned".into(), json!(o.planned));
+            fields.insert(
+                "expected_end".into(),
+                json!(o.expected_end.map(|t| t.to_string())),
+            );
+            fields.insert("extensions".into(), json!(o.extensions.len()));
+        }
+        OutageItem::End(e) => {
+            fields.insert("descriptions".into(), descriptions(&e.descriptions));
+            fields.insert("extensions".into(), json!(e.extensions.len()));
+        }
+    }
+    Ok(ElementFinding {
+        fields,
+        deviations: Vec::new(),
+        written: item.into(),
+    })
+}
+
+/// A JSON status file.
+pub const SOS_STATUS: JsonKind = JsonKind {
+    kind: "sos-status",
+    read: read_status,
+};
+
+/// The members a status file may have; a document with none of them (and not `{}`)
+/// is not a status file.
+const STATUS_KEYS: [&str; 5] = ["outage", "planned", "beginning", "expected_end", "message"];
+
+fn read_status(text: &str) -> Option<Result<JsonFinding, String>> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let object = value.as_object()?;
+    if !object.is_empty() && !STATUS_KEYS.iter().any(|k| object.contains_key(*k)) {
+        return None;
+    }
+    // With an `outage` member, read by the seed/v0.2 rules that define it.
+    let version = if object.contains_key("outage") {
+        Version::V0_2
+    } else {
+        Version::V0_4
+    };
+    let lenient = match StatusFile::parse_lenient(text, version) {
+        Ok(lenient) => lenient,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let mut fields = Map::new();
+    fields.insert("version_rules".into(), version.as_str().into());
+    match &lenient.file {
+        StatusFile::NoOutage => {
+            fields.insert("no_outage".into(), true.into());
+        }
+        StatusFile::Outage(status) => {
+            fields.insert("no_outage".into(), false.into());
+            fields.insert(
+                "status".into(),
+                serde_json::to_value(status).expect("a status serialises"),
+            );
+        }
+    }
+    fields.insert("valid".into(), lenient.is_valid().into());
+    // Every departure from the spec; advice about dates (an end before the beginning)
+    // is for `xep status validate`.
+    let deviations = lenient
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity >= Severity::Invalid || !matches!(d.kind, DiagnosticKind::EndBeforeBeginning)
+        })
+        .map(ToString::to_string)
+        .collect();
+    Some(Ok(JsonFinding {
+        fields,
+        deviations,
+        written: lenient.file.to_json_pretty(),
+    }))
+}

@@ -1,0 +1,393 @@
+//! The status file: P13 cases, diagnostics with positions, message lookup, round trips.
+
+use proptest::prelude::*;
+use xep_sos::status::{DiagnosticKind, Messages, OutageScope, Severity};
+use xep_sos::{Position, Status, StatusFile, Timestamp, Version};
+
+fn ts(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+fn errors(text: &str, version: Version) -> Vec<String> {
+    StatusFile::parse(text, version)
+        .unwrap_err()
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn empty_object_means_no_outage() {
+    for v in Version::ALL {
+        assert_eq!(StatusFile::parse("{}", v), Ok(StatusFile::NoOutage));
+        assert_eq!(StatusFile::parse(" {\n}\n", v), Ok(StatusFile::NoOutage));
+    }
+    assert_eq!(StatusFile::NoOutage.to_json_pretty(), "{}\n");
+}
+
+#[test]
+fn seed_example_reads_and_writes_back() {
+    let text = r#"{
+  "outage": "complete",
+  "planned": true,
+  "beginning": "2021-01-12T01:01:01Z",
+  "expected_end": "2021-01-12T05:00:00Z",
+  "message": {
+    "default": "Mise à jour du serveur",
+    "en": "The serveur is being updated"
+  }
+}
+"#;
+    let file = StatusFile::parse(text, Version::Seed).unwrap();
+    let status = file.outage().unwrap();
+    assert_eq!(status.outage, Some(OutageScope::Complete));
+    assert_eq!(status.planned, Some(true));
+    assert_eq!(status.beginning, ts("2021-01-12T01:01:01Z"));
+    assert_eq!(status.expected_end, Some(ts("2021-01-12T05:00:00Z")));
+    assert_eq!(
+        status.message_for(&["en-US"]),
+        Some("The serveur is being updated")
+    );
+    assert_eq!(status.message_for(&["de"]), Some("Mise à jour du serveur"));
+    // Exact out: same fields, same order, same text.
+    assert_eq!(file.to_json_pretty(), text);
+}
+
+#[test]
+fn p13_timestamps_with_offsets_and_fractions() {
+    let file = StatusFile::parse(
+        r#"{"beginning": "2025-06-01T10:00:00.250+02:00", "expected_end": "2025-06-01t09:00:00z"}"#,
+        Version::V0_4,
+    )
+    .unwrap();
+    let s = file.outage().unwrap();
+    assert_eq!(s.beginning, ts("2025-06-01T08:00:00.25Z"));
+    assert_eq!(s.beginning.to_string(), "2025-06-01T10:00:00.250+02:00");
+    assert_eq!(s.expected_end.unwrap().to_string(), "2025-06-01T09:00:00Z");
+}
+
+#[test]
+fn p13_bcp47_keys_and_lookup() {
+    let file = StatusFile::parse(
+        r#"{"beginning": "2025-06-01T08:00:00Z", "message": {"default": "Maintenance", "pt-BR": "Manutenção", "de": "Wartung", "zh-Hant": "維護"}}"#,
+        Version::V0_4,
+    )
+    .unwrap();
+    let s = file.outage().unwrap();
+    assert_eq!(s.message_for(&["pt-br"]), Some("Manutenção"));
+    assert_eq!(s.message_for(&["pt"]), Some("Maintenance"));
+    assert_eq!(s.message_for(&["de-CH-1996", "pt-BR"]), Some("Wartung"));
+    assert_eq!(s.message_for(&["zh-Hant-TW"]), Some("維護"));
+    assert_eq!(s.message_for(&[]), Some("Maintenance"));
+    let m = s.message.as_ref().unwrap();
+    assert_eq!(m.best_match_entry(&["fr", "de"]), Some(("de", "Wartung")));
+}
+
+#[test]
+fn p13_unknown_fields_are_kept_and_written_back() {
+    let text = r#"{"beginning":"2025-06-01T08:00:00Z","incident":{"id":42},"zz":[1,2]}"#;
+    let file = StatusFile::parse(text, Version::V0_4).unwrap();
+    let s = file.outage().unwrap();
+    assert_eq!(s.extra["incident"]["id"], 42);
+    let again: serde_json::Value = serde_json::from_str(&file.to_json_pretty()).unwrap();
+    let original: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(again, original);
+}
+
+#[test]
+fn p13_wrong_types_are_clear_errors() {
+    assert_eq!(
+        errors(
+            r#"{"beginning": "2025-06-01T08:00:00Z", "planned": "yes"}"#,
+            Version::V0_4
+        ),
+        ["line 1, column 50: /planned: expected a boolean, found a string"]
+    );
+    assert_eq!(
+        errors(
+            "{\n  \"beginning\": \"2025-06-01T08:00:00Z\",\n  \"message\": \"down\"\n}",
+            Version::V0_4
+        ),
+        ["line 3, column 14: /message: expected an object, found a string"]
+    );
+    assert_eq!(
+        errors(
+            r#"{"beginning": "2025-06-01T08:00:00Z", "message": {"default": "x", "fr": 3}}"#,
+            Version::Seed
+        ),
+        ["line 1, column 73: /message/fr: expected a string, found a number"]
+    );
+    assert_eq!(
+        errors(r#"[1]"#, Version::Seed),
+        ["line 1, column 1: document: expected a JSON object, found an array"]
+    );
+    assert_eq!(
+        errors(
+            r#"{"outage": 1, "beginning": "2025-06-01T08:00:00Z"}"#,
+            Version::Seed
+        ),
+        ["line 1, column 12: /outage: expected a string, found a number"]
+    );
+}
+
+#[test]
+fn p13_non_rfc3339_beginning_is_an_error() {
+    let err = StatusFile::parse_lenient(r#"{"beginning": "2025-06-01 08:00"}"#, Version::V0_4)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid status file: line 1, column 15: /beginning: not an RFC 3339 date-time: \"2025-06-01 08:00\""
+    );
+    assert_eq!(err.diagnostics[0].severity, Severity::Error);
+    assert_eq!(
+        errors(r#"{"planned": false}"#, Version::V0_4),
+        ["line 1, column 1: document: required field \"beginning\" is missing"]
+    );
+}
+
+#[test]
+fn syntax_errors_have_line_and_column() {
+    let err = StatusFile::parse("{\n  \"beginning\": \"x\",\n}", Version::V0_4).unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(d.position, Some(Position { line: 3, column: 1 }));
+    assert!(matches!(d.kind, DiagnosticKind::Syntax { .. }));
+    assert_eq!(
+        d.to_string(),
+        "line 3, column 1: document: not well-formed JSON: trailing comma"
+    );
+}
+
+#[test]
+fn p13_lenient_keeps_a_status_with_a_bad_expected_end() {
+    let text = "{\n  \"beginning\": \"2025-06-01T08:00:00Z\",\n  \"expected_end\": \"soon\"\n}";
+    let lenient = StatusFile::parse_lenient(text, Version::V0_4).unwrap();
+    let s = lenient.file.outage().unwrap();
+    assert_eq!(s.beginning, ts("2025-06-01T08:00:00Z"));
+    assert_eq!(s.expected_end, None);
+    assert!(!lenient.is_valid());
+    let shown: Vec<String> = lenient
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        ["line 3, column 19: /expected_end: not an RFC 3339 date-time: \"soon\""]
+    );
+    assert_eq!(lenient.diagnostics[0].severity, Severity::Invalid);
+    // The strict reading refuses it with the same diagnostic.
+    assert_eq!(errors(text, Version::V0_4), shown);
+    // Written back, the bad value is gone and the file is valid.
+    assert!(StatusFile::parse(&lenient.file.to_json_pretty(), Version::V0_4).is_ok());
+}
+
+#[test]
+fn p13_lenient_keeps_a_message_without_default() {
+    let text = r#"{"beginning": "2025-06-01T08:00:00Z", "message": {"en": "Down", "de": "Weg"}}"#;
+    let lenient = StatusFile::parse_lenient(text, Version::V0_4).unwrap();
+    let s = lenient.file.outage().unwrap();
+    // No default: the first tagged text is what a user without a match sees.
+    assert_eq!(s.message_for(&["fr"]), Some("Down"));
+    assert_eq!(s.message_for(&["de"]), Some("Weg"));
+    assert_eq!(
+        lenient.diagnostics[0].to_string(),
+        "line 1, column 50: /message: no \"default\" message (the spec says MUST)"
+    );
+    assert!(StatusFile::parse(text, Version::V0_4).is_err());
+}
+
+#[test]
+fn warnings_do_not_fail_the_strict_reading() {
+    let text = r#"{"beginning": "2025-06-01T08:00:00Z", "expected_end": "2025-06-01T07:00:00Z", "message": {"default": "x", "en_US": "y"}}"#;
+    let lenient = StatusFile::parse_lenient(text, Version::V0_4).unwrap();
+    let shown: Vec<String> = lenient
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "line 1, column 55: /expected_end: expected_end is before beginning",
+            "line 1, column 116: /message/en_US: key \"en_US\" is not \"default\" or a BCP 47 language tag",
+        ]
+    );
+    assert!(lenient.is_valid());
+    assert!(StatusFile::parse(text, Version::V0_4).is_ok());
+}
+
+#[test]
+fn outage_field_depends_on_the_version() {
+    let text = r#"{"outage": "degraded", "beginning": "2025-06-01T08:00:00Z"}"#;
+    assert_eq!(
+        errors(text, Version::V0_2),
+        ["line 1, column 12: /outage: \"degraded\" is not \"partial\" or \"complete\""]
+    );
+    // v0.4 has no `outage` field: an unknown value is an extension field, kept.
+    let s = StatusFile::parse(text, Version::V0_4).unwrap();
+    let s = s.outage().unwrap();
+    assert_eq!(s.outage, None);
+    assert_eq!(s.extra["outage"], "degraded");
+    // ... and written back (a fuzzing find: it used to be dropped).
+    let file = StatusFile::parse(text, Version::V0_4).unwrap();
+    assert_eq!(
+        StatusFile::parse(&file.to_json_pretty(), Version::V0_4).unwrap(),
+        file
+    );
+    assert!(file.to_json_pretty().contains("\"outage\": \"degraded\""));
+    // A valid value is typed under every version.
+    let s = StatusFile::parse(
+        r#"{"outage": "partial", "beginning": "2025-06-01T08:00:00Z"}"#,
+        Version::V0_4,
+    )
+    .unwrap();
+    assert_eq!(s.outage().unwrap().outage, Some(OutageScope::Partial));
+}
+
+#[test]
+fn future_beginning_is_upcoming_and_past_end_is_reported() {
+    let s = Status {
+        planned: Some(true),
+        expected_end: Some(ts("2026-11-22T12:00:00Z")),
+        ..Status::new(ts("2026-11-22T10:00:00Z"))
+    };
+    assert!(s.is_upcoming(ts("2026-11-22T09:59:59Z")));
+    assert!(!s.is_upcoming(ts("2026-11-22T10:00:00Z")));
+    let file = StatusFile::Outage(s);
+    assert!(file.check_at(ts("2026-11-22T11:00:00Z")).is_empty());
+    let late = file.check_at(ts("2026-11-22T13:00:00Z"));
+    assert_eq!(
+        late[0].to_string(),
+        "/expected_end: expected_end has passed (now is 2026-11-22T13:00:00Z)"
+    );
+}
+
+#[test]
+fn serde_round_trip_through_the_model() {
+    let mut message = Messages::with_default("Wartung");
+    message.insert("en", "Maintenance");
+    let status = Status {
+        outage: Some(OutageScope::Partial),
+        planned: Some(false),
+        expected_end: Some(ts("2026-11-22T12:00:00+01:00")),
+        message: Some(message),
+        ..Status::new(ts("2026-11-22T10:00:00Z"))
+    };
+    let text = serde_json::to_string(&status).unwrap();
+    assert_eq!(
+        text,
+        r#"{"outage":"partial","planned":false,"beginning":"2026-11-22T10:00:00Z","expected_end":"2026-11-22T12:00:00+01:00","message":{"default":"Wartung","en":"Maintenance"}}"#
+    );
+    let back: Status = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, status);
+    let err = serde_json::from_str::<Status>("{}").unwrap_err();
+    assert_eq!(err.to_string(), "{} is a status file without an outage");
+}
+
+#[test]
+fn hostile_input_is_a_value() {
+    let deep = "[".repeat(10_000);
+    assert!(StatusFile::parse_lenient(&deep, Version::V0_4).is_err());
+    assert!(StatusFile::parse_lenient("", Version::V0_4).is_err());
+    assert!(StatusFile::parse_lenient("\u{feff}{}", Version::V0_4).is_ok());
+    let big = format!(
+        r#"{{"beginning": "2025-06-01T08:00:00Z", "message": {{"default": "{}"}}}}"#,
+        "x".repeat(1 << 20)
+    );
+    assert!(StatusFile::parse(&big, Version::V0_4).is_ok());
+}
+
+fn arb_timestamp() -> impl Strategy<Value = Timestamp> {
+    (
+        0i64..4_000_000_000,
+        0u32..1_000_000_000,
+        -(23 * 60 + 59)..=(23i32 * 60 + 59),
+    )
+        .prop_map(|(secs, nanos, offset)| {
+            let utc = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
+            let offset = chrono::FixedOffset::east_opt(offset * 60).unwrap();
+            Timestamp::from(utc.with_timezone(&offset))
+        })
+}
+
+fn arb_status() -> impl Strategy<Value = StatusFile> {
+    let messages = proptest::collection::vec(
+        (
+            prop_oneof![
+                Just("default".to_owned()),
+                "[a-z]{2,3}(-[A-Z]{2})?",
+                ".{0,4}"
+            ],
+            ".{0,12}",
+        ),
+        0..4,
+    );
+    let extra = proptest::collection::btree_map(
+        "x-[a-z]{1,5}",
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            ".{0,8}".prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+        ],
+        0..3,
+    );
+    let status = (
+        proptest::option::of(prop_oneof![
+            Just(OutageScope::Partial),
+            Just(OutageScope::Complete)
+        ]),
+        proptest::option::of(any::<bool>()),
+        arb_timestamp(),
+        proptest::option::of(arb_timestamp()),
+        proptest::option::of(messages),
+        extra,
+    )
+        .prop_map(
+            |(outage, planned, beginning, expected_end, message, extra)| {
+                StatusFile::Outage(Status {
+                    outage,
+                    planned,
+                    beginning,
+                    expected_end,
+                    message: message.map(|m| {
+                        let mut m: Messages = m.into_iter().collect();
+                        m.insert("default", "d");
+                        m
+                    }),
+                    extra: extra.into_iter().collect(),
+                })
+            },
+        );
+    prop_oneof![1 => Just(StatusFile::NoOutage), 9 => status]
+}
+
+proptest! {
+    /// parse(write(x)) == x, for every version and both readings.
+    #[test]
+    fn json_round_trip(file in arb_status()) {
+        let text = file.to_json_pretty();
+        for v in Version::ALL {
+            let strict = StatusFile::parse(&text, v).unwrap();
+            prop_assert_eq!(&strict, &file);
+            let lenient = StatusFile::parse_lenient(&text, v).unwrap();
+            prop_assert_eq!(&lenient.file, &file);
+            prop_assert_eq!(strict.to_json_pretty(), text.clone());
+        }
+    }
+
+    /// Whatever the bytes, reading gives a value or an error, and a lenient result
+    /// writes back to something the strict reading accepts, unless its message lacks
+    /// a default.
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,64}", prefix in prop_oneof![Just(""), Just("{\"beginning\":")]) {
+        let text = format!("{prefix}{text}");
+        for v in Version::ALL {
+            if let Ok(l) = StatusFile::parse_lenient(&text, v) {
+                let missing_default = l.diagnostics.iter().any(|d| d.kind == DiagnosticKind::MissingDefaultMessage);
+                prop_assert_eq!(StatusFile::parse(&l.file.to_json_pretty(), v).is_ok(), !missing_default);
+            }
+        }
+    }
+}
