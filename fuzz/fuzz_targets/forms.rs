@@ -9,32 +9,24 @@
 
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use minidom::Element;
 use xep_core::contact::ContactAddresses;
 use xep_core::forms::{FormBuilder, TypedForm};
-use xep_core::xml::{Limits, parse_items};
 use xmpp_parsers::data_forms::DataForm;
 use xmpp_parsers::disco::DiscoInfoResult;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(items) = parse_items(data, &Limits::default()) else {
-        return;
-    };
-    for item in &items {
-        visit(&item.element);
-    }
-});
+fuzz_target!(|data: &[u8]| common::each_element(data, visit));
 
-/// Checks `element` and every element below it.
+/// Checks one element (the walk visits every element of the input).
 fn visit(element: &Element) {
     if let Ok(info) = DiscoInfoResult::try_from(element.clone()) {
         check(&info.extensions);
     } else if let Ok(form) = DataForm::try_from(element.clone()) {
         check(core::slice::from_ref(&form));
-    }
-    for child in element.children() {
-        visit(child);
     }
 }
 

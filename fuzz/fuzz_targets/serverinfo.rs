@@ -11,30 +11,22 @@
 
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use minidom::Element;
-use xep_core::xml::{Limits, parse_items};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 use xmpp_parsers::disco::DiscoInfoResult;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(items) = parse_items(data, &Limits::default()) else {
-        return;
-    };
-    for item in &items {
-        visit(&item.element);
-    }
-});
+fuzz_target!(|data: &[u8]| common::each_element(data, check));
 
-fn visit(element: &Element) {
+fn check(element: &Element) {
     if element.is("serverinfo", "urn:xmpp:serverinfo:0") {
         check_payload(element);
     } else if let Ok(info) = DiscoInfoResult::try_from(element.clone()) {
         check_discovery(&info);
-    }
-    for child in element.children() {
-        visit(child);
     }
 }
 

@@ -17,12 +17,14 @@
 //! A payload that cannot be read, or that names no domain, is reported on standard
 //! error with where it is, and skipped.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use minidom::Element;
 use xep_core::ns;
+
+use crate::input::read_input;
 use xep_core::xml::{Limits, XmlError, parse_items};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
@@ -361,24 +363,4 @@ pub fn main(args: &[String]) -> ExitCode {
     let stderr = io::stderr();
     let status = run(args, &mut stdout.lock(), &mut stderr.lock());
     ExitCode::from(status)
-}
-
-/// Reads a file (or standard input for `-`), refusing more than `max` bytes without
-/// reading them all.
-fn read_input(name: &str, max: usize) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let limit = max as u64 + 1;
-    if name == "-" {
-        io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
-    } else {
-        std::fs::File::open(name)?
-            .take(limit)
-            .read_to_end(&mut bytes)?;
-    }
-    if bytes.len() > max {
-        return Err(io::Error::other(format!(
-            "input is over the limit of {max} bytes"
-        )));
-    }
-    Ok(bytes)
 }

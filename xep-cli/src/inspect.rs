@@ -244,13 +244,7 @@ impl Walker<'_> {
         if let Some(kind) = self.registry.element_kind(element) {
             return match (kind.read)(element) {
                 Ok(found) => {
-                    self.findings.push(Finding {
-                        kind: kind.kind,
-                        item: self.item,
-                        path: path.to_owned(),
-                        fields: found.fields,
-                        deviations: found.deviations,
-                    });
+                    self.found(kind.kind, path, found.fields, found.deviations);
                     found.written
                 }
                 Err(error) => {
@@ -313,16 +307,27 @@ impl Walker<'_> {
         out
     }
 
-    fn broken(&mut self, kind: &'static str, path: &str, error: String) {
-        let mut fields = Map::new();
-        fields.insert("error".into(), error.clone().into());
+    /// Records what a kind read at `path`.
+    fn found(
+        &mut self,
+        kind: &'static str,
+        path: &str,
+        fields: Map<String, Value>,
+        deviations: Vec<String>,
+    ) {
         self.findings.push(Finding {
             kind,
             item: self.item,
             path: path.to_owned(),
             fields,
-            deviations: vec![error],
+            deviations,
         });
+    }
+
+    fn broken(&mut self, kind: &'static str, path: &str, error: String) {
+        let mut fields = Map::new();
+        fields.insert("error".into(), error.clone().into());
+        self.found(kind, path, fields, vec![error]);
     }
 
     /// Reads a set of sibling forms and returns them written back: one form per
@@ -401,13 +406,7 @@ impl Walker<'_> {
                         any = true;
                         builder = builder.with_fields(found.written);
                         owned.extend(found.owned);
-                        self.findings.push(Finding {
-                            kind: kind.kind,
-                            item: self.item,
-                            path: container.to_owned(),
-                            fields: found.fields,
-                            deviations: found.deviations,
-                        });
+                        self.found(kind.kind, container, found.fields, found.deviations);
                     }
                     Some(Err(error)) => self.broken(kind.kind, container, error),
                 }
@@ -447,13 +446,7 @@ impl Walker<'_> {
                 };
                 match (kind.read)(&cx) {
                     Some(Ok(found)) if found.written.is_empty() => {
-                        self.findings.push(Finding {
-                            kind: kind.kind,
-                            item: self.item,
-                            path: container.to_owned(),
-                            fields: found.fields,
-                            deviations: found.deviations,
-                        });
+                        self.found(kind.kind, container, found.fields, found.deviations);
                     }
                     Some(Err(error)) => self.broken(kind.kind, container, error),
                     _ => {}

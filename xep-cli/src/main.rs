@@ -1,8 +1,9 @@
 //! The `xep` command. See the crate README for usage.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
+use xep_cli::input::read_input;
 use xep_cli::inspect::{Emit, inspect};
 use xep_cli::registry::Registry;
 use xep_core::xml::Limits;
@@ -141,24 +142,4 @@ fn run_inspect(args: &[String]) -> ExitCode {
         eprintln!("xep: note: {deviations} spec deviation(s) seen; --strict lists them");
     }
     ExitCode::SUCCESS
-}
-
-/// Reads a file (or standard input for `-`), refusing more than `max` bytes without
-/// reading them all.
-fn read_input(name: &str, max: usize) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let limit = max as u64 + 1;
-    if name == "-" {
-        io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
-    } else {
-        std::fs::File::open(name)?
-            .take(limit)
-            .read_to_end(&mut bytes)?;
-    }
-    if bytes.len() > max {
-        return Err(io::Error::other(format!(
-            "input is over the limit of {max} bytes"
-        )));
-    }
-    Ok(bytes)
 }

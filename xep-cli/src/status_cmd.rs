@@ -5,7 +5,7 @@
 //! text, a language tag that is not BCP 47, an `outage` scope in a version that has
 //! none.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use xep_core::lang::Lang;
 use xep_core::xml::{Limits, parse_items};
@@ -201,23 +201,7 @@ fn schema(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
 }
 
 fn read_input(name: &str) -> io::Result<String> {
-    let max = Limits::default().max_bytes;
-    let mut bytes = Vec::new();
-    if name == "-" {
-        io::stdin()
-            .lock()
-            .take(max as u64 + 1)
-            .read_to_end(&mut bytes)?;
-    } else {
-        std::fs::File::open(name)?
-            .take(max as u64 + 1)
-            .read_to_end(&mut bytes)?;
-    }
-    if bytes.len() > max {
-        return Err(io::Error::other(format!(
-            "input is over the limit of {max} bytes"
-        )));
-    }
+    let bytes = crate::input::read_input(name, Limits::default().max_bytes)?;
     String::from_utf8(bytes).map_err(|_| io::Error::other("input is not UTF-8"))
 }
 
