@@ -3,7 +3,7 @@
 mod common;
 use common::{json_lines, sample, stderr, stdout, xep};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -17,16 +17,7 @@ fn of_kind(found: &[Value], kind: &str) -> Vec<Value> {
 }
 
 fn interop(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/interop-samples")
-        .join(name);
-    if p.exists() {
-        Some(p)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("{} missing on CI", p.display());
-    } else {
-        None
-    }
+    Some(xep_testkit::shared_dir("interop-samples")?.join(name))
 }
 
 /// `inspect --emit wire | inspect` gives the same JSON as `inspect`.

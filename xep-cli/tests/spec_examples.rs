@@ -5,11 +5,12 @@
 //! Later issues extend [`check_example`] so that each example is also read with the
 //! typed layer of its crate.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use xep_cli::inspect::inspect;
 use xep_cli::registry::Registry;
 use xep_core::xml::Limits;
+use xep_testkit::{Example, example_xml, examples, specs_dir};
 
 /// Examples that are not well-formed XML in the spec text itself, by file and caption
 /// (or 1-based example number where the caption is not unique). Each says why.
@@ -26,95 +27,10 @@ const KNOWN_BROKEN: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn specs_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("XEP_SPECS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs"));
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("spec directory {} missing on CI", dir.display());
-    } else {
-        eprintln!("skipping: no spec directory at {}", dir.display());
-        None
-    }
-}
-
-/// One `<example caption='...'><![CDATA[ ... ]]></example>` of a spec file.
-#[derive(Debug)]
-struct Example {
-    number: usize,
-    caption: String,
-    line: usize,
-    text: String,
-}
-
-/// Extracts the examples of a XEP source file. The files carry a DTD and entities,
-/// so they are scanned as text rather than parsed.
-fn examples(source: &str) -> Vec<Example> {
-    let mut out = Vec::new();
-    let mut rest = source;
-    let mut offset = 0;
-    while let Some(start) = rest.find("<example") {
-        let after_tag = &rest[start..];
-        let Some(head_end) = after_tag.find('>') else {
-            break;
-        };
-        let head = &after_tag[..head_end];
-        let caption = head
-            .split_once("caption=")
-            .map(|(_, c)| {
-                let quote = c.chars().next().unwrap_or('\'');
-                c[1..].split(quote).next().unwrap_or("").to_owned()
-            })
-            .unwrap_or_default();
-        let Some(end) = after_tag.find("</example>") else {
-            break;
-        };
-        let body = &after_tag[head_end + 1..end];
-        let text = match (body.find("<![CDATA["), body.rfind("]]>")) {
-            (Some(a), Some(b)) if b > a => body[a + 9..b].to_owned(),
-            _ => body.to_owned(),
-        };
-        let line = 1 + source[..offset + start].matches('\n').count();
-        out.push(Example {
-            number: out.len() + 1,
-            caption,
-            line,
-            text,
-        });
-        offset += start + end;
-        rest = &source[offset..];
-    }
-    out
-}
-
 fn known_broken(file: &str, ex: &Example) -> bool {
     KNOWN_BROKEN
         .iter()
         .any(|(f, key, _)| *f == file && (*key == ex.caption || *key == format!("#{}", ex.number)))
-}
-
-/// The XML an example holds, or `None` for an example that is not XML at all (an
-/// XMPP URI, a timestamp, what a client displays).
-///
-/// Two conventions of the XEP texts are undone first: an HTTP request or response
-/// head before the XML body (XEP-0206), and lines that only say content was elided
-/// (`[ ... ]`, `...`).
-fn example_xml(text: &str) -> Option<String> {
-    let mut text = text.trim_start();
-    if text.starts_with("POST ") || text.starts_with("HTTP/") {
-        let body = text.find("\n\n").or_else(|| text.find("\r\n\r\n"))?;
-        text = text[body..].trim_start();
-    }
-    if !text.starts_with('<') {
-        return None;
-    }
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|line| !matches!(line.trim(), "[ ... ]" | "[...]" | "..." | "[..]"))
-        .collect();
-    Some(kept.join("\n"))
 }
 
 /// What every example must satisfy. Returns a description of the failure.
@@ -244,35 +160,6 @@ fn every_spec_example_is_well_formed_or_known_broken() {
     );
 }
 
-#[test]
-fn extraction_finds_caption_line_and_cdata() {
-    let src = "<p/>\n<example caption='First'><![CDATA[<iq/>]]></example>\n<example caption=\"Two\"><![CDATA[\n<a>]]></example>";
-    let got = examples(src);
-    assert_eq!(got.len(), 2);
-    assert_eq!(
-        (got[0].caption.as_str(), got[0].line, got[0].text.as_str()),
-        ("First", 2, "<iq/>")
-    );
-    assert_eq!((got[1].caption.as_str(), got[1].number), ("Two", 2));
-    assert!(check_example(&got[1], &Registry::default()).is_err());
-}
-
-#[test]
-fn prose_http_and_elisions_are_handled() {
-    assert_eq!(example_xml("xmpp:example.org?disco"), None);
-    assert_eq!(example_xml("  1776-07-04"), None);
-    let http =
-        "POST /webclient HTTP/1.1\nHost: x\n\n<body xmlns='http://jabber.org/protocol/httpbind'/>";
-    assert_eq!(
-        example_xml(http).unwrap(),
-        "<body xmlns='http://jabber.org/protocol/httpbind'/>"
-    );
-    assert_eq!(
-        example_xml("<a/>\n\n[ ... ]\n<b/>").unwrap(),
-        "<a/>\n\n<b/>"
-    );
-}
-
 /// Service Outage Status examples (any spec whose example uses its namespaces, and
 /// JSON status files): read by the typed kinds without error or deviation, and
 /// written back to something that reads the same.
@@ -332,4 +219,10 @@ fn sos_examples_are_checked() {
     }
     // 6 + 7 + 4 examples, the JSON status files included.
     assert_eq!(checked, 17);
+}
+
+#[test]
+fn an_example_that_is_not_well_formed_fails_the_check() {
+    let got = examples("<example caption=\"Two\"><![CDATA[\n<a>]]></example>");
+    assert!(check_example(&got[0], &Registry::default()).is_err());
 }

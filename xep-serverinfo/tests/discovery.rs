@@ -302,17 +302,7 @@ fn first_pubsub_service_in_items_order() {
 }
 
 fn shared(name: &str) -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/interop-samples")
-        .join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("{} missing on CI", path.display()),
-        Err(_) => {
-            eprintln!("skipping: {} not found", path.display());
-            None
-        }
-    }
+    xep_testkit::shared_file("interop-samples", name)
 }
 
 fn capture_info(text: &str) -> DiscoInfoResult {

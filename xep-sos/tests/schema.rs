@@ -11,25 +11,12 @@
 //! * `empty-object.json`: `{}`, rejected by every published schema (it lacks
 //!   `beginning`) and accepted by ours, the one intended difference.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use xep_sos::schema::schema;
 use xep_sos::{StatusFile, Version};
-
-fn specs_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("XEP_SPECS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs"));
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var_os("CI").is_some_and(|v| v == "true") {
-        panic!("spec directory {} missing on CI", dir.display());
-    } else {
-        eprintln!("skipping: no spec directory at {}", dir.display());
-        None
-    }
-}
+use xep_testkit::specs_dir;
 
 /// The JSON Schema printed in a spec: the `<code>` block holding `"$schema"`.
 fn published_schema(dir: &Path, file: &str) -> Value {

@@ -2,40 +2,19 @@
 //! back. The spec texts are read at test time from `XEP_SPECS_DIR` (default
 //! `../shared/specs`).
 
-use std::path::{Path, PathBuf};
-
 use minidom::Element;
 use xep_core::xml::{Limits, parse_items};
 use xep_sos::disco::ExternalStatusAddresses;
 use xep_sos::items::OutageItem;
 use xep_sos::{StatusFile, Version};
+use xep_testkit::specs_dir;
 use xmpp_parsers::data_forms::DataForm;
 
-fn specs_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("XEP_SPECS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs"));
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var_os("CI").is_some_and(|v| v == "true") {
-        panic!("spec directory {} missing on CI", dir.display());
-    } else {
-        eprintln!("skipping: no spec directory at {}", dir.display());
-        None
-    }
-}
-
-/// The bodies of the `<example>` elements (CDATA content).
+/// The examples' texts, trimmed.
 fn examples(source: &str) -> Vec<String> {
-    source
-        .split("<example")
-        .skip(1)
-        .filter_map(|chunk| {
-            let body = &chunk[..chunk.find("</example>")?];
-            let start = body.find("<![CDATA[")? + 9;
-            let end = body.rfind("]]>")?;
-            Some(body[start..end].trim().to_owned())
-        })
+    xep_testkit::examples(source)
+        .into_iter()
+        .map(|e| e.text.trim().to_owned())
         .collect()
 }
 
