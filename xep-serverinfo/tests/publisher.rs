@@ -427,3 +427,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn opt_in_needs_the_exact_feature() {
+    // P11: Openfire's prefix test and a trailing space are not opt-ins for us.
+    let mut c = config();
+    c.create_node = false;
+    let mut p = Publisher::new(c, t(0));
+    let near_misses = [
+        "urn:xmpp:serverinfo:0 ",
+        "urn:xmpp:serverinfo:1",
+        "URN:XMPP:SERVERINFO:0",
+    ];
+    for (i, var) in near_misses.iter().enumerate() {
+        let peer = format!("p{i}.example");
+        p.handle_connection_opened(t(0), &peer, LinkDirection::Incoming);
+        let xml = format!(
+            "<query xmlns='http://jabber.org/protocol/disco#info'><feature var='{var}'/></query>"
+        );
+        let info = DiscoInfoResult::try_from(xml.parse::<Element>().unwrap()).unwrap();
+        p.handle_disco_result(t(0), &peer, &info);
+        assert!(!p.is_opted_in(&peer), "{var:?} counted as an opt-in");
+    }
+    assert!(names(&p.current_item()).iter().all(Option::is_none));
+}
