@@ -369,6 +369,8 @@ impl Model {
                         prop_assert!(now - last >= TimeDelta::seconds(300), "{now} after {last}");
                     }
                     self.last_publish = Some(now);
+                    // What the publisher writes always fits the XEP's schema.
+                    prop_assert_eq!(item.schema_deviations(), vec![]);
                     for name in names(&item).into_iter().flatten() {
                         prop_assert_eq!(self.latest[index(&name)], Some(true), "{} named", name);
                     }
