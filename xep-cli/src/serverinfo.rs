@@ -79,16 +79,6 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
     if discovery.node.is_none() && !discovery.opted_in {
         return None;
     }
-    let reading = match NodeForm::from_forms(cx.forms) {
-        Some(Ok(reading)) => reading,
-        Some(Err(e)) => return Some(Err(e.to_string())),
-        // No form at all: only the feature speaks (the fallback).
-        None => xep_core::forms::Reading {
-            value: NodeForm::default(),
-            deviations: Vec::new(),
-            unknown_fields: Vec::new(),
-        },
-    };
     let plan = match discovery.plan() {
         Plan::Fetch(at) => json!({
             "action": "fetch", "service": at.service.to_string(), "node": at.node,
@@ -120,9 +110,10 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
                 .unwrap_or_default()
         ),
     );
-    // Form-level deviations (several forms, FORM_TYPE not hidden) concern the whole
-    // FORM_TYPE and are reported once, by the contact-addresses kind that always
-    // reads the same forms; this kind reports its own fields' deviations.
+    // `Discovery` read the merged form once for both specs. Form-level deviations
+    // (several forms, FORM_TYPE not hidden) concern the whole FORM_TYPE and are
+    // reported once, by the contact-addresses kind that always reads the same forms;
+    // this kind reports its own fields' deviations.
     let own = |d: &&xep_core::forms::Deviation| {
         d.field
             .as_deref()
@@ -130,13 +121,13 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
     };
     Some(Ok(FormFinding {
         fields,
-        deviations: reading
+        deviations: discovery
             .deviations
             .iter()
             .filter(own)
             .map(ToString::to_string)
             .collect(),
-        written: reading.value.write(),
+        written: node.map(TypedForm::write).unwrap_or_default(),
         owned: NodeForm::FIELDS.iter().map(|f| f.var).collect(),
     }))
 }
