@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use jid::Jid;
 use minidom::Element;
 use xep_core::contact::ContactAddresses;
+use xep_core::disco::DiscoInfo;
 use xep_core::forms::TypedForm;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
@@ -28,6 +29,14 @@ pub struct Read<T> {
     pub deviations: Vec<String>,
 }
 
+/// The disco#info result read leniently from the raw element (xep-core): each form
+/// on its own, so that one malformed unrelated form hides nothing.
+fn disco_info(query: &Element) -> Result<DiscoInfo, Failure> {
+    DiscoInfo::read(query)
+        .map(|reading| reading.value)
+        .map_err(|e| Failure::new(format!("disco#info result: {e}")))
+}
+
 fn disco_result(query: &Element) -> Result<DiscoInfoResult, Failure> {
     DiscoInfoResult::try_from(query.clone())
         .map_err(|e| Failure::new(format!("disco#info result: {e}")))
@@ -35,8 +44,8 @@ fn disco_result(query: &Element) -> Result<DiscoInfoResult, Failure> {
 
 /// XEP-0157 contact addresses from a disco#info `<query/>`.
 pub fn contact_addresses(query: &Element) -> Result<Read<ContactAddresses>, Failure> {
-    let info = disco_result(query)?;
-    let reading = ContactAddresses::from_disco(&info)
+    let info = disco_info(query)?;
+    let reading = ContactAddresses::from_forms(&info.forms)
         .ok_or_else(|| Failure::new("no http://jabber.org/network/serverinfo form"))?
         .map_err(|e| Failure::new(format!("contact addresses: {e}")))?;
     Ok(Read {
@@ -63,8 +72,8 @@ pub fn serverinfo_discovery(query: &Element) -> Result<Read<Discovery>, Failure>
 
 /// XEP-0455 status file addresses from a disco#info `<query/>`.
 pub fn sos_addresses(query: &Element) -> Result<Read<ExternalStatusAddresses>, Failure> {
-    let info = disco_result(query)?;
-    let reading = ExternalStatusAddresses::from_disco(&info)
+    let info = disco_info(query)?;
+    let reading = ExternalStatusAddresses::from_forms(&info.forms)
         .ok_or_else(|| Failure::new("no urn:xmpp:sos:0 or urn:xmpp:tmp:sos form"))?
         .map_err(|e| Failure::new(format!("status addresses: {e}")))?;
     Ok(Read {
