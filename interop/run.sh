@@ -234,6 +234,8 @@ start_ejabberd() {
     include=$(ls -d /usr/lib/erlang/lib/p1_xmpp-*/include 2>/dev/null | head -n 1)
     [ -n "$ebin" ] && [ -n "$include" ] || die "ejabberd's ebin or p1_xmpp's include directory not found"
     erlc -pa "$ebin" -I "$include" -o "$dir/ebin" "$dir/src/mod_interop.erl"
+    # ejabberd looks for its translations beside its configuration directory.
+    ln -s "$(dirname "$ebin")/priv" "$dir/priv"
     "${SUDO[@]}" chown -R ejabberd:ejabberd "$dir"
     say "server: ejabberd (Debian package ejabberd $(dpkg-query -W -f='${Version}' ejabberd))"
     local ctl

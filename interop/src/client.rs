@@ -19,7 +19,8 @@ use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, Identity};
 use xmpp_parsers::hashes::Algo;
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::message::Message;
-use xmpp_parsers::presence::Presence;
+use xmpp_parsers::presence::{Presence, Type as PresenceType};
+use xmpp_parsers::roster::Roster;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use crate::fixture::{Account, PASSWORD};
@@ -44,6 +45,7 @@ pub struct Session {
     jid: FullJid,
     account: Account,
     disco: DiscoInfoResult,
+    caps: Caps,
     inbox: VecDeque<Stanza>,
 }
 
@@ -51,8 +53,8 @@ pub struct Session {
 pub type Reply = Result<Option<Element>, StanzaError>;
 
 impl Session {
-    /// Logs `account` in, then sends initial presence with caps advertising
-    /// disco#info and `NS+notify` for each of `notify`.
+    /// Logs `account` in, fetches its roster, then sends initial presence with caps
+    /// advertising disco#info and `NS+notify` for each of `notify`.
     pub async fn connect(
         target: &Target,
         account: Account,
@@ -109,18 +111,37 @@ impl Session {
             features,
             extensions: Vec::new(),
         };
+        let hash = hash_caps(&compute_disco(&disco), Algo::Sha_1)
+            .map_err(|e| Failure::new(format!("caps hash: {e}")))?;
         let mut session = Self {
             client,
             jid,
             account,
             disco,
+            caps: Caps::new(CAPS_NODE, hash),
             inbox: VecDeque::new(),
         };
-        let hash = hash_caps(&compute_disco(&session.disco), Algo::Sha_1)
-            .map_err(|e| Failure::new(format!("caps hash: {e}")))?;
-        let presence = Presence::available().with_payload(Caps::new(CAPS_NODE, hash));
-        session.send(presence.into()).await?;
+        // Fetching the roster makes this an "interested resource" (RFC 6121), to which
+        // Prosody delivers subscription approvals; then the initial presence.
+        session
+            .get(
+                None,
+                Roster {
+                    ver: None,
+                    items: Vec::new(),
+                },
+            )
+            .await
+            .map_err(|f| f.context("roster"))?;
+        session.announce().await?;
         Ok(session)
+    }
+
+    /// Sends available presence with the caps (again: after a new subscription, so
+    /// that the contact's PEP service learns them).
+    pub async fn announce(&mut self) -> Result<(), Failure> {
+        let presence = Presence::available().with_payload(self.caps.clone());
+        self.send(presence.into()).await
     }
 
     /// The full JID the server bound.
@@ -364,6 +385,38 @@ impl Session {
         };
         self.send(reply.into()).await
     }
+}
+
+/// Makes `a` and `b` contacts with a presence subscription both ways (RFC 6121
+/// handshakes, each approved by the other client), then has both announce their
+/// presence and caps again, so that each one's PEP service notifies the other.
+pub async fn befriend(a: &mut Session, b: &mut Session) -> Result<(), Failure> {
+    subscribe_presence(a, b).await?;
+    subscribe_presence(b, a).await?;
+    a.announce().await?;
+    b.announce().await
+}
+
+/// `from` asks for `to`'s presence, `to` approves, `from` sees the approval.
+async fn subscribe_presence(from: &mut Session, to: &mut Session) -> Result<(), Failure> {
+    let from_bare = from.jid.to_bare();
+    let to_bare = to.jid.to_bare();
+    from.send(Presence::subscribe().with_to(to_bare.clone()).into())
+        .await?;
+    to.wait_presence(&format!("subscription request from {from_bare}"), |p| {
+        (p.type_ == PresenceType::Subscribe
+            && p.from.as_ref().map(Jid::to_bare).as_ref() == Some(&from_bare))
+        .then_some(())
+    })
+    .await?;
+    to.send(Presence::subscribed().with_to(from_bare).into())
+        .await?;
+    from.wait_presence(&format!("subscription approval from {to_bare}"), |p| {
+        (p.type_ == PresenceType::Subscribed
+            && p.from.as_ref().map(Jid::to_bare).as_ref() == Some(&to_bare))
+        .then_some(())
+    })
+    .await
 }
 
 /// A stanza error in one line: its condition and text.

@@ -22,8 +22,8 @@ pub struct StoredItem {
     pub payload: Option<Element>,
 }
 
-/// Subscribes `session`'s bare JID to `node` at `service` (`None`: a PEP node of the
-/// session's own account is not meant here; give the owner's bare JID).
+/// Subscribes `session`'s bare JID to `node` at `service` (a pubsub service, or for
+/// a PEP node the owner's bare JID).
 pub async fn subscribe(session: &mut Session, service: &str, node: &str) -> Result<(), Failure> {
     let jid = Jid::from(session.jid().to_bare());
     let request = PubSub::Subscribe {

@@ -18,7 +18,7 @@ use xep_sos::tracker::{Config, Event, OutageKey, OutageTracker, Refusal};
 use xep_sos::{Timestamp, Version};
 use xmpp_parsers::message::Message;
 
-use crate::client::Session;
+use crate::client::{Session, befriend};
 use crate::fixture::{Account, HOME, STATUS_PATH};
 use crate::http::{self, StatusServer};
 use crate::pubsub::{create, event_items, subscribe};
@@ -240,19 +240,20 @@ async fn lifecycle_v0_2(ctx: Arc<Ctx>) -> Outcome {
     lifecycle(ctx, Version::V0_2).await
 }
 
-/// Mallory makes a PEP node named like the outage node on her own account and
-/// publishes an outage to it; a subscriber gets the event, and the tracker of
-/// the server's outages refuses it.
+/// Mallory, a contact of Alice, makes a PEP node named like the outage node on her
+/// own account and publishes an outage to it. Alice's client advertises
+/// `urn:xmpp:sos:0+notify` in its caps, so the server delivers the event to her
+/// (XEP-0163); the tracker of the server's outages refuses it.
 async fn provenance(ctx: Arc<Ctx>) -> Outcome {
     let version = Version::V0_2;
     let node = version.namespace();
     let mallory_jid = Account::Mallory.bare();
     let mut mallory = Session::connect(&ctx.target, Account::Mallory, &[]).await?;
-    let request = create_node_request(version, AccessModel::Open)
+    let mut alice = Session::connect(&ctx.target, Account::Alice, &[node]).await?;
+    befriend(&mut alice, &mut mallory).await?;
+    let request = create_node_request(version, AccessModel::Presence)
         .map_err(|e| Failure::new(format!("create request: {e}")))?;
     create(&mut mallory, None, request).await?;
-    let mut alice = Session::connect(&ctx.target, Account::Alice, &[node]).await?;
-    subscribe(&mut alice, &mallory_jid, node).await?;
 
     let t = now();
     let fake =
