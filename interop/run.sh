@@ -65,9 +65,17 @@ install_packages() {
         die "apt-get install ${missing[*]} failed"
     fi
     rm -f "$log"
-    # On a machine run by systemd, units may have been started despite the policy.
+    # A policy-rc.d that was already there may allow starts, and systemd may start
+    # units anyway: stop whatever the installation started.
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         "${SUDO[@]}" systemctl disable --now prosody ejabberd >/dev/null 2>&1 || true
+    elif [ -z "$made_policy" ] && command -v service >/dev/null; then
+        for pkg in "${missing[@]}"; do
+            if "${SUDO[@]}" service "$pkg" status >/dev/null 2>&1; then
+                say "stopping the $pkg service its installation started"
+                "${SUDO[@]}" timeout 60 service "$pkg" stop >/dev/null 2>&1 || true
+            fi
+        done
     fi
     say "installed ${missing[*]} in $(elapsed "$t")"
 }

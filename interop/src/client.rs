@@ -300,29 +300,6 @@ impl Session {
         }
     }
 
-    /// Keeps the session alive for `duration`, answering requests and queueing
-    /// messages: for checking that something does *not* arrive.
-    pub async fn idle(&mut self, duration: Duration) -> Result<(), Failure> {
-        let deadline = Instant::now() + duration;
-        while let Ok(event) = timeout_at(deadline, self.client.next()).await {
-            self.on_event(event).await?;
-        }
-        Ok(())
-    }
-
-    /// The messages received and not yet picked, oldest first (and forgets them).
-    pub fn take_messages(&mut self) -> Vec<Message> {
-        let mut out = Vec::new();
-        self.inbox.retain(|s| match s {
-            Stanza::Message(m) => {
-                out.push(m.clone());
-                false
-            }
-            _ => true,
-        });
-        out
-    }
-
     /// Closes the stream cleanly (bounded).
     pub async fn close(self) {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.client.send_end()).await;

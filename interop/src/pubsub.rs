@@ -144,3 +144,51 @@ pub fn event_items(message: &Message, service: &str, node: &str) -> Option<Vec<S
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(xml: &str) -> Message {
+        Message::try_from(xml.parse::<Element>().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn event_items_picks_the_node_and_sender() {
+        let m = message(
+            "<message xmlns='jabber:client' from='home.test' to='alice@home.test/r'>\
+             <event xmlns='http://jabber.org/protocol/pubsub#event'>\
+             <items node='urn:xmpp:sos:0'><item id='2026-11-22T10:00:00Z'>\
+             <outage xmlns='urn:xmpp:sos:0'/></item></items></event></message>",
+        );
+        let items = event_items(&m, "home.test", "urn:xmpp:sos:0").unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id.as_deref(), Some("2026-11-22T10:00:00Z"));
+        assert!(
+            items[0]
+                .payload
+                .as_ref()
+                .unwrap()
+                .is("outage", "urn:xmpp:sos:0")
+        );
+        assert!(event_items(&m, "pubsub.home.test", "urn:xmpp:sos:0").is_none());
+        assert!(event_items(&m, "home.test", "urn:xmpp:tmp:sos").is_none());
+        let chat =
+            message("<message xmlns='jabber:client' from='home.test'><body>hi</body></message>");
+        assert!(event_items(&chat, "home.test", "urn:xmpp:sos:0").is_none());
+    }
+
+    #[test]
+    fn form_value_reads_one_field() {
+        let form = DataForm::try_from(
+            "<x xmlns='jabber:x:data' type='form'>\
+             <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+             <field var='pubsub#max_items'><value>1</value></field></x>"
+                .parse::<Element>()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(form_value(&form, "pubsub#max_items"), Some("1"));
+        assert_eq!(form_value(&form, "pubsub#access_model"), None);
+    }
+}
