@@ -5,7 +5,7 @@ use core::fmt;
 /// Everything that can go wrong in `xep-core`.
 ///
 /// Peer input that is merely unusual is not an error: the lenient readers accept it and,
-/// where the spec was not followed, report a [`Deviation`](crate::forms::Deviation).
+/// where the spec was not followed, report a [`Deviation`](crate::reading::Deviation).
 /// An `Error` means a value could not be produced at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
