@@ -53,7 +53,8 @@ install_packages() {
         "${SUDO[@]}" chmod 755 "$policy"
         made_policy=1
     fi
-    local log status=0
+    local log status=0 epmd_before
+    epmd_before=" $( (pgrep -x epmd || true) | tr '\n' ' ') "
     log=$(mktemp)
     { "${SUDO[@]}" apt-get update -qq \
         && "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } \
@@ -77,6 +78,18 @@ install_packages() {
             fi
         done
     fi
+    # ejabberd's maintainer scripts run ejabberdctl, whose Erlang starts an epmd
+    # daemon as the ejabberd user; stop the one this installation started.
+    local pid
+    for pid in $(pgrep -u ejabberd -x epmd 2>/dev/null || true); do
+        case "$epmd_before" in
+            *" $pid "*) ;;
+            *)
+                say "stopping epmd (pid $pid), left running by the ejabberd installation"
+                "${SUDO[@]}" kill "$pid" 2>/dev/null || true
+                ;;
+        esac
+    done
     say "installed ${missing[*]} in $(elapsed "$t")"
 }
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use jid::Jid;
 use minidom::Element;
 use xep_core::contact::ContactAddresses;
-use xep_core::disco::DiscoInfo;
 use xep_core::forms::TypedForm;
+use xep_core::reading::Deviation;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 use xep_serverinfo::publisher::Publisher;
@@ -29,56 +29,49 @@ pub struct Read<T> {
     pub deviations: Vec<String>,
 }
 
-/// The disco#info result read leniently from the raw element (xep-core): each form
-/// on its own, so that one malformed unrelated form hides nothing.
-fn disco_info(query: &Element) -> Result<DiscoInfo, Failure> {
-    DiscoInfo::read(query)
-        .map(|reading| reading.value)
-        .map_err(|e| Failure::new(format!("disco#info result: {e}")))
-}
-
 fn disco_result(query: &Element) -> Result<DiscoInfoResult, Failure> {
     DiscoInfoResult::try_from(query.clone())
         .map_err(|e| Failure::new(format!("disco#info result: {e}")))
 }
 
-/// XEP-0157 contact addresses from a disco#info `<query/>`.
+fn lines(deviations: &[Deviation]) -> Vec<String> {
+    deviations.iter().map(ToString::to_string).collect()
+}
+
+/// XEP-0157 contact addresses from a raw disco#info `<query/>` (each form read on
+/// its own).
 pub fn contact_addresses(query: &Element) -> Result<Read<ContactAddresses>, Failure> {
-    let info = disco_info(query)?;
-    let reading = ContactAddresses::from_forms(&info.forms)
-        .ok_or_else(|| Failure::new("no http://jabber.org/network/serverinfo form"))?
+    let reading = ContactAddresses::read_element(query)
         .map_err(|e| Failure::new(format!("contact addresses: {e}")))?;
+    let value = reading
+        .value
+        .ok_or_else(|| Failure::new("no http://jabber.org/network/serverinfo form"))?;
     Ok(Read {
-        value: reading.value,
-        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        value,
+        deviations: lines(&reading.deviations),
     })
 }
 
-/// XEP-0485 discovery from a disco#info `<query/>`.
+/// XEP-0485 discovery from a raw disco#info `<query/>`.
 pub fn serverinfo_discovery(query: &Element) -> Result<Read<Discovery>, Failure> {
-    let info = disco_result(query)?;
-    let discovery = Discovery::from_disco(&info)
-        .map_err(|e| Failure::new(format!("serverinfo discovery: {e}")))?;
-    let deviations = discovery
-        .deviations
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let reading =
+        Discovery::read(query).map_err(|e| Failure::new(format!("serverinfo discovery: {e}")))?;
     Ok(Read {
-        value: discovery,
-        deviations,
+        value: reading.value,
+        deviations: lines(&reading.deviations),
     })
 }
 
-/// XEP-0455 status file addresses from a disco#info `<query/>`.
+/// XEP-0455 status file addresses from a raw disco#info `<query/>`.
 pub fn sos_addresses(query: &Element) -> Result<Read<ExternalStatusAddresses>, Failure> {
-    let info = disco_info(query)?;
-    let reading = ExternalStatusAddresses::from_forms(&info.forms)
-        .ok_or_else(|| Failure::new("no urn:xmpp:sos:0 or urn:xmpp:tmp:sos form"))?
+    let reading = ExternalStatusAddresses::read_element(query)
         .map_err(|e| Failure::new(format!("status addresses: {e}")))?;
+    let value = reading
+        .value
+        .ok_or_else(|| Failure::new("no urn:xmpp:sos:0 or urn:xmpp:tmp:sos form"))?;
     Ok(Read {
-        value: reading.value,
-        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        value,
+        deviations: lines(&reading.deviations),
     })
 }
 
@@ -88,7 +81,7 @@ pub fn serverinfo_payload(payload: &Element) -> Result<Read<ServerInfo>, Failure
         ServerInfo::read(payload).map_err(|e| Failure::new(format!("serverinfo payload: {e}")))?;
     Ok(Read {
         value: reading.value,
-        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        deviations: lines(&reading.deviations),
     })
 }
 
