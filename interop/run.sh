@@ -273,11 +273,25 @@ start_ejabberd() {
         broken+=("ejabberd did not accept connections on 127.0.0.1:$c2s within 60s")
         return 1
     fi
-    say "server: $(as_user ejabberd "$dir/home" timeout 30 $ctl status | tail -n 1)"
-    local user host password
+    # Each ejabberdctl call starts an Erlang VM (seconds): run them side by side.
+    as_user ejabberd "$dir/home" timeout 30 $ctl status </dev/null >"$dir/status.out" 2>&1 &
+    local status_pid=$! user host password pids=()
     while read -r user host password; do
-        as_user ejabberd "$dir/home" timeout 30 $ctl register "$user" "$host" "$password" </dev/null >/dev/null
+        as_user ejabberd "$dir/home" timeout 30 $ctl register "$user" "$host" "$password" \
+            </dev/null >/dev/null &
+        pids+=($!)
     done <"$dir/accounts"
+    local pid failed=0
+    for pid in "${pids[@]}"; do
+        wait "$pid" || failed=1
+    done
+    wait "$status_pid" || true
+    say "server: $(tail -n 1 "$dir/status.out")"
+    if [ "$failed" -ne 0 ]; then
+        show_logs "$dir/log/ejabberd.log"
+        broken+=("ejabberdctl register failed")
+        return 1
+    fi
     say "ejabberd listening on 127.0.0.1:$c2s"
 }
 
