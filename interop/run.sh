@@ -150,16 +150,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Sets $port to a loopback port nobody accepts on (free enough for a test) and not
+# handed out before. Not in a subshell, so that it remembers what it handed out.
 used_ports=" "
-free_port() {
+pick_port() {
     local p
     for _ in $(seq 1 100); do
         p=$((20000 + RANDOM % 40000))
         case "$used_ports" in *" $p "*) continue ;; esac
-        # A port nobody accepts on is free enough for a loopback test.
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             used_ports="$used_ports$p "
-            echo "$p"
+            port=$p
             return 0
         fi
     done
@@ -219,8 +220,8 @@ run_cases() {
 start_prosody() {
     local dir="$work/prosody" c2s http pg version
     mkdir -p "$dir"
-    c2s=$(free_port)
-    http=$(free_port)
+    pick_port && c2s=$port
+    pick_port && http=$port
     "$interop_bin" setup --server prosody --dir "$dir" --c2s-port "$c2s" --http-port "$http"
     "${SUDO[@]}" chown -R prosody:prosody "$dir"
     version=$("${SUDO[@]}" prosodyctl --config "$dir/prosody.cfg.lua" about 2>/dev/null | head -n 1)
@@ -247,9 +248,9 @@ start_prosody() {
 start_ejabberd() {
     local dir="$work/ejabberd" c2s http dist pg ebin include
     mkdir -p "$dir"
-    c2s=$(free_port)
-    http=$(free_port)
-    dist=$(free_port)
+    pick_port && c2s=$port
+    pick_port && http=$port
+    pick_port && dist=$port
     "$interop_bin" setup --server ejabberd --dir "$dir" --c2s-port "$c2s" --http-port "$http" --dist-port "$dist"
     ebin=$(ls -d /usr/lib/*/ejabberd-*/ebin 2>/dev/null | head -n 1)
     include=$(ls -d /usr/lib/erlang/lib/p1_xmpp-*/include 2>/dev/null | head -n 1)

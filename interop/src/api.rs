@@ -17,7 +17,6 @@ use xep_sos::tracker::OutageTracker;
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::message::Message;
 
-use crate::client::Reply;
 use crate::runner::Failure;
 
 /// A lenient reading: the value and its deviations, as text.
@@ -90,20 +89,9 @@ pub fn outage_item(payload: &Element) -> Result<OutageItem, Failure> {
     OutageItem::try_from(payload.clone()).map_err(|e| Failure::new(format!("outage item: {e}")))
 }
 
-/// Feeds the publisher a peer's reply to its disco#info query.
-pub fn publisher_disco_reply(
-    publisher: &mut Publisher,
-    now: DateTime<Utc>,
-    peer: &str,
-    reply: &Reply,
-) {
-    match reply {
-        Ok(Some(query)) => match DiscoInfoResult::try_from(query.clone()) {
-            Ok(info) => publisher.handle_disco_result(now, peer, &info),
-            Err(_) => publisher.handle_disco_failure(now, peer),
-        },
-        Ok(None) | Err(_) => publisher.handle_disco_failure(now, peer),
-    }
+/// Offers the publisher a raw `<iq/>` reply; whether it answered one of its queries.
+pub fn publisher_reply(publisher: &mut Publisher, now: DateTime<Utc>, iq: &Element) -> bool {
+    publisher.handle_iq(now, iq)
 }
 
 /// Feeds the tracker the server's disco#info `<query/>`.

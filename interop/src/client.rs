@@ -210,6 +210,38 @@ impl Session {
         self.request(to.as_deref(), req).await
     }
 
+    /// Sends a request exactly as built, keeping its id (a sans-I/O machine chose
+    /// it), and returns the raw reply stanza (`result` or `error`) with that id.
+    pub async fn request_raw(&mut self, iq: Iq) -> Result<Element, Failure> {
+        let id = iq.id().to_owned();
+        self.send(iq.into()).await?;
+        let deadline = Instant::now() + IQ_TIMEOUT;
+        let mut checked = 0;
+        loop {
+            while checked < self.inbox.len() {
+                if let Stanza::Iq(reply @ (Iq::Result { .. } | Iq::Error { .. })) =
+                    &self.inbox[checked]
+                {
+                    if reply.id() == id {
+                        let reply = reply.clone();
+                        self.inbox.remove(checked);
+                        return Ok(reply.into());
+                    }
+                }
+                checked += 1;
+            }
+            match timeout_at(deadline, self.client.next()).await {
+                Ok(event) => self.on_event(event).await?,
+                Err(_) => {
+                    return Err(Failure::new(format!(
+                        "{}: no reply to request {id} within {IQ_TIMEOUT:?}",
+                        self.jid
+                    )));
+                }
+            }
+        }
+    }
+
     /// A `get` request that must succeed; its payload.
     pub async fn get(
         &mut self,
@@ -312,7 +344,9 @@ impl Session {
                 Err(Failure::new(format!("{}: disconnected: {e}", self.jid)))
             }
             Some(Event::Online { .. }) => Ok(()),
-            Some(Event::Stanza(Stanza::Iq(iq))) => self.answer(iq).await,
+            Some(Event::Stanza(Stanza::Iq(iq @ (Iq::Get { .. } | Iq::Set { .. })))) => {
+                self.answer(iq).await
+            }
             Some(Event::Stanza(other)) => {
                 self.inbox.push_back(other);
                 Ok(())
@@ -328,7 +362,6 @@ impl Session {
                 from, id, payload, ..
             } => (from, id, Some(payload)),
             Iq::Set { from, id, .. } => (from, id, None),
-            // Replies to requests that were given up on.
             Iq::Result { .. } | Iq::Error { .. } => return Ok(()),
         };
         let reply = match payload {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Utc;
+use jid::DomainPart;
 use xep_serverinfo::discovery::{Coordinates, Plan};
 use xep_serverinfo::publisher::{
     self, Event, LinkDirection, OptInSource, Publisher, PublisherConfig, Transmit,
@@ -125,34 +126,39 @@ async fn publisher_opt_in(ctx: Arc<Ctx>) -> Outcome {
     let at = Coordinates::new(service, MACHINE_NODE);
     let mut now = Utc::now();
     let mut machine = Publisher::new(PublisherConfig::new(HOME, at.clone()), now);
-    machine.handle_connection_opened(now, OPTIN, LinkDirection::Outgoing);
-    machine.handle_connection_opened(now, PLAIN, LinkDirection::Incoming);
-    machine.handle_connection_opened(now, NOWHERE, LinkDirection::Outgoing);
+    for (peer, direction) in [
+        (OPTIN, LinkDirection::Outgoing),
+        (PLAIN, LinkDirection::Incoming),
+        (NOWHERE, LinkDirection::Outgoing),
+    ] {
+        let peer = DomainPart::new(peer).map_err(|e| Failure::new(format!("{peer}: {e}")))?;
+        machine.handle_connection_opened(now, &peer, direction);
+    }
 
-    // Send what the machine asks for; disco#info answers go back into it.
+    // Send what the machine asks for, with its stanza ids; the servers' replies go
+    // back into it as they came.
     let mut published = None;
-    for round in 0..4 {
-        let mut sent = 0;
+    for _round in 0..4 {
         while let Some(transmit) = machine.poll_transmit() {
-            sent += 1;
-            let iq = transmit
-                .to_iq(format!("t{round}-{sent}"), None)
-                .map_err(|e| Failure::new(format!("transmit {transmit:?}: {e}")))?;
-            let reply = admin.request_iq(iq).await?;
+            let reply = admin.request_raw(transmit.to_iq(None)).await?;
             match &transmit {
-                Transmit::DiscoInfo { to } => {
-                    api::publisher_disco_reply(&mut machine, Utc::now(), to, &reply);
+                Transmit::DiscoInfo { to, .. } => {
+                    check!(
+                        api::publisher_reply(&mut machine, Utc::now(), &reply),
+                        "the machine did not take the reply of {to}: {}",
+                        String::from(&reply)
+                    );
                 }
-                Transmit::CreateNode { .. } => {
-                    reply.map_err(|e| {
-                        Failure::new(format!("create: {}", crate::client::describe(&e)))
-                    })?;
-                }
-                Transmit::Publish { item, .. } => {
-                    reply.map_err(|e| {
-                        Failure::new(format!("publish: {}", crate::client::describe(&e)))
-                    })?;
-                    published = Some(item.clone());
+                Transmit::CreateNode { .. } | Transmit::Publish { .. } => {
+                    check_eq!(
+                        reply.attr("type"),
+                        Some("result"),
+                        "reply to {transmit:?}: {}",
+                        String::from(&reply)
+                    );
+                    if let Transmit::Publish { item, .. } = &transmit {
+                        published = Some(item.clone());
+                    }
                 }
             }
         }
@@ -171,7 +177,7 @@ async fn publisher_opt_in(ctx: Arc<Ctx>) -> Outcome {
                     peer,
                     opted_in,
                     source,
-                } => Some((peer, (opted_in, source))),
+                } => Some((peer.to_string(), (opted_in, source))),
                 _ => None,
             })
             .collect();
