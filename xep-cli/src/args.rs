@@ -90,7 +90,10 @@ pub struct InspectArgs {
 /// `xep serverinfo ...`.
 #[derive(Debug, Subcommand)]
 pub enum ServerinfoCommand {
-    /// Fold the XEP-0485 <serverinfo/> items of captures into one federation graph
+    /// Fold the XEP-0485 `<serverinfo/>` items of captures into one federation graph.
+    #[command(
+        about = "Fold the XEP-0485 <serverinfo/> items of captures into one federation graph"
+    )]
     #[command(after_help = "\
 An item's time is its <delay/> stamp, else --now, else the newest stamp seen; items older
 than --max-age at --now (else the newest stamp) are dropped.
