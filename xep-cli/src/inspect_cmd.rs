@@ -114,7 +114,7 @@ pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn
 /// The one line said about deviations without `--strict`: how many, and what the first
 /// one is, so that a note is not mistaken for a fault.
 pub fn deviation_note(count: usize, first: &str) -> String {
-    let first = cut(first, 160);
+    let first = cut(first, 300);
     if count == 1 {
         format!("xep: note: 1 spec deviation, read leniently: {first} (--strict for details)")
     } else {
@@ -243,6 +243,6 @@ mod tests {
             "xep: note: 1 spec deviation, read leniently: item 2 /iq/query: x: two forms (--strict for details)"
         );
         let long = "é".repeat(500);
-        assert!(deviation_note(3, &long).chars().count() < 260);
+        assert!(deviation_note(3, &long).chars().count() < 400);
     }
 }

@@ -145,7 +145,7 @@ fn pretty_text_for_people_json_lines_for_pipes() {
         "{text}"
     );
     assert!(
-        text.contains("  deviation: 2 forms share this FORM_TYPE; merged by var\n"),
+        text.contains("  deviation: /x[2]: 2 forms share the FORM_TYPE"),
         "{text}"
     );
     assert!(serde_json::from_str::<serde_json::Value>(text.lines().next().unwrap()).is_err());
