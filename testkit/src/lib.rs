@@ -38,9 +38,46 @@ pub fn shared_dir(sub: &str) -> Option<PathBuf> {
     } else if on_ci() {
         panic!("{} missing on CI", dir.display());
     } else {
-        eprintln!("skipping: no directory at {}", dir.display());
+        say_skipped_once(sub, &dir);
         None
     }
+}
+
+/// Says, once per test binary and directory, that the tests reading it are skipped.
+///
+/// Written straight to the process's standard error, past the test harness's output
+/// capture, so that it shows in a normal `cargo test` run (a skipped test still
+/// passes) and only once, however many tests or proptest cases skip.
+fn say_skipped_once(sub: &str, dir: &Path) {
+    use std::io::Write;
+    use std::sync::Mutex;
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if said.iter().any(|s| s == sub) {
+        return;
+    }
+    said.push(sub.to_owned());
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|s| match s.rsplit_once('-') {
+            // Cargo names test binaries `NAME-HASH`.
+            Some((name, hash)) if hash.len() == 16 => name.to_owned(),
+            _ => s,
+        })
+        .unwrap_or_else(|| "tests".to_owned());
+    let how = if sub == "specs" {
+        "the XEP texts are the XSF's `xeps` repository (https://github.com/xsf/xeps): \
+         set XEP_SPECS_DIR to a directory holding them"
+    } else {
+        "set XEP_SHARED_DIR to the directory holding it"
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {binary}: no {} here, so the tests that read {sub}/ pass without checking \
+         anything ({how})",
+        dir.display()
+    );
 }
 
 /// The spec texts' directory, [`shared_dir`]`("specs")`.
