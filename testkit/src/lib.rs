@@ -52,7 +52,9 @@ fn say_skipped_once(sub: &str, dir: &Path) {
     use std::io::Write;
     use std::sync::Mutex;
     static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut said = SAID.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if said.iter().any(|s| s == sub) {
         return;
     }
