@@ -89,7 +89,7 @@ pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn
         }
         for d in inspection.deviations() {
             if args.strict {
-                let _ = writeln!(err, "xep: {name}: deviation: {d}");
+                let _ = writeln!(err, "xep: {name}: deviation: {}", cut(&d.to_string(), 1000));
             }
             deviations.push(if several {
                 format!("{name}: {d}")
