@@ -237,6 +237,26 @@ mod tests {
     }
 
     #[test]
+    fn people_get_text_and_pipes_get_json_lines() {
+        use clap::Parser;
+        let show = |args: &[&str], terminal: bool| {
+            let cli = crate::args::Cli::try_parse_from(args).unwrap();
+            let crate::args::Command::Inspect(args) = cli.command else {
+                unreachable!()
+            };
+            Show::from_args(&args, terminal)
+        };
+        assert_eq!(show(&["xep", "inspect"], true), Show::Pretty);
+        assert_eq!(show(&["xep", "inspect"], false), Show::Json);
+        assert_eq!(show(&["xep", "inspect", "--emit=json"], true), Show::Json);
+        assert_eq!(show(&["xep", "inspect", "--pretty"], false), Show::Pretty);
+        assert_eq!(
+            show(&["xep", "inspect", "--emit", "wire"], true),
+            Show::Wire
+        );
+    }
+
+    #[test]
     fn the_note_says_what_the_deviation_is() {
         assert_eq!(
             deviation_note(1, "item 2 /iq/query: x: two forms"),

@@ -440,3 +440,38 @@ fn a_replaced_file_keeps_its_permissions_and_a_new_one_is_readable() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(mode(&fresh), 0o644, "a web server can read it");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_status_file_stays_a_link() {
+    let dir = temp_dir("link");
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let target = dir.join("real").join("current.json");
+    std::fs::write(&target, KEPT).unwrap();
+    let link = dir.join("status.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ok(
+        &["status", "update", link.to_str().unwrap(), "--planned"],
+        b"",
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("\"planned\": true")
+    );
+    ok(&["status", "end", "-o", link.to_str().unwrap()], b"");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}\n");
+    assert_eq!(names_in(&dir.join("real")), ["current.json"]);
+}
