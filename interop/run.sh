@@ -156,7 +156,9 @@ used_ports=" "
 pick_port() {
     local p
     for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
+        # Below Linux's ephemeral range (32768-60999), where outgoing connections take
+        # their local ports.
+        p=$((20000 + RANDOM % 12000))
         case "$used_ports" in *" $p "*) continue ;; esac
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             used_ports="$used_ports$p "
@@ -167,15 +169,17 @@ pick_port() {
     die "no free port found"
 }
 
-# Waits (bounded) until 127.0.0.1:$2 accepts, while process group $1 lives.
+# Waits (bounded) until 127.0.0.1:$2 accepts, while process $1 lives (the process,
+# not its group: right after the fork the group may not exist yet). Returns 1 when
+# the process exited, 2 when the time ran out.
 wait_port() {
-    local pg=$1 port=$2 seconds=$3
+    local pid=$1 port=$2 seconds=$3
     for _ in $(seq 1 $((seconds * 5))); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        "${SUDO[@]}" kill -0 -- "-$pg" 2>/dev/null || return 1
+        "${SUDO[@]}" kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.2
     done
-    return 1
+    return 2
 }
 
 show_logs() {
@@ -219,6 +223,7 @@ run_cases() {
 
 start_prosody() {
     local dir="$work/prosody" c2s http pg version
+    "${SUDO[@]}" rm -rf "$dir"
     mkdir -p "$dir"
     pick_port && c2s=$port
     pick_port && http=$port
@@ -237,9 +242,15 @@ start_prosody() {
         prosody -F --config "$dir/prosody.cfg.lua" >"$dir/stdout.log" 2>&1 &
     pg=$!
     current_pg=$pg
-    if ! wait_port "$pg" "$c2s" 30; then
+    local waited=0
+    wait_port "$pg" "$c2s" 30 || waited=$?
+    if [ "$waited" -ne 0 ]; then
         show_logs "$dir/stdout.log" "$dir/prosody.log"
-        broken+=("prosody did not accept connections on 127.0.0.1:$c2s within 30s")
+        if [ "$waited" -eq 1 ]; then
+            say "prosody exited before accepting connections on 127.0.0.1:$c2s"
+        else
+            say "prosody did not accept connections on 127.0.0.1:$c2s within 30s"
+        fi
         return 1
     fi
     say "prosody listening on 127.0.0.1:$c2s"
@@ -247,6 +258,7 @@ start_prosody() {
 
 start_ejabberd() {
     local dir="$work/ejabberd" c2s http dist pg ebin include
+    "${SUDO[@]}" rm -rf "$dir"
     mkdir -p "$dir"
     pick_port && c2s=$port
     pick_port && http=$port
@@ -269,9 +281,15 @@ start_ejabberd() {
     pg=$!
     current_pg=$pg
     current_stop="$(printf '%q ' "${SUDO[@]}" env HOME="$dir/home" setpriv --reuid=ejabberd --regid=ejabberd --init-groups) $ctl stop"
-    if ! wait_port "$pg" "$c2s" 60; then
+    local waited=0
+    wait_port "$pg" "$c2s" 60 || waited=$?
+    if [ "$waited" -ne 0 ]; then
         show_logs "$dir/stdout.log" "$dir/log/ejabberd.log" "$dir/log/error.log"
-        broken+=("ejabberd did not accept connections on 127.0.0.1:$c2s within 60s")
+        if [ "$waited" -eq 1 ]; then
+            say "ejabberd exited before accepting connections on 127.0.0.1:$c2s"
+        else
+            say "ejabberd did not accept connections on 127.0.0.1:$c2s within 60s"
+        fi
         return 1
     fi
     # Each ejabberdctl call starts an Erlang VM (seconds): run them side by side.
@@ -290,7 +308,7 @@ start_ejabberd() {
     say "server: $(tail -n 1 "$dir/status.out")"
     if [ "$failed" -ne 0 ]; then
         show_logs "$dir/log/ejabberd.log"
-        broken+=("ejabberdctl register failed")
+        say "ejabberdctl register failed"
         return 1
     fi
     say "ejabberd listening on 127.0.0.1:$c2s"
@@ -303,8 +321,21 @@ for server in $servers; do
         *) die "unknown server $server" ;;
     esac
     say "==> $server"
-    if "start_$server"; then
+    # A server that does not come up (its log tail is shown) gets one more try, in a
+    # new directory with other ports; then it fails the run.
+    started_ok=""
+    for attempt in 1 2; do
+        if "start_$server"; then
+            started_ok=1
+            break
+        fi
+        stop_current
+        [ "$attempt" = 1 ] && say "$server: trying once more"
+    done
+    if [ -n "$started_ok" ]; then
         run_cases "$work/$server" "$server" || true
+    else
+        broken+=("$server did not come up (twice); see the log tails above")
     fi
     # Stop it now rather than at exit, so the next server has the machine.
     stop_current
