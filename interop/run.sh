@@ -135,6 +135,14 @@ stop_current() {
     fi
     current_pg=""
     current_stop=""
+    # Safety net: any process still running from this run's own directory (its
+    # command line names the unique mktemp path) is one this script started.
+    local pid
+    for pid in $(pgrep -f -- "$work/" 2>/dev/null || true); do
+        [ "$pid" = "$$" ] && continue
+        say "stopping leftover process $pid: $(ps -o args= -p "$pid" 2>/dev/null | cut -c1-100)"
+        "${SUDO[@]}" kill -KILL "$pid" 2>/dev/null || true
+    done
 }
 
 cleanup() {
