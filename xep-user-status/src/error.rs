@@ -24,6 +24,14 @@ pub enum Error {
         /// The namespace found.
         namespace: String,
     },
+    /// A stanza's `from` (or another address) that is not a JID.
+    #[error("{jid} is not a JID: {reason}")]
+    Jid {
+        /// The address, quoted and cut to a readable length.
+        jid: String,
+        /// What the JID parser said.
+        reason: String,
+    },
     /// A payload element that is ours but cannot be read (what xso said).
     #[error("invalid user status payload: {reason}")]
     Payload {

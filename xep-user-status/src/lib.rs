@@ -6,6 +6,7 @@ extern crate alloc;
 
 mod error;
 pub mod payload;
+pub mod pep;
 
 pub use error::Error;
 pub use payload::{NoStatus, State, UserStatus};
