@@ -4,6 +4,7 @@
 
 extern crate alloc;
 
+pub mod display;
 mod error;
 pub mod payload;
 pub mod pep;
