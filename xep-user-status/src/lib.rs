@@ -8,6 +8,7 @@ pub mod display;
 mod error;
 pub mod payload;
 pub mod pep;
+pub mod view;
 
 pub use error::Error;
 pub use payload::{NoStatus, State, UserStatus};
