@@ -67,7 +67,12 @@ mod wire {
     use crate::ns;
 
     #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
-    #[xml(namespace = ns::USER_STATUS, name = "text", on_unknown_attribute = Discard)]
+    #[xml(
+        namespace = ns::USER_STATUS,
+        name = "text",
+        on_unknown_attribute = Discard,
+        on_unknown_child = Fail
+    )]
     pub(super) struct Text {
         #[xml(lang(default))]
         pub(super) lang: Option<String>,
@@ -625,6 +630,10 @@ mod tests {
                 "<status {NS}><text xml:lang='no tag'>a</text></status>"
             )),
             "Invalid xml:lang on text element."
+        );
+        assert_eq!(
+            invalid(&format!("<status {NS}><text>a<b>c</b></text></status>")),
+            "Unknown child in Text element."
         );
         assert!(matches!(
             UserStatus::try_from(elem("<status xmlns='jabber:client'/>")),
