@@ -24,7 +24,7 @@
 //! Receiving: [`Notification::read_message`] reads a `<message/>` with a pubsub event
 //! (items, retractions, purge, node deletion) and [`Notification::read_items_result`]
 //! an `<iq/>` answering [`items_request`]; both give who sent it and the
-//! [`State`](crate::State) of each item, in the lenient shape of `xep-core` (a
+//! [`State`] of each item, in the lenient shape of `xep-core` (a
 //! [`Reading`] with [`Deviation`]s). Who may speak for a contact is checked by
 //! [`ContactView`](crate::view::ContactView), not here.
 //!
