@@ -33,35 +33,36 @@ fn simple() -> String {
     format!("<status xmlns='{NS}'><text>Away! Back at 3pm, call me if urgent.</text></status>")
 }
 
-/// A multilingual publisher: eight texts and one extension (about 700 bytes).
+/// A multilingual publisher: eight texts and one extension (about 700 bytes), in the
+/// order this crate writes them (by tag), so that the written element equals the input.
 fn multilingual() -> String {
     let mut texts = String::new();
     for (lang, text) in [
-        (
-            "en",
-            "In a meeting until noon, answering messages after lunch.",
-        ),
         (
             "de",
             "Bis Mittag in einer Besprechung, Antworten nach dem Essen.",
         ),
         (
-            "fr",
-            "En réunion jusqu'à midi, je réponds après le déjeuner.",
+            "en",
+            "In a meeting until noon, answering messages after lunch.",
         ),
         (
             "es",
             "En una reunión hasta el mediodía, respondo después de comer.",
         ),
         (
-            "pt-BR",
-            "Em reunião até o meio-dia, respondo depois do almoço.",
+            "fr",
+            "En réunion jusqu'à midi, je réponds après le déjeuner.",
         ),
         (
             "it",
             "In riunione fino a mezzogiorno, rispondo dopo pranzo.",
         ),
         ("nl", "Tot 12 uur in vergadering, antwoord na de lunch."),
+        (
+            "pt-BR",
+            "Em reunião até o meio-dia, respondo depois do almoço.",
+        ),
         ("zh-Hant", "開會到中午，午飯後回覆訊息。"),
     ] {
         write!(texts, "<text xml:lang='{lang}'>{text}</text>").unwrap();
