@@ -336,3 +336,30 @@ proptest! {
         }
     }
 }
+
+// --- the display policy -----------------------------------------------------------
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+proptest! {
+    #[test]
+    fn display_policy_output_is_safe_and_stable(
+        text in "(\\PC|[\u{0}-\u{1f}\u{7f}-\u{9f}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{200b}\u{301}\u{3164} ]){0,200}",
+        cap in 0usize..60,
+    ) {
+        use unicode_segmentation::UnicodeSegmentation;
+        use xep_user_status::display::DisplayPolicy;
+        let policy = DisplayPolicy::default().with_max_chars(cap);
+        let shown = policy.apply(&text);
+        prop_assert!(shown.text.graphemes(true).count() <= cap);
+        prop_assert!(!shown.text.chars().any(|c| c.is_control() || is_bidi_control(c)));
+        prop_assert!(!shown.text.contains("  "));
+        prop_assert_eq!(shown.text.trim(), shown.text.as_str());
+        // What is shown, shown again, is unchanged (unless it had to be cut).
+        if !shown.truncated {
+            prop_assert_eq!(policy.apply(&shown.text).text, shown.text);
+        }
+    }
+}

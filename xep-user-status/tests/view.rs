@@ -521,3 +521,19 @@ fn removing_a_contact_forgets_it() {
     );
     assert!(v.contact(&jid(JULIET)).is_none());
 }
+
+#[test]
+fn xmpp_parsers_stanzas_are_accepted_too() {
+    use xmpp_parsers::message::Message;
+    use xmpp_parsers::presence::Presence;
+    let mut v = view();
+    let message = Message::try_from(event(Some(JULIET), STATUS, &text("Away!"), None)).unwrap();
+    assert!(v.handle_message_stanza(t("08:01:00"), &message));
+    assert_eq!(shown_text(&v, JULIET).as_deref(), Some("Away!"));
+    let presence = Presence::try_from(elem(&format!(
+        "<presence xmlns='jabber:client' from='{JULIET}/balcony'><status>Away!</status></presence>"
+    )))
+    .unwrap();
+    assert!(v.handle_presence_stanza(t("08:02:00"), &presence));
+    assert!(v.contact(&jid(JULIET)).unwrap().duplicate_of_presence);
+}
