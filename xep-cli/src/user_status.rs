@@ -125,7 +125,7 @@ impl Stanza {
             base.insert("publisher_is_account".into(), true.into());
         }
         let full_jid = from
-            .and_then(|f| f.parse::<jid::Jid>().ok())
+            .and_then(|f| f.parse::<xmpp_parsers::jid::Jid>().ok())
             .is_some_and(|j| j.resource().is_some());
         Self { base, full_jid }
     }
