@@ -148,9 +148,12 @@ impl Stanza {
     }
 }
 
-fn with_state(mut fields: Map<String, Value>, state: &str) -> Map<String, Value> {
-    fields.insert("state".into(), state.into());
-    fields
+/// `fields` after a `state`, which comes first as in a payload's finding.
+fn with_state(fields: Map<String, Value>, state: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("state".into(), state.into());
+    out.extend(fields);
+    out
 }
 
 fn read_context(stanza: &Element) -> Vec<ContextFinding> {
