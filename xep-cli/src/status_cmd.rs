@@ -8,9 +8,10 @@
 use std::io::{self, Write};
 
 use xep_core::lang::Lang;
+use xep_core::reading::Severity;
 use xep_core::xml::{Limits, parse_items};
 use xep_sos::disco::ExternalStatusAddresses;
-use xep_sos::status::{DiagnosticKind, Messages, OutageScope, Severity, Status};
+use xep_sos::status::{Messages, OutageScope, Status};
 use xep_sos::{StatusFile, Timestamp, Version};
 use xmpp_parsers::data_forms::DataForm;
 
@@ -32,16 +33,21 @@ new       writes a status file describing an outage. TIME is RFC 3339
 end       writes `{}`, the file that says the outage is over.
 validate  checks a status file (or, for input starting with `<`, the
           external-status-addresses disco forms in a stanza) and prints one line per
-          finding: FILE:LINE:COLUMN: error|invalid|warning: PATH: MESSAGE.
-          `invalid` is what the published schema rejects but clients still read
-          (a bad expected_end, a message without default); warnings are advice (a
-          message key that is not a language tag, an end before the beginning, an
-          expected end already past at --now, an address that is not http(s)).
+          finding: FILE:LINE:COLUMN: SEVERITY: PATH: MESSAGE [CODE].
+          `error`: the file cannot be used at all (not JSON, not an object, no
+          readable beginning). `dropped`: a member clients cannot read and leave out
+          (a bad expected_end). `must`: the spec or its schema is not followed, but
+          clients still read it (a message without default, `null`, a byte order
+          mark). `should`: a SHOULD is not followed (a key repeated, a message key
+          that is not a language tag, an end before the beginning, an expected end
+          already past at --now, an address that is not http(s)). `note`: allowed,
+          worth knowing.
 schema    prints the JSON Schema of the status file (--spec seed for the one with
           the `outage` field).
 
-Exit status: 0 when the file is valid (warnings allowed), 1 when --strict saw
-warnings, 2 for errors or invalid files, unreadable input or a wrong command line.";
+Exit status: 0 when the file is valid (should-level findings allowed), 1 when --strict
+saw should-level findings, 2 for errors, dropped or must-level findings, unreadable
+input or a wrong command line. `xep inspect --strict` fails on the same files.";
 
 /// Runs `xep status ARGS...`; returns the exit status.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -171,7 +177,10 @@ fn new(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
     });
     let text = file.to_json_pretty();
     // What is written is what the strict reading accepts.
-    debug_assert_eq!(StatusFile::parse(&text, version).as_ref(), Ok(&file));
+    debug_assert_eq!(
+        StatusFile::read_strict(&text, version).ok().as_ref(),
+        Some(&file)
+    );
     write_output(output, &text, out)
 }
 
@@ -235,7 +244,8 @@ fn validate(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
             return Ok(2);
         }
     };
-    let findings = if text.trim_start().starts_with('<') {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let findings = if body.trim_start().starts_with('<') {
         validate_disco(&text)
     } else {
         validate_status(&text, version, now)
@@ -250,63 +260,101 @@ fn validate(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
             let _ = writeln!(out, "{name}: ok ({version})");
             0
         }
-        Some(Severity::Warning) if strict => 1,
-        Some(Severity::Warning) => 0,
+        Some(Level::Note) => 0,
+        Some(Level::Should) if strict => 1,
+        Some(Level::Should) => 0,
         Some(_) => 2,
     })
 }
 
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Invalid => "invalid",
-        Severity::Warning => "warning",
+/// How bad a finding of `validate` is: a deviation's severity, or an error that makes
+/// the input unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Note,
+    Should,
+    Must,
+    Dropped,
+    Error,
+}
+
+impl Level {
+    fn of(severity: Severity) -> Self {
+        match severity {
+            Severity::Note => Self::Note,
+            Severity::Should => Self::Should,
+            Severity::Must => Self::Must,
+            _ => Self::Dropped,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Should => "should",
+            Self::Must => "must",
+            Self::Dropped => "dropped",
+            Self::Error => "error",
+        }
     }
 }
 
-/// One line per diagnostic, without the file name: `LINE:COLUMN: severity: PATH: message`.
-fn validate_status(
-    text: &str,
-    version: Version,
-    now: Option<Timestamp>,
-) -> Vec<(Severity, String)> {
-    let diagnostics = match StatusFile::parse_lenient(text, version) {
-        Ok(l) => {
-            let mut all = l.diagnostics.clone();
+/// One line per deviation, without the file name:
+/// `LINE:COLUMN: severity: PATH: message [code]`.
+fn validate_status(text: &str, version: Version, now: Option<Timestamp>) -> Vec<(Level, String)> {
+    let found: Vec<(Level, xep_core::reading::Deviation)> = match StatusFile::read(text, version) {
+        Ok(reading) => {
+            let mut all: Vec<_> = reading
+                .deviations
+                .iter()
+                .map(|d| (Level::of(d.severity), d.clone()))
+                .collect();
             if let Some(now) = now {
-                all.extend(l.check_at(now));
+                for d in reading.value.check_at(now) {
+                    let position = xep_sos::status::position(text, &d.path);
+                    all.push((Level::of(d.severity), d.at(position)));
+                }
             }
             all
         }
-        Err(e) => e.diagnostics,
+        Err(e) => e
+            .deviations()
+            .iter()
+            .enumerate()
+            // The first is why the file cannot be used.
+            .map(|(i, d)| {
+                let level = if i == 0 {
+                    Level::Error
+                } else {
+                    Level::of(d.severity)
+                };
+                (level, d.clone())
+            })
+            .collect(),
     };
-    diagnostics
-        .iter()
-        .map(|d| {
+    found
+        .into_iter()
+        .map(|(level, d)| {
             let at = d
                 .position
                 .map_or_else(|| "1:1".to_owned(), |p| format!("{}:{}", p.line, p.column));
-            let path = if d.path.is_empty() {
-                "/"
-            } else {
-                d.path.as_str()
-            };
-            let mut line = format!("{at}: {}: {path}: {}", severity_name(d.severity), d.kind);
-            if matches!(d.kind, DiagnosticKind::EndPassed { .. }) {
+            let mut line = format!("{at}: {}: {}: {}", level.name(), d.path, d.message);
+            if d.code == "end-passed" {
                 line.push_str(" (update it, or publish {} if the outage is over)");
             }
-            (d.severity, line)
+            line.push_str(&format!(" [{}]", d.code));
+            (level, line)
         })
         .collect()
 }
 
 /// Checks the `external-status-addresses` forms of every element in a capture.
-fn validate_disco(text: &str) -> Vec<(Severity, String)> {
+fn validate_disco(text: &str) -> Vec<(Level, String)> {
     let items = match parse_items(text.as_bytes(), &Limits::default()) {
         Ok(items) => items,
         Err(e) => {
             return vec![(
-                Severity::Error,
+                Level::Error,
                 format!("{}:{}: error: /: {}", e.line, e.column, e.message),
             )];
         }
@@ -322,22 +370,27 @@ fn validate_disco(text: &str) -> Vec<(Severity, String)> {
         any = true;
         let at = format!("{}:{}", item.line, item.column);
         match reading {
-            Err(e) => out.push((Severity::Error, format!("{at}: error: /: {e}"))),
+            Err(e) => out.push((Level::Error, format!("{at}: error: /: {e}"))),
             Ok(r) => {
                 for d in &r.deviations {
-                    let severity = match &d.kind {
-                        xep_core::forms::DeviationKind::InvalidUri { .. } => Severity::Invalid,
-                        _ => Severity::Warning,
+                    let level = match &d.kind {
+                        xep_core::forms::DeviationKind::InvalidUri { .. } => Level::Must,
+                        _ => Level::Should,
                     };
-                    out.push((
-                        severity,
-                        format!("{at}: {}: {}", severity_name(severity), d),
-                    ));
+                    out.push((level, format!("{at}: {}: {}", level.name(), d)));
                 }
-                if r.value.fetchable().next().is_none() {
+                // The same finding as `xep inspect`'s, so that both --strict agree.
+                if let Some(d) = crate::sos::no_fetchable_address(&r.value.addresses) {
+                    let level = Level::of(d.severity);
                     out.push((
-                        Severity::Warning,
-                        format!("{at}: warning: no http: or https: address a client could fetch"),
+                        level,
+                        format!(
+                            "{at}: {}: {}: {} [{}]",
+                            level.name(),
+                            d.path,
+                            d.message,
+                            d.code
+                        ),
                     ));
                 }
             }
@@ -345,7 +398,7 @@ fn validate_disco(text: &str) -> Vec<(Severity, String)> {
     }
     if !any {
         out.push((
-            Severity::Error,
+            Level::Error,
             "1:1: error: /: no external-status-addresses form (FORM_TYPE urn:xmpp:sos:0 or urn:xmpp:tmp:sos) found".to_owned(),
         ));
     }
