@@ -44,7 +44,9 @@
 //! | `duplicate-key` | should | a key repeated in one object: RFC 8259 says names "SHOULD be unique", and readers disagree on which value wins (this one, the last, is used) |
 //! | `missing-beginning` | dropped, `Err` | an outage without `beginning` |
 //! | `wrong-type` | dropped (`Err` for `beginning`) | a member of the wrong JSON type, left out |
+//! | `boolean-as-string` | must | `planned` is the string `"true"` or `"false"`; read as the boolean |
 //! | `bad-timestamp` | dropped (`Err` for `beginning`) | a string that is not an RFC 3339 `date-time`, left out |
+//! | `timestamp-white-space` | must | a `date-time` with white space around it; read trimmed |
 //! | `unknown-outage-scope` | dropped | `outage` (seed, v0.2) is neither `partial` nor `complete` |
 //! | `missing-default-message` | must | `message` has no `default` text ("MUST contain at least a message on the 'default' key"); kept |
 //! | `bad-language-tag` | should | a `message` key is neither `default` nor a well-formed BCP 47 tag; kept |
@@ -626,6 +628,15 @@ impl StatusFile {
     }
 }
 
+/// `true` or `false` written as a JSON string (white space around it allowed).
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// What [`Reading::into_strict`] names in its error.
 const STRICT_WHAT: &str = "status file";
 
@@ -782,15 +793,28 @@ impl Reader<'_> {
                 },
                 "planned" => match v {
                     Value::Bool(b) => planned = Some(*b),
+                    Value::String(text) if parse_bool(text).is_some() => {
+                        planned = parse_bool(text);
+                        self.report(
+                            Severity::Must,
+                            "boolean-as-string",
+                            path,
+                            format!(
+                                "expected a boolean, found the string {}; read as {}",
+                                excerpt(text),
+                                planned.unwrap_or_default()
+                            ),
+                        );
+                    }
                     _ => {
                         let d = self.wrong_type(path, "a boolean", v, "left out");
                         self.deviations.push(d);
                     }
                 },
                 "beginning" => match v {
-                    Value::String(s) => match Timestamp::parse(s) {
-                        Ok(t) => beginning = Ok(t),
-                        Err(_) => {
+                    Value::String(s) => match self.timestamp(s, &path) {
+                        Some(t) => beginning = Ok(t),
+                        None => {
                             beginning = Err(Some(self.deviation(
                                 Severity::Dropped,
                                 "bad-timestamp",
@@ -812,9 +836,9 @@ impl Reader<'_> {
                     }
                 },
                 "expected_end" => match v {
-                    Value::String(s) => match Timestamp::parse(s) {
-                        Ok(t) => expected_end = Some(t),
-                        Err(_) => self.report(
+                    Value::String(s) => match self.timestamp(s, &path) {
+                        Some(t) => expected_end = Some(t),
+                        None => self.report(
                             Severity::Dropped,
                             "bad-timestamp",
                             path,
@@ -868,6 +892,27 @@ impl Reader<'_> {
             }),
             self.deviations,
         ))
+    }
+
+    /// An RFC 3339 date-time, also with white space around it (reported: the JSON
+    /// Schema `date-time` format has none, but the value is plain).
+    fn timestamp(&mut self, text: &str, path: &Path) -> Option<Timestamp> {
+        if let Ok(t) = Timestamp::parse(text) {
+            return Some(t);
+        }
+        let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+        let t = Timestamp::parse(trimmed).ok()?;
+        self.report(
+            Severity::Must,
+            "timestamp-white-space",
+            path.clone(),
+            format!(
+                "date-time {} has white space around it; read as {}",
+                excerpt(text),
+                excerpt(trimmed)
+            ),
+        );
+        Some(t)
     }
 
     fn messages(&mut self, v: &Value, path: Path) -> Option<Messages> {

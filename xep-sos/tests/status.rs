@@ -565,3 +565,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn padded_timestamps_and_string_booleans_are_read_and_reported() {
+    let text = "{\"beginning\": \" 2025-06-01T08:00:00Z\\n\", \"expected_end\": \"2025-06-01T09:00:00Z \", \"planned\": \" true\"}";
+    let reading = StatusFile::read(text, Version::V0_4).unwrap();
+    let s = reading.value.outage().unwrap();
+    assert_eq!(s.beginning, ts("2025-06-01T08:00:00Z"));
+    assert_eq!(s.expected_end, Some(ts("2025-06-01T09:00:00Z")));
+    assert_eq!(s.planned, Some(true));
+    let found: Vec<(&str, &str, Severity)> = reading
+        .deviations
+        .iter()
+        .map(|d| (&*d.code, d.path.as_str(), d.severity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("timestamp-white-space", "/beginning", Severity::Must),
+            ("timestamp-white-space", "/expected_end", Severity::Must),
+            ("boolean-as-string", "/planned", Severity::Must),
+        ]
+    );
+    assert_eq!(
+        reading.deviations[2].message,
+        "expected a boolean, found the string \" true\"; read as true"
+    );
+    assert!(StatusFile::read_strict(text, Version::V0_4).is_err());
+    // Written back exactly.
+    assert!(StatusFile::read_strict(&reading.value.to_json_pretty(), Version::V0_4).is_ok());
+}
