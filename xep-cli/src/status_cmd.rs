@@ -364,36 +364,29 @@ fn validate_disco(text: &str) -> Vec<(Level, String)> {
     for item in &items {
         let mut forms = Vec::new();
         collect_forms(&item.element, &mut forms);
-        let Some(reading) = ExternalStatusAddresses::from_forms(&forms) else {
+        let reading = ExternalStatusAddresses::read(&forms);
+        let Some(value) = reading.value else {
             continue;
         };
         any = true;
         let at = format!("{}:{}", item.line, item.column);
-        match reading {
-            Err(e) => out.push((Level::Error, format!("{at}: error: /: {e}"))),
-            Ok(r) => {
-                for d in &r.deviations {
-                    let level = match &d.kind {
-                        xep_core::forms::DeviationKind::InvalidUri { .. } => Level::Must,
-                        _ => Level::Should,
-                    };
-                    out.push((level, format!("{at}: {}: {}", level.name(), d)));
-                }
-                // The same finding as `xep inspect`'s, so that both --strict agree.
-                if let Some(d) = crate::sos::no_fetchable_address(&r.value.addresses) {
-                    let level = Level::of(d.severity);
-                    out.push((
-                        level,
-                        format!(
-                            "{at}: {}: {}: {} [{}]",
-                            level.name(),
-                            d.path,
-                            d.message,
-                            d.code
-                        ),
-                    ));
-                }
-            }
+        for d in reading
+            .deviations
+            .iter()
+            // The same finding as `xep inspect`'s, so that both --strict agree.
+            .chain(&crate::sos::no_fetchable_address(&value.addresses))
+        {
+            let level = Level::of(d.severity);
+            out.push((
+                level,
+                format!(
+                    "{at}: {}: {}: {} [{}]",
+                    level.name(),
+                    d.path,
+                    d.message,
+                    d.code
+                ),
+            ));
         }
     }
     if !any {

@@ -234,7 +234,7 @@ fn validate_checks_discovery_addresses() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "-:1:1: should: field 'external-status-addresses': address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD)",
+            "-:1:1: should: /x[1]/field[@var='external-status-addresses']: address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD) [not-http]",
             "-:1:1: should: /field[@var='external-status-addresses']: no http: or https: address a client could fetch [no-fetchable-address]",
         ]
     );

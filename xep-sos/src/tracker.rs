@@ -1121,17 +1121,9 @@ impl OutageTracker {
         if !info.is_root() {
             return true;
         }
-        let addresses = match ExternalStatusAddresses::from_forms(&info.forms) {
-            None => ExternalStatusAddresses::default(),
-            Some(Ok(reading)) => reading.value,
-            Some(Err(e)) => {
-                self.events.push_back(Event::InvalidItem {
-                    id: None,
-                    error: e.to_string(),
-                });
-                return true;
-            }
-        };
+        let addresses = ExternalStatusAddresses::read(&info.forms)
+            .value
+            .unwrap_or_default();
         let changed = self.addresses.as_ref().map(|c| &c.addresses) != Some(&addresses);
         if changed {
             self.events.push_back(Event::AddressesUpdated {
