@@ -3,7 +3,9 @@
 //! [`OutageTracker`] takes what a client learns, from wherever it comes, and keeps the
 //! list a user should see:
 //!
-//! * in-band pubsub events and retractions (seed, v0.2), and the items of a node fetch;
+//! * in-band pubsub events and retractions (seed, v0.2), in a `<message/>` given as the
+//!   raw element ([`OutageTracker::handle_message_element`]) or as xmpp-parsers' type,
+//!   and the items of a node fetch;
 //! * status files fetched over HTTP (any version), with the time they were fetched;
 //!   the server's several addresses are mirrors of one file, and the tracker follows
 //!   one of them so that disagreeing mirrors do not make the view flip (the rule is on
@@ -609,6 +611,32 @@ impl OutageTracker {
                 }
             }
         }
+        ours
+    }
+
+    /// A `<message/>` as the raw element: like [`handle_message`](Self::handle_message),
+    /// without asking xmpp-parsers to accept the rest of the stanza (an unknown `type`,
+    /// a vendor child it refuses). Returns whether it carried an outage event (even if
+    /// refused); a stanza that is not a message, or has no valid `from`, is not.
+    pub fn handle_message_element(&mut self, now: Time, message: &Element) -> bool {
+        let is_message = message.name() == "message"
+            && ["jabber:client", "jabber:server", "jabber:component:accept"]
+                .contains(&message.ns().as_str());
+        let Some(from) = message
+            .attr("from")
+            .filter(|_| is_message)
+            .and_then(|f| f.parse::<Jid>().ok())
+        else {
+            self.advance(now);
+            return false;
+        };
+        let mut ours = false;
+        for payload in message.children().filter(|c| c.is("event", ns_event())) {
+            if let Ok(event) = PubSubEvent::try_from(payload.clone()) {
+                ours |= self.handle_pubsub_event(now, &from, &event);
+            }
+        }
+        self.advance(now);
         ours
     }
 

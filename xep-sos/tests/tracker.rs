@@ -883,3 +883,22 @@ fn the_view_is_oldest_first_across_items_and_the_status_file() {
         ]
     );
 }
+
+#[test]
+fn the_raw_message_element_is_read_when_xmpp_parsers_refuses_the_stanza() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    let xml = format!(
+        "<message xmlns='jabber:client' from='{SERVER}' type='bogus' id='e'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:sos:0'><item id='2026-11-22T10:00:00Z'>{OUTAGE}</item></items></event></message>"
+    );
+    let element: Element = xml.parse().unwrap();
+    assert!(Message::try_from(element.clone()).is_err());
+    assert!(tr.handle_message_element(now, &element));
+    assert_eq!(names(&drain(&mut tr)), ["announced"]);
+    // Provenance is checked the same way.
+    let forged: Element = xml.replace(SERVER, "evil.example").parse().unwrap();
+    assert!(tr.handle_message_element(now, &forged));
+    assert_eq!(names(&drain(&mut tr)), ["refused"]);
+    let no_from: Element = "<message xmlns='jabber:client'/>".parse().unwrap();
+    assert!(!tr.handle_message_element(now, &no_from));
+}
