@@ -376,7 +376,7 @@ pub struct View {
     pub upcoming: Vec<Shown>,
     /// Outages going on, oldest first.
     pub ongoing: Vec<Shown>,
-    /// Outages resolved recently, shown briefly.
+    /// Outages resolved recently, shown briefly, in the order they were resolved.
     pub resolved: Vec<Shown>,
 }
 
