@@ -180,8 +180,10 @@ where
 /// m.insert(Some(Lang::parse("de").unwrap()), "Wartung heute Nacht");
 /// m.insert(Some(Lang::parse("fr-CA").unwrap()), "Entretien ce soir");
 /// assert_eq!(m.best_match(&["de-CH", "en"]), Some("Wartung heute Nacht"));
-/// assert_eq!(m.best_match(&["fr"]), Some("Maintenance tonight"));
 /// assert_eq!(m.best_match(&["FR-ca"]), Some("Entretien ce soir"));
+/// // No `fr`: a text in the same primary language beats the default.
+/// assert_eq!(m.best_match(&["fr"]), Some("Entretien ce soir"));
+/// assert_eq!(m.best_match(&["it"]), Some("Maintenance tonight"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LangMap {
