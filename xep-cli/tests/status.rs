@@ -385,10 +385,20 @@ fn inspect_recognises_in_band_items_and_the_discovery_form() {
     );
     assert_eq!(broken.status.code(), Some(1));
     assert!(
-        stderr(&broken).contains("sos-outage: Unknown child in Outage element."),
+        stderr(&broken).contains(
+            "sos-outage: /outage[1]/beginning[1]: <beginning/> is not defined in this namespace; left out [dropped]"
+        ),
         "{}",
         stderr(&broken)
     );
+    // Without --strict the rest of the outage is read.
+    let lenient = xep(
+        &["inspect"],
+        b"<outage xmlns='urn:xmpp:sos:0'><beginning/><planned>true</planned></outage>",
+    );
+    assert_eq!(lenient.status.code(), Some(0));
+    let found: Value = serde_json::from_str(stdout(&lenient).trim()).unwrap();
+    assert_eq!(found["planned"], true);
 }
 
 /// Fix 7 of issue 8: status files as real peers serve them, read the same way by
