@@ -145,6 +145,31 @@ impl Config {
     }
 }
 
+/// A map whose keys are not strings, saved as a list of `[key, value]` pairs (JSON
+/// object keys must be strings).
+mod pairs {
+    use alloc::collections::BTreeMap;
+
+    pub(super) fn serialize<S, K, V>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+        K: serde::Serialize,
+        V: serde::Serialize,
+    {
+        s.collect_seq(map.iter())
+    }
+
+    pub(super) fn deserialize<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        K: serde::Deserialize<'de> + Ord,
+        V: serde::Deserialize<'de>,
+    {
+        let list = <Vec<(K, V)> as serde::Deserialize>::deserialize(d)?;
+        Ok(list.into_iter().collect())
+    }
+}
+
 mod bare_jid {
     use jid::BareJid;
 
@@ -416,7 +441,9 @@ struct FileOutage {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct FileState {
-    /// The address the shown file comes from (see `handle_status_file`).
+    /// The address the shown file comes from (see `handle_status_file`); empty in a
+    /// state saved before mirrors were told apart, so that any address takes over.
+    #[serde(default)]
     source: String,
     /// When the source last gave a readable file.
     fetched_at: Time,
@@ -458,8 +485,10 @@ pub struct OutageTracker {
     config: Config,
     now: Time,
     /// Every in-band outage known, by item id.
+    #[serde(with = "pairs")]
     outages: BTreeMap<InBandId, InBand>,
     /// Every in-band end known, by item id, with its descriptions.
+    #[serde(with = "pairs")]
     ends: BTreeMap<InBandId, LangMap>,
     /// In-band outages not resolved (an index into `outages`).
     active: BTreeSet<InBandId>,
@@ -1052,8 +1081,9 @@ impl OutageTracker {
                 .as_ref()
                 .is_none_or(|c| c.addresses.addresses.contains(&state.source));
             let interval = self.config.poll_interval;
-            let source_failing =
-                !source_listed || fetched_at >= later(later(state.fetched_at, interval), interval);
+            let source_failing = state.source.is_empty()
+                || !source_listed
+                || fetched_at >= later(later(state.fetched_at, interval), interval);
             if state.source != url && !source_failing {
                 return; // a mirror, while the source answers
             }

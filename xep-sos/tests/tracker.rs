@@ -902,3 +902,44 @@ fn the_raw_message_element_is_read_when_xmpp_parsers_refuses_the_stanza() {
     let no_from: Element = "<message xmlns='jabber:client'/>".parse().unwrap();
     assert!(!tr.handle_message_element(now, &no_from));
 }
+
+#[test]
+fn state_with_in_band_outages_is_saved_and_restored() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T10:00:00Z", OUTAGE),
+    );
+    tr.handle_message(
+        now,
+        &event(
+            SERVER,
+            "urn:xmpp:sos:0",
+            "2026-11-22T11:00:00+01:00",
+            OUTAGE,
+        ),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T11:30:00Z", END),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T13:00:00Z", OUTAGE),
+    );
+    tr.handle_status_file(
+        now,
+        now,
+        "https://s.example/s.json",
+        r#"{"beginning": "2026-11-22T09:00:00Z"}"#,
+    );
+    drain(&mut tr);
+    let saved = serde_json::to_string(&tr).unwrap();
+    let mut restored: OutageTracker = serde_json::from_str(&saved).unwrap();
+    assert_eq!(restored.view(), tr.view());
+    assert_eq!(restored.view().upcoming.len(), 1);
+    // It goes on where it left off.
+    restored.handle_timeout(t("2026-11-22T13:00:00Z"));
+    assert_eq!(names(&drain(&mut restored)), ["started"]);
+}
