@@ -11,10 +11,10 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use jid::{BareJid, Jid};
 use xep_core::lang::Lang;
 use xep_sos::items::{
-    AccessModel, Outage, OutageEnd, OutageItem, create_node_request, publish_request,
+    AccessModel, Outage, OutageEnd, OutageItem, create_node_request, item_id, publish_request,
 };
 use xep_sos::status::StatusFile;
-use xep_sos::tracker::{Config, Event, OutageKey, OutageTracker, Refusal};
+use xep_sos::tracker::{Config, Event, InBandId, OutageKey, OutageTracker, Refusal};
 use xep_sos::{Timestamp, Version};
 use xmpp_parsers::message::Message;
 
@@ -172,7 +172,7 @@ async fn lifecycle(ctx: Arc<Ctx>, version: Version) -> Outcome {
     let service = ctx.target.server.sos_service().map_err(Failure::skip)?;
     let run = publish_outage(&ctx, version, service).await?;
     let [beginning, _] = run.ids;
-    let key = OutageKey::InBand(beginning);
+    let key = OutageKey::InBand(InBandId::new(beginning, item_id(beginning).0));
     let t = now();
     let mut tracker = OutageTracker::new(Config::new(bare(HOME)?).with_languages(["de"]), t);
 
@@ -187,15 +187,18 @@ async fn lifecycle(ctx: Arc<Ctx>, version: Version) -> Outcome {
     check_eq!(
         events,
         vec![Event::Announced {
-            key,
+            key: key.clone(),
             upcoming: false
         }],
         "events after the outage"
     );
     let view = tracker.view();
     check_eq!(
-        view.ongoing.iter().map(|s| s.key).collect::<Vec<_>>(),
-        vec![key],
+        view.ongoing
+            .iter()
+            .map(|s| s.key.clone())
+            .collect::<Vec<_>>(),
+        vec![key.clone()],
         "ongoing"
     );
     check_eq!(
@@ -211,7 +214,7 @@ async fn lifecycle(ctx: Arc<Ctx>, version: Version) -> Outcome {
     let events: Vec<Event> = std::iter::from_fn(|| tracker.poll_event()).collect();
     check_eq!(
         events,
-        vec![Event::Resolved { key }],
+        vec![Event::Resolved { key: key.clone() }],
         "events after the end"
     );
     let view = tracker.view();
@@ -220,7 +223,10 @@ async fn lifecycle(ctx: Arc<Ctx>, version: Version) -> Outcome {
         "still ongoing after the end: {view:?}"
     );
     check_eq!(
-        view.resolved.iter().map(|s| s.key).collect::<Vec<_>>(),
+        view.resolved
+            .iter()
+            .map(|s| s.key.clone())
+            .collect::<Vec<_>>(),
         vec![key],
         "resolved"
     );
@@ -377,8 +383,11 @@ async fn status_file(ctx: Arc<Ctx>) -> Outcome {
     let key = OutageKey::File(beginning);
     let view = tracker.view();
     check_eq!(
-        view.ongoing.iter().map(|s| s.key).collect::<Vec<_>>(),
-        vec![key],
+        view.ongoing
+            .iter()
+            .map(|s| s.key.clone())
+            .collect::<Vec<_>>(),
+        vec![key.clone()],
         "ongoing"
     );
     check_eq!(
@@ -392,7 +401,7 @@ async fn status_file(ctx: Arc<Ctx>) -> Outcome {
         Some("Datenbank ausgefallen"),
         "message for a German reader"
     );
-    let file = StatusFile::parse(&text, Version::V0_4)
+    let file = StatusFile::read_strict(&text, Version::V0_4)
         .map_err(|e| Failure::new(format!("the file xep wrote: {e}")))?;
     check_eq!(
         file.outage().map(|s| s.beginning),
@@ -414,7 +423,10 @@ async fn status_file(ctx: Arc<Ctx>) -> Outcome {
         "still ongoing after `xep status end`: {view:?}"
     );
     check_eq!(
-        view.resolved.iter().map(|s| s.key).collect::<Vec<_>>(),
+        view.resolved
+            .iter()
+            .map(|s| s.key.clone())
+            .collect::<Vec<_>>(),
         vec![key],
         "resolved"
     );
