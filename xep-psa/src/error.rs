@@ -23,12 +23,6 @@ pub enum Error {
         /// The element's namespace.
         namespace: String,
     },
-    /// A configured description holds a character XML cannot carry.
-    #[error("description {text:?} holds a character XML cannot carry")]
-    Unwritable {
-        /// The text as given.
-        text: String,
-    },
     /// A saved state could not be restored.
     #[error("saved state refused: {reason}")]
     State {

@@ -8,6 +8,7 @@ pub mod annotation;
 pub mod disco;
 mod error;
 pub mod presence;
+pub mod server;
 
 pub use annotation::{Condition, StateAnnotation};
 pub use error::Error;
