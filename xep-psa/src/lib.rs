@@ -7,6 +7,7 @@ extern crate alloc;
 pub mod annotation;
 pub mod disco;
 mod error;
+pub mod muc;
 pub mod presence;
 pub mod server;
 

@@ -80,10 +80,6 @@ fn domain_of(e: usize) -> &'static str {
         .unwrap()
 }
 
-fn bare(e: usize) -> &'static str {
-    ENTITIES[e].split('/').next().unwrap()
-}
-
 fn is_full(e: usize) -> bool {
     ENTITIES[e].contains('/')
 }
@@ -101,8 +97,7 @@ impl Model {
             self.psa.insert(e);
         } else if self.psa.remove(&e) {
             let local = self.local.clone();
-            self.held
-                .retain(|(s, r), _| !(*r == e && !local.contains(s)));
+            self.held.retain(|(s, r), _| *r != e || local.contains(s));
         }
     }
 
