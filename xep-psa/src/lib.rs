@@ -5,6 +5,7 @@
 extern crate alloc;
 
 pub mod annotation;
+pub mod client;
 pub mod disco;
 mod error;
 pub mod muc;
