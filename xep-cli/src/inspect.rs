@@ -158,7 +158,7 @@ pub fn inspect(
             item: i + 1,
             findings: &mut findings,
         };
-        let written = walker.walk(&item.element, &path);
+        let written = walker.walk(&item.element, None, &path);
         wire.push_str(&String::from(&written));
         wire.push('\n');
     }
@@ -240,7 +240,19 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     /// Records what `element` holds and returns it written back from the typed values.
-    fn walk(&mut self, element: &Element, path: &str) -> Element {
+    fn walk(&mut self, element: &Element, parent: Option<&Element>, path: &str) -> Element {
+        if let Some(kind) = self.registry.child_kind(element) {
+            return match (kind.read)(element, parent) {
+                Ok(found) => {
+                    self.found(kind.kind, path, found.fields, found.deviations);
+                    found.written
+                }
+                Err(error) => {
+                    self.broken(kind.kind, path, error);
+                    element.clone()
+                }
+            };
+        }
         if let Some(kind) = self.registry.element_kind(element) {
             return match (kind.read)(element) {
                 Ok(found) => {
@@ -299,7 +311,7 @@ impl Walker<'_> {
                 }
                 Node::Element(child) => {
                     let p = child_path(child, &mut seen);
-                    out.append_child(self.walk(child, &p));
+                    out.append_child(self.walk(child, Some(element), &p));
                 }
                 Node::Text(text) => out.append_text_node(text.clone()),
             }

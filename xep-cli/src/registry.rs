@@ -75,6 +75,21 @@ pub struct ElementKind {
     pub read: fn(&Element) -> Result<ElementFinding, String>,
 }
 
+/// A kind read from one element together with the element that holds it (a
+/// presence payload reported with the stanza's addresses).
+#[derive(Debug, Clone, Copy)]
+pub struct ChildKind {
+    /// Stable kind name in the JSON output.
+    pub kind: &'static str,
+    /// Namespace of the element.
+    pub namespace: &'static str,
+    /// Local name of the element.
+    pub name: &'static str,
+    /// Reads the element and its parent (`None` at top level); an `Err` is a payload
+    /// that is ours but broken.
+    pub read: fn(&Element, Option<&Element>) -> Result<ElementFinding, String>,
+}
+
 /// What a JSON kind made of a JSON document.
 #[derive(Debug)]
 pub struct JsonFinding {
@@ -105,6 +120,8 @@ pub struct Registry {
     pub element_kinds: Vec<ElementKind>,
     /// Kinds that are a whole JSON document.
     pub json_kinds: Vec<JsonKind>,
+    /// Kinds that are one element read with the element holding it.
+    pub child_kinds: Vec<ChildKind>,
 }
 
 impl Default for Registry {
@@ -113,8 +130,10 @@ impl Default for Registry {
             form_kinds: vec![CONTACT_ADDRESSES, crate::serverinfo::SERVERINFO_DISCOVERY],
             element_kinds: vec![crate::serverinfo::SERVERINFO],
             json_kinds: Vec::new(),
+            child_kinds: Vec::new(),
         };
         crate::sos::register(&mut registry);
+        crate::psa::register(&mut registry);
         registry
     }
 }
@@ -125,6 +144,13 @@ impl Registry {
         self.form_kinds
             .iter()
             .any(|k| k.form_types.contains(&form_type))
+    }
+
+    /// The child kind for this element, if any.
+    pub fn child_kind(&self, element: &Element) -> Option<&ChildKind> {
+        self.child_kinds
+            .iter()
+            .find(|k| element.is(k.name, k.namespace))
     }
 
     /// The element kind for this element, if any.
