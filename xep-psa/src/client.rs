@@ -22,13 +22,12 @@
 //! [`ClientEvent::Reprobe`].
 //!
 //! ```
-//! use chrono::Utc;
 //! use xep_psa::client::{ClientConfig, ClientEvent, Freshness, View};
 //! use xep_psa::presence::annotate;
 //! use xep_psa::StateAnnotation;
 //! use xmpp_parsers::presence::Presence;
 //!
-//! let now = Utc::now();
+//! let now: xep_core::time::Time = "2026-11-30T10:00:00Z".parse()?;
 //! let mut view = View::new(ClientConfig::new("romeo@montague.lit".parse()?, &["en"]), now);
 //! let juliet = Presence::available().with_from("juliet@capulet.lit/orchard".parse::<jid::Jid>()?);
 //! view.handle_presence(now, &juliet);

@@ -39,11 +39,11 @@
 //! [`poll_timeout`](MucTracker::poll_timeout).
 //!
 //! ```
-//! use chrono::{TimeDelta, Utc};
+//! use chrono::TimeDelta;
 //! use xep_psa::muc::{MucConfig, MucTracker};
 //! use xmpp_parsers::presence::Presence;
 //!
-//! let now = Utc::now();
+//! let now: xep_core::time::Time = "2026-11-30T10:00:00Z".parse()?;
 //! let config = MucConfig::new("chats.shakespeare.lit".parse()?, TimeDelta::minutes(5));
 //! let mut muc = MucTracker::new(config, now);
 //! let romeo: jid::Jid = "romeo@montague.lit/lane".parse()?;

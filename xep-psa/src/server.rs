@@ -83,11 +83,10 @@
 //! # Example
 //!
 //! ```
-//! use chrono::Utc;
 //! use xep_psa::server::{Config, Tracker};
 //! use xmpp_parsers::presence::Presence;
 //!
-//! let now = Utc::now();
+//! let now: xep_core::time::Time = "2026-11-30T10:00:00Z".parse()?;
 //! let mut tracker = Tracker::new(Config::new("montague.lit".parse()?), now);
 //! let romeo: jid::FullJid = "romeo@montague.lit/lane".parse()?;
 //! tracker.handle_session_start(now, romeo.clone(), true);
