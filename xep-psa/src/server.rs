@@ -770,3 +770,158 @@ fn same_but_to(stored: &Presence, new: &Presence) -> bool {
         && stored.priority == new.priority
         && stored.payloads == new.payloads
 }
+
+/// The saved form of a [`Tracker`]: every stanza once, as XML text, and the pairs
+/// referring to it by index.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    config: Config,
+    entities: Vec<SavedEntity>,
+    stanzas: Vec<String>,
+    /// (sender, recipient, stanza, annotated), indexes into the lists above.
+    pairs: Vec<(u32, u32, u32, bool)>,
+    down: Vec<(String, Time)>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedEntity {
+    jid: Jid,
+    local: bool,
+    psa: bool,
+    paused: Option<Time>,
+}
+
+impl serde::Serialize for Tracker {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut index: Map<Id, u32> = Map::with_hasher(self.state());
+        let mut entities = Vec::new();
+        for (id, e) in self.entities.iter().enumerate() {
+            if let Some(e) = e {
+                index.insert(id as Id, entities.len() as u32);
+                entities.push(SavedEntity {
+                    jid: e.jid.clone(),
+                    local: e.local,
+                    psa: e.psa,
+                    paused: e.paused,
+                });
+            }
+        }
+        let mut stanza_index: Map<*const Presence, u32> = Map::with_hasher(self.state());
+        let mut stanzas = Vec::new();
+        let mut pairs = Vec::with_capacity(self.pairs);
+        for (id, e) in self.entities.iter().enumerate() {
+            let Some(e) = e else { continue };
+            for (r, held) in &e.audience {
+                let n = *stanza_index
+                    .entry(Arc::as_ptr(&held.stanza))
+                    .or_insert_with(|| {
+                        stanzas.push(String::from(&Element::from(Presence::clone(&held.stanza))));
+                        (stanzas.len() - 1) as u32
+                    });
+                pairs.push((index[&(id as Id)], index[r], n, held.annotated));
+            }
+        }
+        let down = self
+            .domains
+            .iter()
+            .flatten()
+            .filter_map(|d| d.down.map(|since| (d.name.clone(), since)))
+            .collect();
+        Saved {
+            config: self.config.clone(),
+            entities,
+            stanzas,
+            pairs,
+            down,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tracker {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = Saved::deserialize(deserializer)?;
+        Self::restore(saved).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Tracker {
+    /// Rebuilds a tracker from its saved form, checking every index, so that a
+    /// hand-edited state is refused rather than trusted.
+    fn restore(saved: Saved) -> Result<Self, crate::Error> {
+        let refuse = |reason: String| crate::Error::State { reason };
+        let t = saved.down.first().map_or(Time::MIN_UTC, |d| d.1);
+        let mut tracker = Self::new(saved.config, t);
+        let mut ids = Vec::with_capacity(saved.entities.len());
+        for e in &saved.entities {
+            if tracker.ids.contains_key(&e.jid) {
+                return Err(refuse(format!("entity {} listed twice", e.jid)));
+            }
+            let id = tracker.intern(&e.jid);
+            let entity = tracker.entity_mut(id);
+            entity.local = e.local;
+            entity.psa = e.psa;
+            entity.paused = e.paused.filter(|_| e.local);
+            ids.push(id);
+        }
+        let mut stanzas = Vec::with_capacity(saved.stanzas.len());
+        for (n, xml) in saved.stanzas.iter().enumerate() {
+            let element: Element = xml
+                .parse()
+                .map_err(|e| refuse(format!("stanza {n} is not XML: {e}")))?;
+            let mut presence = Presence::try_from(element)
+                .map_err(|e| refuse(format!("stanza {n} is not a presence: {e}")))?;
+            presence.to = None;
+            stanzas.push(Arc::new(presence));
+        }
+        for (domain, since) in saved.down {
+            let slot = tracker.domain_slot(&domain);
+            tracker.domain_mut(slot).down = Some(since);
+        }
+        for (s, r, n, annotated) in saved.pairs {
+            let lookup = |i: u32, what: &str| {
+                ids.get(i as usize)
+                    .copied()
+                    .ok_or_else(|| refuse(format!("{what} {i} out of range")))
+            };
+            let (s, r) = (lookup(s, "sender")?, lookup(r, "recipient")?);
+            let stanza = stanzas
+                .get(n as usize)
+                .cloned()
+                .ok_or_else(|| refuse(format!("stanza {n} out of range")))?;
+            if s == r || stanza.from.as_ref() != Some(&tracker.entity(s).jid) {
+                return Err(refuse(format!(
+                    "pair ({}, {}) does not match its stanza",
+                    tracker.entity(s).jid,
+                    tracker.entity(r).jid
+                )));
+            }
+            if !tracker.entity(s).local && tracker.entity(s).domain.is_none() {
+                let domain = tracker.entity(s).jid.domain().as_str().to_owned();
+                let slot = tracker.domain_slot(&domain);
+                tracker.entity_mut(s).domain = Some(slot);
+            }
+            let previous = tracker
+                .entity_mut(s)
+                .audience
+                .insert(r, Held { stanza, annotated });
+            if previous.is_none() {
+                tracker.pairs += 1;
+                tracker.entity_mut(r).holding.insert(s);
+                if let Some(slot) = tracker.entity(s).domain {
+                    tracker.domain_mut(slot).senders.insert(s);
+                }
+            }
+        }
+        for id in ids {
+            tracker.release(id);
+        }
+        let slots: Vec<u32> = (0..tracker.domains.len() as u32)
+            .filter(|s| tracker.domains[*s as usize].is_some())
+            .collect();
+        for slot in slots {
+            tracker.release_domain(slot);
+        }
+        Ok(tracker)
+    }
+}

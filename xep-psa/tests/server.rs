@@ -406,3 +406,54 @@ fn a_receiving_session_that_ends_is_forgotten() {
     tracker.handle_link_down(t(3), &domain("capulet.lit"));
     assert_eq!(drain(&mut tracker), []);
 }
+
+// ---- saved state ----
+
+fn sorted(mut out: Vec<Presence>) -> Vec<String> {
+    let mut text: Vec<String> = out
+        .drain(..)
+        .map(|p| String::from(&Element::from(p)))
+        .collect();
+    text.sort();
+    text
+}
+
+#[test]
+fn saved_state_behaves_the_same() {
+    let mut tracker = romeo_and_juliet();
+    tracker.handle_session_start(t(1), full("benvolio@montague.lit/lane"), false);
+    tracker.handle_presence(t(1), &stanza(BENVOLIO));
+    tracker.handle_link_down(t(2), &domain("capulet.lit"));
+    drain(&mut tracker);
+    let json = serde_json::to_string(&tracker).unwrap();
+    let mut restored: Tracker = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored.pairs(), tracker.pairs());
+    assert_eq!(restored.down_since(&domain("capulet.lit")), Some(t(2)));
+    for tr in [&mut tracker, &mut restored] {
+        tr.handle_link_up(t(3), &domain("capulet.lit"));
+        tr.handle_session_paused(t(3), &full("benvolio@montague.lit/lane"));
+        tr.handle_session_end(t(4), &full("benvolio@montague.lit/lane"));
+    }
+    let a = sorted(drain(&mut tracker));
+    assert_eq!(a.len(), 3, "{a:?}");
+    assert_eq!(a, sorted(drain(&mut restored)));
+}
+
+#[test]
+fn hand_edited_state_is_refused_not_trusted() {
+    let tracker = romeo_and_juliet();
+    let json = serde_json::to_value(&tracker).unwrap();
+    let mut bad = json.clone();
+    bad["pairs"][0][1] = serde_json::json!(99);
+    let err = serde_json::from_value::<Tracker>(bad).unwrap_err();
+    assert!(
+        err.to_string().contains("recipient 99 out of range"),
+        "{err}"
+    );
+    let mut bad = json.clone();
+    bad["stanzas"][0] = serde_json::json!("<message xmlns='jabber:client'/>");
+    assert!(serde_json::from_value::<Tracker>(bad).is_err());
+    let mut bad = json;
+    bad["pairs"][0][0] = bad["pairs"][0][1].clone();
+    assert!(serde_json::from_value::<Tracker>(bad).is_err());
+}
