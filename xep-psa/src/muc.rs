@@ -553,3 +553,156 @@ impl MucTracker {
         }
     }
 }
+
+/// The saved form of a [`MucTracker`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    config: MucConfig,
+    occupants: Vec<SavedOccupant>,
+    psa: Vec<Jid>,
+    /// (domain, down since, grace period passed)
+    down: Vec<(String, Time, bool)>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedOccupant {
+    jid: FullJid,
+    real: Jid,
+    presence: String,
+    /// Indexes into `occupants` of those told this one is unreachable.
+    stale: Option<Vec<u32>>,
+}
+
+impl serde::Serialize for MucTracker {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut index: Map<Key, u32> = Map::with_hasher(self.state());
+        let live: Vec<(Key, &Occupant)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.occupant.as_ref().map(|o| {
+                    (
+                        Key {
+                            index: i as u32,
+                            generation: s.generation,
+                        },
+                        o,
+                    )
+                })
+            })
+            .collect();
+        for (n, (key, _)) in live.iter().enumerate() {
+            index.insert(*key, n as u32);
+        }
+        let occupants = live
+            .iter()
+            .map(|(_, o)| SavedOccupant {
+                jid: o.jid.clone(),
+                real: o.real.clone(),
+                presence: String::from(&Element::from(Presence::clone(&o.presence))),
+                stale: o
+                    .stale
+                    .as_ref()
+                    .map(|list| list.iter().filter_map(|k| index.get(k).copied()).collect()),
+            })
+            .collect();
+        let mut down: Vec<(String, Time, bool)> = self
+            .domains
+            .iter()
+            .filter_map(|(name, d)| d.down.map(|since| (name.clone(), since, d.expired)))
+            .collect();
+        down.sort();
+        let mut psa: Vec<Jid> = self.psa.iter().cloned().collect();
+        psa.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Saved {
+            config: self.config.clone(),
+            occupants,
+            psa,
+            down,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MucTracker {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = Saved::deserialize(deserializer)?;
+        Self::restore(saved).map_err(serde::de::Error::custom)
+    }
+}
+
+impl MucTracker {
+    /// Rebuilds a tracker from its saved form, checking every index.
+    fn restore(saved: Saved) -> Result<Self, crate::Error> {
+        let refuse = |reason: String| crate::Error::State { reason };
+        let mut muc = Self::new(saved.config, Time::MIN_UTC);
+        muc.psa.extend(saved.psa);
+        let state = muc.state();
+        for (name, since, expired) in saved.down {
+            muc.down.insert(name.clone());
+            muc.domains.insert(
+                name,
+                Domain {
+                    occupants: Set::with_hasher(state.clone()),
+                    down: Some(since),
+                    expired,
+                },
+            );
+        }
+        let mut keys = Vec::with_capacity(saved.occupants.len());
+        let mut stale_lists = Vec::with_capacity(saved.occupants.len());
+        for (n, o) in saved.occupants.into_iter().enumerate() {
+            if muc.by_jid.contains_key(&o.jid) {
+                return Err(refuse(format!("occupant {} listed twice", o.jid)));
+            }
+            let element: Element = o
+                .presence
+                .parse()
+                .map_err(|e| refuse(format!("presence {n} is not XML: {e}")))?;
+            let mut presence = Presence::try_from(element)
+                .map_err(|e| refuse(format!("presence {n} is not a presence: {e}")))?;
+            presence.to = None;
+            presence.from = Some(Jid::from(o.jid.clone()));
+            let room = o.jid.to_bare();
+            let domain = o.real.domain().as_str().to_owned();
+            let key = muc.insert(Occupant {
+                jid: o.jid.clone(),
+                real: o.real,
+                room: room.clone(),
+                domain: domain.clone(),
+                presence: Arc::new(presence),
+                stale: None,
+            });
+            muc.by_jid.insert(o.jid, key);
+            muc.rooms
+                .entry(room)
+                .or_insert_with(|| Set::with_hasher(state.clone()))
+                .insert(key);
+            muc.domains
+                .entry(domain)
+                .or_insert_with(|| Domain {
+                    occupants: Set::with_hasher(state.clone()),
+                    down: None,
+                    expired: false,
+                })
+                .occupants
+                .insert(key);
+            keys.push(key);
+            stale_lists.push(o.stale);
+        }
+        for (key, list) in keys.iter().zip(stale_lists) {
+            let Some(list) = list else { continue };
+            let mut resolved = Vec::with_capacity(list.len());
+            for i in list {
+                resolved.push(
+                    *keys
+                        .get(i as usize)
+                        .ok_or_else(|| refuse(format!("occupant {i} out of range")))?,
+                );
+            }
+            muc.get_mut(*key).expect("just inserted").stale = Some(resolved);
+        }
+        Ok(muc)
+    }
+}

@@ -233,3 +233,24 @@ fn recipient_who_left_is_not_cleared() {
     muc.handle_link_up(t(4), &capulet());
     assert_eq!(drain(&mut muc), []);
 }
+
+#[test]
+fn saved_state_behaves_the_same() {
+    let mut muc = orchard(TimeDelta::minutes(10));
+    muc.handle_link_down(t(2), &capulet());
+    drain(&mut muc);
+    let json = serde_json::to_string(&muc).unwrap();
+    let mut restored: MucTracker = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored.occupants(), 2);
+    assert_eq!(restored.poll_timeout(), muc.poll_timeout());
+    for m in [&mut muc, &mut restored] {
+        m.handle_link_up(t(3), &capulet());
+    }
+    let a = drain(&mut muc);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a, drain(&mut restored));
+    let mut bad = serde_json::to_value(&muc).unwrap();
+    bad["occupants"][0]["stale"] = serde_json::json!([7]);
+    let err = serde_json::from_value::<MucTracker>(bad).unwrap_err();
+    assert!(err.to_string().contains("occupant 7 out of range"), "{err}");
+}
