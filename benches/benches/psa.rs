@@ -94,7 +94,12 @@ fn payload(c: &mut Criterion) {
         .clone();
     let bytes = String::from(&annotation);
     assert_eq!(minidom_parse(bytes.as_bytes()), annotation);
-    assert!(StateAnnotation::read(&annotation).expect("reads").deviations.is_empty());
+    assert!(
+        StateAnnotation::read(&annotation)
+            .expect("reads")
+            .deviations
+            .is_empty()
+    );
 
     let mut g = c.benchmark_group("psa_payload");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
