@@ -28,11 +28,14 @@ fn round_trip(value: &StateAnnotation) -> StateAnnotation {
         .unwrap_or_else(|e| panic!("written annotation does not read again: {e}\n{text}"));
     for d in &again.deviations {
         assert!(
-            d.code == "missing-from" && value.from.is_none() || d.code == "unknown-condition",
+            (d.code == "missing-from" && value.from.is_none()) || d.code == "unknown-condition",
             "what we write deviates: {d}\n{text}"
         );
     }
-    assert_eq!(again.value, *value, "value changed in the round trip\n{text}");
+    assert_eq!(
+        again.value, *value,
+        "value changed in the round trip\n{text}"
+    );
     again.value
 }
 

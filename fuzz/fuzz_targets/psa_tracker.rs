@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
                 2 | 3 => Op::Presence(a % ENTITIES.len(), b % ENTITIES.len(), (b / 16 % 5) as u8),
                 4 => Op::Broadcast(
                     a % SESSIONS,
-                    (0..b % 4).map(|i| (a / 4 + i * 3 + b) % ENTITIES.len()).collect(),
+                    (0..b % 4)
+                        .map(|i| (a / 4 + i * 3 + b) % ENTITIES.len())
+                        .collect(),
                 ),
                 5 => Op::Down(a % DOMAINS.len()),
                 6 => Op::Up(a % DOMAINS.len()),
