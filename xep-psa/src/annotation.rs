@@ -274,10 +274,7 @@ fn read_description(
     descriptions: &mut LangMap,
     deviations: &mut Vec<Deviation>,
 ) {
-    let lang = match child
-        .attr_ns(minidom::rxml::Namespace::xml(), "lang")
-        .map(str::trim)
-    {
+    let lang = match xep_core::xml::xml_lang(child).map(str::trim) {
         None | Some("") => None,
         Some(tag) => match Lang::parse_lenient(tag) {
             Ok((lang, repaired)) => {
