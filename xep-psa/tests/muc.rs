@@ -254,3 +254,32 @@ fn saved_state_behaves_the_same() {
     let err = serde_json::from_value::<MucTracker>(bad).unwrap_err();
     assert!(err.to_string().contains("occupant 7 out of range"), "{err}");
 }
+
+#[test]
+fn an_update_from_an_unreachable_occupant_is_annotated_again() {
+    let mut muc = orchard(TimeDelta::minutes(10));
+    muc.handle_link_down(t(2), &capulet());
+    drain(&mut muc);
+    // A stanza that raced the link event: the room broadcast it; Romeo is told again
+    // that it may be stale.
+    join(
+        &mut muc,
+        t(3),
+        "Juliet",
+        "juliet@capulet.lit/balcony",
+        "O Romeo",
+    );
+    let out = drain(&mut muc);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].statuses.values().next().map(String::as_str),
+        Some("O Romeo")
+    );
+    muc.handle_link_up(t(4), &capulet());
+    let out = drain(&mut muc);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].statuses.values().next().map(String::as_str),
+        Some("O Romeo")
+    );
+}

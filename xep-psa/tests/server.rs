@@ -457,3 +457,26 @@ fn hand_edited_state_is_refused_not_trusted() {
     bad["pairs"][0][0] = bad["pairs"][0][1].clone();
     assert!(serde_json::from_value::<Tracker>(bad).is_err());
 }
+
+#[test]
+fn a_broadcast_is_stored_once() {
+    let mut tracker = benvolio();
+    let mut p = stanza(BENVOLIO);
+    p.to = None;
+    p.set_status("", "Gone to the orchard");
+    tracker.handle_broadcast(
+        t(2),
+        &p,
+        &[
+            jid("romeo@montague.lit/lane"),
+            jid("mercutio@verona.lit"),
+            jid("tybalt@capulet.lit"),
+        ],
+    );
+    // And the same stanza delivered one recipient at a time is shared as well.
+    p.to = Some(jid("nurse@capulet.lit"));
+    tracker.handle_presence(t(2), &p);
+    assert_eq!(tracker.pairs(), 4);
+    let saved = serde_json::to_value(&tracker).unwrap();
+    assert_eq!(saved["stanzas"].as_array().unwrap().len(), 1, "{saved}");
+}
