@@ -158,15 +158,45 @@ pub fn inspect(
             item: i + 1,
             findings: &mut findings,
         };
-        let written = walker.walk(&item.element, None, &path);
+        let written = walker.walk(&item.element, &path);
         wire.push_str(&String::from(&written));
         wire.push('\n');
+        for kind in &registry.context_kinds {
+            for found in (kind.read)(&item.element) {
+                add_context(&mut findings, kind.kind, i + 1, found);
+            }
+        }
     }
     Ok(Inspection {
         format: Format::Xml,
         findings,
         wire,
     })
+}
+
+/// Completes the finding of `kind` at the context's path, or adds one of its own.
+fn add_context(
+    findings: &mut Vec<Finding>,
+    kind: &'static str,
+    item: usize,
+    found: crate::registry::ContextFinding,
+) {
+    let existing = findings
+        .iter_mut()
+        .find(|f| f.kind == kind && f.item == item && f.path == found.path);
+    match existing {
+        Some(finding) => {
+            finding.fields.extend(found.fields);
+            finding.deviations.extend(found.deviations);
+        }
+        None => findings.push(Finding {
+            kind,
+            item,
+            path: found.path,
+            fields: found.fields,
+            deviations: found.deviations,
+        }),
+    }
 }
 
 fn inspect_json(
@@ -240,19 +270,7 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     /// Records what `element` holds and returns it written back from the typed values.
-    fn walk(&mut self, element: &Element, parent: Option<&Element>, path: &str) -> Element {
-        if let Some(kind) = self.registry.child_kind(element) {
-            return match (kind.read)(element, parent) {
-                Ok(found) => {
-                    self.found(kind.kind, path, found.fields, found.deviations);
-                    found.written
-                }
-                Err(error) => {
-                    self.broken(kind.kind, path, error);
-                    element.clone()
-                }
-            };
-        }
+    fn walk(&mut self, element: &Element, path: &str) -> Element {
         if let Some(kind) = self.registry.element_kind(element) {
             return match (kind.read)(element) {
                 Ok(found) => {
@@ -311,7 +329,7 @@ impl Walker<'_> {
                 }
                 Node::Element(child) => {
                     let p = child_path(child, &mut seen);
-                    out.append_child(self.walk(child, Some(element), &p));
+                    out.append_child(self.walk(child, &p));
                 }
                 Node::Text(text) => out.append_text_node(text.clone()),
             }

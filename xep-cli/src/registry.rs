@@ -76,19 +76,29 @@ pub struct ElementKind {
     pub read: fn(&Element) -> Result<ElementFinding, String>,
 }
 
-/// A kind read from one element together with the element that holds it (a
-/// presence payload reported with the stanza's addresses).
+/// What a context kind says about one place in a stanza.
+#[derive(Debug)]
+pub struct ContextFinding {
+    /// Element path inside the top-level item, in the format of the walk
+    /// (`/message/event/items/item/status`, `[n]` only among same-name siblings).
+    pub path: String,
+    /// Fields added to the finding of the same kind at that path (the pubsub item
+    /// around a payload), or the fields of a finding of its own where there is none (a
+    /// retraction, a purge).
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen in the stanza around the payload.
+    pub deviations: Vec<String>,
+}
+
+/// A kind that also reads the whole top-level stanza, for what its element kind cannot
+/// see: who published a payload, its item id, and events that carry no payload. It
+/// writes nothing: the stanza is written back by the walk.
 #[derive(Debug, Clone, Copy)]
-pub struct ChildKind {
-    /// Stable kind name in the JSON output.
+pub struct ContextKind {
+    /// The kind whose findings it completes.
     pub kind: &'static str,
-    /// Namespace of the element.
-    pub namespace: &'static str,
-    /// Local name of the element.
-    pub name: &'static str,
-    /// Reads the element and its parent (`None` at top level); an `Err` is a payload
-    /// that is ours but broken.
-    pub read: fn(&Element, Option<&Element>) -> Result<ElementFinding, String>,
+    /// Reads a top-level stanza.
+    pub read: fn(&Element) -> Vec<ContextFinding>,
 }
 
 /// What a JSON kind made of a JSON document.
@@ -121,8 +131,8 @@ pub struct Registry {
     pub element_kinds: Vec<ElementKind>,
     /// Kinds that are a whole JSON document.
     pub json_kinds: Vec<JsonKind>,
-    /// Kinds that are one element read with the element holding it.
-    pub child_kinds: Vec<ChildKind>,
+    /// Kinds that also read the stanza around their elements.
+    pub context_kinds: Vec<ContextKind>,
 }
 
 impl Default for Registry {
@@ -131,9 +141,10 @@ impl Default for Registry {
             form_kinds: vec![CONTACT_ADDRESSES, crate::serverinfo::SERVERINFO_DISCOVERY],
             element_kinds: vec![crate::serverinfo::SERVERINFO],
             json_kinds: Vec::new(),
-            child_kinds: Vec::new(),
+            context_kinds: Vec::new(),
         };
         crate::sos::register(&mut registry);
+        crate::user_status::register(&mut registry);
         crate::psa::register(&mut registry);
         registry
     }
@@ -145,13 +156,6 @@ impl Registry {
         self.form_kinds
             .iter()
             .any(|k| k.form_types.contains(&form_type))
-    }
-
-    /// The child kind for this element, if any.
-    pub fn child_kind(&self, element: &Element) -> Option<&ChildKind> {
-        self.child_kinds
-            .iter()
-            .find(|k| element.is(k.name, k.namespace))
     }
 
     /// The element kind for this element, if any.
