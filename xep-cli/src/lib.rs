@@ -7,6 +7,7 @@ pub mod input;
 pub mod inspect;
 pub mod inspect_cmd;
 pub mod output;
+pub mod psa;
 pub mod registry;
 pub mod serverinfo;
 pub mod sos;

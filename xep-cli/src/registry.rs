@@ -145,6 +145,7 @@ impl Default for Registry {
         };
         crate::sos::register(&mut registry);
         crate::user_status::register(&mut registry);
+        crate::psa::register(&mut registry);
         registry
     }
 }
