@@ -1,6 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod command;
+pub mod disco;
+pub mod error;
+pub mod vcard;
+mod xml_text;
+
+pub use error::Error;
+
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {
     pub use xep_core::ns::{
