@@ -3,7 +3,7 @@
 //!
 //! "The server administator needs a way to trigger the server to send a presence
 //! subscription to the directory. [...] The command node for this use case SHOULD be
-//! "http://jabber.org/protocol/admin#server-buddy"." (XEP-0309 v0.2; v0.3 moved the
+//! "`http://jabber.org/protocol/admin#server-buddy`"." (XEP-0309 v0.2; v0.3 moved the
 //! use case to XEP-0267 without changing it.)
 //!
 //! The exchange has four steps, each a [`ServerBuddy`] variant: the admin's
