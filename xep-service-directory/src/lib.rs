@@ -2,8 +2,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod command;
+pub mod directory;
 pub mod disco;
 pub mod error;
+pub mod listing;
 pub mod vcard;
 mod xml_text;
 

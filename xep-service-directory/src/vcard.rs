@@ -473,7 +473,7 @@ pub struct Registration {
 
 /// `<ca xmlns='urn:xmpp:vcard:ca:0'><name/><uri/></ca>`: "Certification authority
 /// name and URI" (OPTIONAL), best added by the directory from the TLS negotiation.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[xml(namespace = ns::VCARD_CA, name = "ca")]
 pub struct Ca {
     /// The CA's name.
