@@ -14,7 +14,7 @@
 //! [`Canceled`](ServerBuddy::Canceled). Errors are IQ errors ([`CommandError`]).
 //!
 //! ```
-//! use xep_service_directory::command::{Command, ServerBuddy};
+//! use xep_service_directory::command::ServerBuddy;
 //! let submit: minidom::Element = "<command xmlns='http://jabber.org/protocol/commands' \
 //!     node='http://jabber.org/protocol/admin#server-buddy' sessionid='s1'>\
 //!     <x xmlns='jabber:x:data' type='submit'>\

@@ -493,9 +493,10 @@ impl Directory {
         }
     }
 
-    /// A presence as a raw element; `false` when it is not one this machine takes.
+    /// A presence as a raw element, in any stanza namespace; `false` when it is not
+    /// one this machine takes.
     pub fn handle_presence_element(&mut self, now: Time, element: &Element) -> bool {
-        match Presence::try_from(element.clone()) {
+        match Presence::try_from(crate::xml_text::client_namespace(element).into_owned()) {
             Ok(presence) => self.handle_presence(now, &presence),
             Err(_) => false,
         }
@@ -533,14 +534,15 @@ impl Directory {
         self.reply(now, id, from.as_ref(), payload.map_err(Failure::Error))
     }
 
-    /// An IQ reply as a raw element. A result or error that answers an outstanding
+    /// An IQ reply as a raw element, in any stanza namespace (`jabber:server` as it
+    /// arrives over s2s, `jabber:client`, `jabber:component:accept`). A result or error that answers an outstanding
     /// query but cannot be decoded counts as a failed query (INTEROP P21), never a
     /// panic.
     pub fn handle_iq_element(&mut self, now: Time, element: &Element) -> bool {
         if element.name() != "iq" {
             return false;
         }
-        match Iq::try_from(element.clone()) {
+        match Iq::try_from(crate::xml_text::client_namespace(element).into_owned()) {
             Ok(iq) => self.handle_iq(now, &iq),
             Err(e) => {
                 if !matches!(element.attr("type"), Some("result" | "error")) {

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings))))]
 
 pub mod command;
 pub mod directory;
 pub mod disco;
 pub mod error;
 pub mod listing;
+pub mod server;
 pub mod vcard;
 mod xml_text;
 

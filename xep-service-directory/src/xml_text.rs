@@ -40,3 +40,37 @@ pub(crate) fn writable(element: &Element) -> bool {
     }
     true
 }
+
+/// The stanza namespaces a stanza may arrive in.
+const STANZA_NAMESPACES: [&str; 2] = ["jabber:server", "jabber:component:accept"];
+
+/// `element` with the stanza namespace of a server or component stream
+/// (`jabber:server`, `jabber:component:accept`) replaced by `jabber:client`, the one
+/// xmpp-parsers reads, on the element and on every descendant that inherited it.
+pub(crate) fn client_namespace(element: &Element) -> std::borrow::Cow<'_, Element> {
+    fn convert(e: &Element) -> Element {
+        let ns = if STANZA_NAMESPACES.contains(&e.ns().as_str()) {
+            "jabber:client".to_owned()
+        } else {
+            e.ns()
+        };
+        let mut out = Element::builder(e.name(), ns).build();
+        for ((attr_ns, name), value) in e.attrs().iter() {
+            out.set_attr(attr_ns.clone(), name.clone(), value.clone());
+        }
+        for node in e.nodes() {
+            match node {
+                Node::Element(child) => {
+                    out.append_child(convert(child));
+                }
+                Node::Text(text) => out.append_text_node(text.clone()),
+            }
+        }
+        out
+    }
+    if STANZA_NAMESPACES.contains(&element.ns().as_str()) {
+        std::borrow::Cow::Owned(convert(element))
+    } else {
+        std::borrow::Cow::Borrowed(element)
+    }
+}

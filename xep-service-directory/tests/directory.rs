@@ -440,3 +440,43 @@ fn many_servers_time_out_in_one_call() {
     dir.handle_timeout(t0 + TimeDelta::seconds(60));
     assert_eq!(events(&mut dir).len(), 2000);
 }
+
+#[test]
+fn stanzas_arrive_in_the_server_namespace_over_s2s() {
+    let t0 = t("2026-11-30T10:00:00Z");
+    let mut dir = Directory::new(DirectoryConfig::new("xmpp.net".parse().unwrap()), t0);
+    let p = |type_: &str| {
+        parse(&format!(
+            "<presence xmlns='jabber:server' from='jabber.org' to='xmpp.net' type='{type_}'/>"
+        ))
+    };
+    assert!(dir.handle_presence_element(t0, &p("subscribe")));
+    assert!(dir.handle_presence_element(t0, &p("subscribed")));
+    let _ = sent(&mut dir);
+    let reply = parse(&format!(
+        "<iq xmlns='jabber:server' type='result' id='sd1' from='jabber.org' to='xmpp.net'>{DISCO_PUBLIC}</iq>"
+    ));
+    assert!(dir.handle_iq_element(t0, &reply));
+    let error = parse(
+        "<iq xmlns='jabber:server' type='error' id='sd2' from='jabber.org'>\
+         <error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+    );
+    assert!(dir.handle_iq_element(t0, &error));
+    assert_eq!(
+        sent(&mut dir),
+        [
+            "iq get sd2 vcard -> jabber.org",
+            "iq get sd3 version -> jabber.org"
+        ]
+    );
+    let evs = events(&mut dir);
+    assert!(matches!(
+        &evs[1],
+        Event::QueryFailed {
+            query: QueryKind::VCard,
+            failure: Failure::Error(_),
+            failures: 0,
+            ..
+        }
+    ));
+}
