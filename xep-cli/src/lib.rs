@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod directory;
 pub mod graph_cmd;
 pub mod input;
 pub mod inspect;

@@ -12,6 +12,8 @@ const USAGE: &str = "\
 usage: xep inspect [--strict] [--emit json|wire] [FILE|-]...
        xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
        xep status new|end|validate|schema ...   (xep status --help)
+       xep vcard lint [FILE|-]...
+       xep directory export|schema [FILE|-]...
 
 Reads XMPP stanzas, payloads or streams (or a JSON status file) and prints one JSON
 object per recognised payload (--emit json, the default), or the input written back
@@ -37,6 +39,20 @@ fn main() -> ExitCode {
             &mut io::stdout(),
             &mut io::stderr(),
         )),
+        Some("vcard") if args.get(1).is_some_and(|a| a == "lint") => ExitCode::from(
+            xep_cli::directory::vcard_lint(&args[2..], &mut io::stdout(), &mut io::stderr()),
+        ),
+        Some("directory") => match args.get(1).map(String::as_str) {
+            Some("export") => ExitCode::from(xep_cli::directory::directory_export(
+                &args[2..],
+                &mut io::stdout(),
+                &mut io::stderr(),
+            )),
+            Some("schema") => {
+                ExitCode::from(xep_cli::directory::directory_schema(&mut io::stdout()))
+            }
+            _ => usage_error("xep directory takes export or schema"),
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
