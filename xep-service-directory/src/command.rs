@@ -485,10 +485,20 @@ impl ServerBuddy {
         }
         let root = Path::root().elem("command", 1);
         let session = |deviations: &mut Vec<Deviation>| match &command.sessionid {
+            Some(s) if s.is_empty() => {
+                // XEP-0050: "The value of this attribute MUST NOT be empty or null".
+                deviations.push(Deviation::new(
+                    Severity::Must,
+                    "empty-sessionid",
+                    root.clone().attr("sessionid"),
+                    "empty sessionid",
+                ));
+                String::new()
+            }
             Some(s) => s.clone(),
             None => {
-                // XEP-0050: "the requester MUST include the sessionid" after the
-                // first stage, and the responder sets it in its first answer.
+                // XEP-0050: "This attribute MUST be present for subsequent stages"
+                // (the responder sets it in its first answer).
                 deviations.push(Deviation::new(
                     Severity::Must,
                     "missing-sessionid",

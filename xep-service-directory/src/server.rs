@@ -402,7 +402,9 @@ impl ServerSide {
         payload: &Element,
         then: &mut Option<BareJid>,
     ) -> Result<Element, CommandError> {
-        // XEP-0133: "the service MUST ensure that the requesting entity is authorized".
+        // XEP-0133: "The ability to complete the administrative tasks specified
+        // herein MUST NOT be granted to users who lack service-level administrative
+        // privileges."
         if !self.config.admins.contains(&from.to_bare()) {
             return Err(CommandError::Forbidden);
         }

@@ -225,3 +225,16 @@ fn steps_without_what_they_need_are_errors() {
         ServerBuddy::read_strict(&parse(&format!("<command {CMD} status='completed'/>"))).is_err()
     );
 }
+
+#[test]
+fn an_empty_session_id_is_a_must_deviation() {
+    let reading = ServerBuddy::read(&parse(&format!(
+        "<command {CMD} sessionid='' action='cancel'/>"
+    )))
+    .unwrap();
+    assert_eq!(reading.deviations[0].code, "empty-sessionid");
+    assert_eq!(
+        reading.deviations[0].path.as_str(),
+        "/command[1]/@sessionid"
+    );
+}
