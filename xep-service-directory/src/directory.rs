@@ -244,14 +244,16 @@ struct Record {
     failures: u32,
     /// Whether the server offers in-band registration (last disco#info).
     in_band_registration: Option<bool>,
-    /// This round's card, as XML text.
-    fresh_card: Option<String>,
+    /// This round's card (saved as XML text).
+    #[serde(default, with = "card_xml")]
+    fresh_card: Option<VCard>,
     /// This round's software name.
     fresh_software: Option<String>,
     /// The CA the caller reported from TLS.
     ca: Option<Ca>,
-    /// The published card, as XML text.
-    listed_card: Option<String>,
+    /// The published card (saved as XML text).
+    #[serde(default, with = "card_xml")]
+    listed_card: Option<VCard>,
     /// The published entry.
     listed: Option<ListingEntry>,
 }
@@ -277,13 +279,28 @@ pub struct Directory {
     stash: HashMap<BareJid, Vec<Deviation>>,
 }
 
-fn card_text(card: &VCard) -> String {
-    String::from(&Element::from(card.clone()))
-}
+/// Cards in the saved state: XML text, read back leniently (a card that no longer
+/// reads is forgotten, never a panic).
+mod card_xml {
+    use minidom::Element;
+    use serde::{Deserialize, Deserializer, Serializer};
 
-fn card_from_text(text: &str) -> Option<VCard> {
-    let element: Element = text.parse().ok()?;
-    VCard::read(&element).ok().map(|r| r.value)
+    use crate::vcard::VCard;
+
+    pub(super) fn serialize<S: Serializer>(card: &Option<VCard>, s: S) -> Result<S::Ok, S::Error> {
+        match card {
+            Some(card) => s.serialize_some(&String::from(&Element::from(card.clone()))),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<VCard>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        Ok(text
+            .and_then(|t| t.parse::<Element>().ok())
+            .and_then(|e| VCard::read(&e).ok())
+            .map(|r| r.value))
+    }
 }
 
 impl Directory {
@@ -513,7 +530,7 @@ impl Directory {
             return;
         }
         record.ca = Some(ca);
-        if let Some(card) = record.listed_card.as_deref().and_then(card_from_text) {
+        if let Some(card) = record.listed_card.clone() {
             self.publish(now, server, card, Vec::new());
         }
     }
@@ -612,7 +629,7 @@ impl Directory {
                     if !r.deviations.is_empty() {
                         self.stash.insert(server.clone(), r.deviations);
                     }
-                    card_text(&r.value)
+                    r.value
                 });
                 if let Some(record) = self.state.servers.get_mut(&server) {
                     record.fresh_card = text;
@@ -726,8 +743,6 @@ impl Directory {
         let mut card = record
             .fresh_card
             .take()
-            .as_deref()
-            .and_then(card_from_text)
             .unwrap_or_else(|| VCard::server(server.as_str(), server));
         // "It is best for the server directory to discover the last two elements
         // in-band (by means of TLS negotiation and XEP-0092), then add them to the
@@ -754,8 +769,7 @@ impl Directory {
         if let Some(ca) = &record.ca {
             card.set(Property::Ca(ca.clone()));
         }
-        let text = card_text(&card);
-        if record.listed_card.as_deref() == Some(text.as_str()) {
+        if record.listed_card.as_ref() == Some(&card) {
             self.events.push_back(Event::Unchanged {
                 server: server.clone(),
             });
@@ -765,7 +779,7 @@ impl Directory {
         entry.in_band_registration = record.in_band_registration;
         entry.updated = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         let first = record.listed.is_none();
-        record.listed_card = Some(text);
+        record.listed_card = Some(card.clone());
         record.listed = Some(entry.clone());
         let id = self.next_id();
         let item = Item::new(Some(ItemId(server.to_string())), None, Some(card));
