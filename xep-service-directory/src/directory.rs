@@ -254,10 +254,6 @@ struct Record {
     /// The published card (saved as XML text).
     #[serde(default, with = "card_xml")]
     listed_card: Option<VCard>,
-    /// A fingerprint of the published card: a round compares fingerprints, so that
-    /// it does not walk a card it has not touched for a whole refresh interval.
-    #[serde(default)]
-    listed_fingerprint: u64,
     /// The published entry.
     listed: Option<ListingEntry>,
 }
@@ -283,15 +279,6 @@ pub struct Directory {
     events: VecDeque<Event>,
     /// The deviations of this round's vCards, until they are published.
     stash: HashMap<BareJid, Vec<Deviation>>,
-}
-
-/// A 64-bit fingerprint of a card (SipHash with fixed keys over its debug form:
-/// deterministic, no randomness).
-fn fingerprint(card: &VCard) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    format!("{card:?}").hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Cards in the saved state: XML text, read back leniently (a card that no longer
@@ -784,8 +771,7 @@ impl Directory {
         if let Some(ca) = &record.ca {
             card.set(Property::Ca(ca.clone()));
         }
-        let fingerprint = fingerprint(&card);
-        if record.listed_card.is_some() && record.listed_fingerprint == fingerprint {
+        if record.listed_card.as_ref() == Some(&card) {
             self.events.push_back(Event::Unchanged {
                 server: server.clone(),
             });
@@ -796,7 +782,6 @@ impl Directory {
         entry.updated = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         let first = record.listed.is_none();
         record.listed_card = Some(card.clone());
-        record.listed_fingerprint = fingerprint;
         record.listed = Some(entry.clone());
         let id = self.next_id();
         let item = Item::new(Some(ItemId(server.to_string())), None, Some(card));
