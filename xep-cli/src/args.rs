@@ -45,6 +45,12 @@ pub enum Command {
     /// XEP-0455 status files: start, update and end an outage; validate; print the schema
     #[command(subcommand)]
     Status(StatusCommand),
+    /// XEP-0309 server cards: lint
+    #[command(subcommand)]
+    Vcard(VcardCommand),
+    /// XEP-0309 service directories: export a listing as JSON, print its schema
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -102,6 +108,35 @@ Exit status: 0 when the graph was printed (unreadable payloads are reported and 
 2 when an input is malformed or unreadable, output cannot be written, or the command
 line is wrong.")]
     Graph(GraphArgs),
+}
+
+/// `xep vcard ...`.
+#[derive(Debug, Subcommand)]
+pub enum VcardCommand {
+    /// List what server cards lack (RECOMMENDED, then OPTIONAL fields) and their deviations
+    #[command(after_help = "\
+Exit status: 0 when every card has every RECOMMENDED field, 1 when one lacks some,
+2 when an input cannot be read or holds no card.")]
+    Lint(FilesArgs),
+}
+
+/// `xep directory ...`.
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Fold captured urn:xmpp:contacts items, notifications and retractions into the JSON listing
+    #[command(after_help = "\
+Exit status: 0 when the listing was printed, 2 when an input is malformed or unreadable.")]
+    Export(FilesArgs),
+    /// Print the JSON Schema of the listing
+    Schema,
+}
+
+/// Commands that only take files.
+#[derive(Debug, Args)]
+pub struct FilesArgs {
+    /// Files to read; `-` or none is standard input
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
 }
 
 /// `xep serverinfo graph`.

@@ -285,6 +285,24 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Records what `element` holds and returns it written back from the typed values.
     fn walk(&mut self, element: &Element, path: &str) -> Element {
+        for kind in &self.registry.claim_kinds {
+            if !element.is(kind.name, kind.namespace) {
+                continue;
+            }
+            match (kind.read)(element) {
+                None => {}
+                Some(Ok(found)) => {
+                    self.found(kind.kind, path, found.fields, found.deviations);
+                    if let Some(written) = found.written {
+                        return written;
+                    }
+                }
+                Some(Err(error)) => {
+                    self.broken(kind.kind, path, error);
+                    return element.clone();
+                }
+            }
+        }
         if let Some(kind) = self.registry.element_kind(element) {
             return match (kind.read)(element) {
                 Ok(found) => {

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod args;
+pub mod directory;
 pub mod graph_cmd;
 pub mod input;
 pub mod inspect;

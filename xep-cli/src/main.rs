@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chrono::Timelike;
 use clap::{CommandFactory, Parser};
-use xep_cli::args::{Cli, Command, ServerinfoCommand};
+use xep_cli::args::{Cli, Command, DirectoryCommand, ServerinfoCommand, VcardCommand};
 use xep_cli::output::Out;
 
 fn main() -> ExitCode {
@@ -32,6 +32,15 @@ fn main() -> ExitCode {
             let clock = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
             let clock = clock.with_nanosecond(0).unwrap_or(clock);
             xep_cli::status_cmd::run(command, clock, &mut out, &mut err)
+        }
+        Command::Vcard(VcardCommand::Lint(args)) => {
+            xep_cli::directory::vcard_lint(&args.files, &mut out, &mut err)
+        }
+        Command::Directory(DirectoryCommand::Export(args)) => {
+            xep_cli::directory::directory_export(&args.files, &mut out, &mut err)
+        }
+        Command::Directory(DirectoryCommand::Schema) => {
+            xep_cli::directory::directory_schema(&mut out)
         }
         Command::Completions { shell } => {
             let mut o = Out::new(&mut out);

@@ -122,6 +122,34 @@ pub struct JsonKind {
     pub read: fn(&str) -> Option<Result<JsonFinding, String>>,
 }
 
+/// What a claim kind made of an element.
+#[derive(Debug)]
+pub struct ClaimFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The element written back from the typed value; `None` when the walk goes on
+    /// into the element (a disco#info result whose forms other kinds read).
+    pub written: Option<Element>,
+}
+
+/// A kind that decides for itself whether an element is its own (a disco#info
+/// result that describes a directory, a command on one node). It sees the element
+/// before the element kinds.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimKind {
+    /// Stable kind name in the JSON output.
+    pub kind: &'static str,
+    /// Namespace of the element.
+    pub namespace: &'static str,
+    /// Local name of the element.
+    pub name: &'static str,
+    /// Reads the element; `None` when it is not this kind's, `Err` when it is but
+    /// cannot be read.
+    pub read: fn(&Element) -> Option<Result<ClaimFinding, String>>,
+}
+
 /// Everything `xep inspect` knows about.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -133,6 +161,8 @@ pub struct Registry {
     pub json_kinds: Vec<JsonKind>,
     /// Kinds that also read the stanza around their elements.
     pub context_kinds: Vec<ContextKind>,
+    /// Kinds that claim some elements of a name.
+    pub claim_kinds: Vec<ClaimKind>,
 }
 
 impl Default for Registry {
@@ -142,10 +172,12 @@ impl Default for Registry {
             element_kinds: vec![crate::serverinfo::SERVERINFO],
             json_kinds: Vec::new(),
             context_kinds: Vec::new(),
+            claim_kinds: Vec::new(),
         };
         crate::sos::register(&mut registry);
         crate::user_status::register(&mut registry);
         crate::psa::register(&mut registry);
+        crate::directory::register(&mut registry);
         registry
     }
 }

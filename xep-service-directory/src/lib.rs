@@ -1,5 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod command;
+pub mod directory;
+pub mod disco;
+pub mod error;
+pub mod listing;
+pub mod server;
+pub mod vcard;
+mod xml_text;
+
+pub use error::Error;
 
 /// The namespaces of this crate's spec, as defined in `xep_core::ns`.
 pub mod ns {

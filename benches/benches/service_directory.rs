@@ -1,0 +1,189 @@
+//! XEP-0309 benchmarks: the server card (read and write against minidom on the same
+//! bytes) and the directory machine's cost per event at 100 and 10,000 listed servers.
+//! `benches/RESULTS.md` records the figures as ratios.
+
+use std::hint::black_box;
+
+use chrono::TimeDelta;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use jid::{BareJid, Jid};
+use minidom::Element;
+use xep_service_directory::directory::{Directory, DirectoryConfig, Transmit};
+use xep_service_directory::vcard::VCard;
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::presence::{Presence, Type};
+
+/// The spec's card, written on one line, as a server returns it.
+const SPEC_CARD: &str = "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
+    <fn><text>jabber.org IM service</text></fn>\
+    <url><uri>http://www.jabber.org/</uri></url>\
+    <lang><parameters><pref>1</pref></parameters><language-tag>en</language-tag></lang>\
+    <adr><region>IA</region><country>US</country></adr>\
+    <email><text>xmpp@jabber.org</text></email>\
+    <impp><uri>xmpp:jabber.org</uri></impp>\
+    <logo><uri>http://www.jabber.org/images/logo.png</uri></logo>\
+    <geo><uri>geo:42.25,-91.05</uri></geo>\
+    <tz><text>America/Chicago</text></tz>\
+    <kind><text>application</text></kind>\
+    <registration xmlns='urn:xmpp:vcard:registration:1'><uri>https://register.jabber.org/</uri></registration>\
+    <ca xmlns='urn:xmpp:vcard:ca:0'><name>StartSSL</name><uri>http://www.startssl.com/</uri></ca>\
+    <name xmlns='jabber:iq:version'>Isode M-Link</name></vcard>";
+
+/// Metronome's card, with the four deviations the lenient reading reads through.
+const METRONOME_CARD: &str = "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
+    <kind><text>application</text></kind><name><text>Metronome</text></name>\
+    <fn><text>zfix.org</text></fn><note><text>zfix XMPP service</text></note>\
+    <url><uri>https://chat.zfix.org/</uri></url><bday><date>2013</date></bday>\
+    <adr><country>DE</country></adr><email><uri>pub@zfix.org</uri></email>\
+    <impp><uri>xmpp:markus@zfix.org</uri></impp><geo><uri>geo:48.87,2.33</uri></geo>\
+    <ca><name>StartSSL</name><uri>https://www.startssl.com/</uri></ca>\
+    <registration xmlns='urn:xmpp:vcard:registration:1'><uri>https://zfix.org/</uri></registration></vcard>";
+
+fn minidom_parse(text: &str) -> Element {
+    text.parse().expect("well-formed")
+}
+
+fn vcard(c: &mut Criterion) {
+    for (name, text) in [("spec", SPEC_CARD), ("metronome", METRONOME_CARD)] {
+        let element = minidom_parse(text);
+        let card = VCard::read(&element).expect("a card").value;
+        let written = Element::from(card.clone());
+        let mut g = c.benchmark_group(format!("service_directory_vcard_{name}"));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function("minidom_parse", |b| {
+            b.iter(|| minidom_parse(black_box(text)))
+        });
+        g.bench_function("read_lenient", |b| {
+            b.iter(|| VCard::read(&minidom_parse(black_box(text))).expect("a card"))
+        });
+        if name == "spec" {
+            g.bench_function("read_derive", |b| {
+                b.iter(|| VCard::try_from(minidom_parse(black_box(text))).expect("a card"))
+            });
+        }
+        g.bench_function("minidom_write", |b| {
+            b.iter(|| String::from(black_box(&written)))
+        });
+        g.bench_function("write", |b| {
+            b.iter_batched(
+                || card.clone(),
+                |card| String::from(&Element::from(card)),
+                BatchSize::SmallInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+fn disco_reply(id: &str, from: &Jid) -> Iq {
+    let payload = minidom_parse(
+        "<query xmlns='http://jabber.org/protocol/disco#info'><identity category='server' type='im'/>\
+         <feature var='jabber:iq:register'/><feature var='urn:xmpp:server-presence'/>\
+         <feature var='urn:xmpp:public-server'/></query>",
+    );
+    Iq::Result {
+        from: Some(from.clone()),
+        to: None,
+        id: id.to_owned(),
+        payload: Some(payload),
+    }
+}
+
+/// A directory with `n` listed servers whose refreshes fall due one second apart.
+fn listed(n: usize) -> Directory {
+    let t0 = "2026-11-30T00:00:00Z".parse().expect("a time");
+    let mut dir = Directory::new(DirectoryConfig::new("xmpp.net".parse().unwrap()), t0);
+    let card = minidom_parse(SPEC_CARD);
+    let version = minidom_parse(
+        "<query xmlns='jabber:iq:version'><name>Prosody</name><version>13</version></query>",
+    );
+    for i in 0..n {
+        let now = t0 + TimeDelta::seconds(i as i64);
+        let server: BareJid = format!("s{i}.example").parse().unwrap();
+        let from = Jid::from(server.clone());
+        let _ = dir.handle_presence(now, &Presence::new(Type::Subscribe).with_from(from.clone()));
+        let _ = dir.handle_presence(
+            now,
+            &Presence::new(Type::Subscribed).with_from(from.clone()),
+        );
+        answer_round(&mut dir, now, &from, &card, &version);
+    }
+    while dir.poll_event().is_some() {}
+    dir
+}
+
+/// Answers every query the directory sent, the way the server would.
+fn answer_round(
+    dir: &mut Directory,
+    now: xep_core::time::Time,
+    from: &Jid,
+    card: &Element,
+    version: &Element,
+) {
+    let mut queue: Vec<Transmit> = std::iter::from_fn(|| dir.poll_transmit()).collect();
+    while !queue.is_empty() {
+        for t in std::mem::take(&mut queue) {
+            let Transmit::Iq(iq) = t else { continue };
+            let Iq::Get { id, payload, .. } = *iq else {
+                continue;
+            };
+            let reply = match payload.name() {
+                "query" if payload.ns() == "http://jabber.org/protocol/disco#info" => {
+                    disco_reply(&id, from)
+                }
+                "vcard" => Iq::Result {
+                    from: Some(from.clone()),
+                    to: None,
+                    id,
+                    payload: Some(card.clone()),
+                },
+                _ => Iq::Result {
+                    from: Some(from.clone()),
+                    to: None,
+                    id,
+                    payload: Some(version.clone()),
+                },
+            };
+            let _ = dir.handle_iq(now, &reply);
+        }
+        queue.extend(std::iter::from_fn(|| dir.poll_transmit()));
+    }
+}
+
+/// One refresh round of the earliest server: its timer, the disco#info, vCard and
+/// version replies (four events), in a steady state.
+fn machine(c: &mut Criterion) {
+    let card = minidom_parse(SPEC_CARD);
+    let version = minidom_parse(
+        "<query xmlns='jabber:iq:version'><name>Prosody</name><version>13</version></query>",
+    );
+    let mut g = c.benchmark_group("service_directory_machine");
+    g.throughput(Throughput::Elements(4));
+    for n in [100, 10_000] {
+        let mut dir = listed(n);
+        assert_eq!(dir.listing().servers.len(), n);
+        g.bench_function(format!("refresh_round_{n}"), |b| {
+            b.iter(|| {
+                let now = dir.poll_timeout().expect("a refresh is due");
+                dir.handle_timeout(now);
+                let Some(Transmit::Iq(iq)) = dir.poll_transmit() else {
+                    unreachable!()
+                };
+                let from = iq.to().expect("to a server").clone();
+                let Iq::Get { id, .. } = *iq else {
+                    unreachable!()
+                };
+                let _ = dir.handle_iq(now, &disco_reply(&id, &from));
+                answer_round(&mut dir, now, &from, &card, &version);
+                while let Some(e) = dir.poll_event() {
+                    black_box(e);
+                }
+            })
+        });
+        assert_eq!(dir.listing().servers.len(), n);
+    }
+    g.finish();
+}
+
+criterion_group!(benches, vcard, machine);
+criterion_main!(benches);

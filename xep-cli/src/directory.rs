@@ -1,0 +1,340 @@
+//! The XEP-0309 kinds of `xep inspect` (crate `xep-service-directory`) and the
+//! `xep vcard lint` and `xep directory export` commands.
+//!
+//! * `server-vcard`: a vCard4 server card (`<vcard/>` with content, or a `<vcards/>`
+//!   list), its typed fields, what it lacks, written back per spec;
+//! * `directory-discovery`: a disco#info result that says something about XEP-0309
+//!   (a directory identity, `urn:xmpp:public-server` or `urn:xmpp:server-presence`),
+//!   classified with its reasons;
+//! * `server-buddy-command`: an XEP-0050 command on the server-buddy node, with node,
+//!   session id, status, action, step and form fields, written back from the typed
+//!   step.
+//!
+//! The commands take already-parsed arguments (the file names) so that any argument
+//! parser can call them.
+
+use std::io::Write;
+
+use minidom::Element;
+use serde_json::{Map, Value, json};
+use xep_core::ns;
+use xep_core::reading::Deviation;
+use xep_core::xml::{Limits, parse_items};
+use xep_service_directory::command::{Command, NODE, ServerBuddy};
+use xep_service_directory::disco::{Role, classify_element};
+use xep_service_directory::listing::{Listing, ListingEntry};
+use xep_service_directory::vcard::{self, VCard, VCards, lint};
+
+use crate::input::read_input;
+use crate::registry::{ClaimFinding, ClaimKind, Registry};
+
+/// Adds the kinds of this module to a registry.
+pub fn register(registry: &mut Registry) {
+    registry.claim_kinds.extend([
+        SERVER_VCARD,
+        SERVER_VCARDS,
+        DIRECTORY_DISCOVERY,
+        SERVER_BUDDY_COMMAND,
+    ]);
+}
+
+/// A `<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/>` with content (an empty one
+/// is the vCard query, not a card).
+pub const SERVER_VCARD: ClaimKind = ClaimKind {
+    kind: "server-vcard",
+    namespace: ns::VCARD4,
+    name: "vcard",
+    read: read_vcard,
+};
+
+/// A `<vcards/>` list of server cards (the xmpp.net export).
+pub const SERVER_VCARDS: ClaimKind = ClaimKind {
+    kind: "server-vcard",
+    namespace: ns::VCARD4,
+    name: "vcards",
+    read: read_vcards,
+};
+
+/// A disco#info result that says something about XEP-0309.
+pub const DIRECTORY_DISCOVERY: ClaimKind = ClaimKind {
+    kind: "directory-discovery",
+    namespace: ns::DISCO_INFO,
+    name: "query",
+    read: read_discovery,
+};
+
+/// An ad-hoc command on the server-buddy node.
+pub const SERVER_BUDDY_COMMAND: ClaimKind = ClaimKind {
+    kind: "server-buddy-command",
+    namespace: ns::COMMANDS,
+    name: "command",
+    read: read_command,
+};
+
+fn strings(deviations: &[Deviation]) -> Vec<String> {
+    deviations.iter().map(ToString::to_string).collect()
+}
+
+fn card_fields(card: &VCard) -> Map<String, Value> {
+    let entry = ListingEntry::from_card("", card);
+    let Value::Object(mut fields) = serde_json::to_value(&entry).expect("an entry is JSON") else {
+        unreachable!("an entry is an object")
+    };
+    fields.remove("domain");
+    // `kind` names the finding; the card's KIND goes under its own key.
+    fields.insert("vcard_kind".into(), json!(card.kind()));
+    let others: Vec<String> = card
+        .others()
+        .map(|e| format!("{{{}}}{}", e.ns(), e.name()))
+        .collect();
+    fields.insert("other_properties".into(), json!(others));
+    let report = lint(&xep_core::Reading::clean(card.clone()));
+    let names = |fields: &[vcard::Field]| -> Vec<&'static str> {
+        fields.iter().map(|f| f.as_str()).collect()
+    };
+    fields.insert(
+        "missing_recommended".into(),
+        json!(names(&report.missing_recommended)),
+    );
+    fields.insert(
+        "missing_optional".into(),
+        json!(names(&report.missing_optional)),
+    );
+    fields
+}
+
+fn read_vcard(element: &Element) -> Option<Result<ClaimFinding, String>> {
+    element.children().next()?;
+    Some(
+        VCard::read(element)
+            .map(|reading| ClaimFinding {
+                fields: card_fields(&reading.value),
+                deviations: strings(&reading.deviations),
+                written: Some(Element::from(reading.value)),
+            })
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn read_vcards(element: &Element) -> Option<Result<ClaimFinding, String>> {
+    Some(
+        vcard::read_cards(element)
+            .map(|reading| {
+                let cards: Vec<Value> = reading
+                    .value
+                    .iter()
+                    .map(|c| Value::Object(card_fields(c)))
+                    .collect();
+                let mut fields = Map::new();
+                fields.insert("cards".into(), Value::Array(cards));
+                ClaimFinding {
+                    fields,
+                    deviations: strings(&reading.deviations),
+                    written: Some(Element::from(VCards {
+                        cards: reading.value,
+                    })),
+                }
+            })
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn read_discovery(element: &Element) -> Option<Result<ClaimFinding, String>> {
+    let reading = classify_element(element).ok()?;
+    let found = &reading.value;
+    if found.role() == Role::Neither && !found.server_presence {
+        return None;
+    }
+    let mut fields = Map::new();
+    fields.insert("role".into(), found.role().as_str().into());
+    fields.insert("public_server".into(), found.public_server.into());
+    fields.insert("directory".into(), found.directory.into());
+    fields.insert("directory_name".into(), json!(found.directory_name));
+    fields.insert("server_presence".into(), found.server_presence.into());
+    fields.insert("vcard4".into(), found.vcard4.into());
+    fields.insert(
+        "in_band_registration".into(),
+        found.in_band_registration.into(),
+    );
+    let reasons: Vec<String> = found.reasons.iter().map(ToString::to_string).collect();
+    fields.insert("reasons".into(), json!(reasons));
+    // Only the classifier's own findings: the disco#info reading's are the forms'.
+    let own: Vec<String> = reading
+        .deviations
+        .iter()
+        .filter(|d| d.code == "swapped-directory-identity")
+        .map(ToString::to_string)
+        .collect();
+    Some(Ok(ClaimFinding {
+        fields,
+        deviations: own,
+        written: None,
+    }))
+}
+
+fn read_command(element: &Element) -> Option<Result<ClaimFinding, String>> {
+    if element.attr("node") != Some(NODE) {
+        return None;
+    }
+    let command = match Command::read(element) {
+        Ok(c) => c,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let mut fields = Map::new();
+    let c = &command.value;
+    fields.insert("node".into(), c.node.clone().into());
+    fields.insert("sessionid".into(), json!(c.sessionid));
+    fields.insert("status".into(), json!(c.status.map(|s| s.as_str())));
+    fields.insert("action".into(), json!(c.action.map(|a| a.as_str())));
+    let form: Vec<Value> = c
+        .form
+        .iter()
+        .flat_map(|f| &f.fields)
+        .map(|f| {
+            json!({
+                "var": f.var,
+                "type": format!("{:?}", f.type_),
+                "required": f.required,
+                "values": f.values,
+            })
+        })
+        .collect();
+    fields.insert("form_fields".into(), Value::Array(form));
+    let step = match ServerBuddy::from_command(command) {
+        Ok(step) => step,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let name = match &step.value {
+        ServerBuddy::Execute => "execute",
+        ServerBuddy::Form { .. } => "form",
+        ServerBuddy::Submit { .. } => "submit",
+        ServerBuddy::Completed { .. } => "completed",
+        ServerBuddy::Cancel { .. } => "cancel",
+        ServerBuddy::Canceled { .. } => "canceled",
+        _ => "other",
+    };
+    fields.insert("step".into(), name.into());
+    if let ServerBuddy::Submit { peer, .. } = &step.value {
+        fields.insert("peer".into(), peer.as_str().into());
+    }
+    Some(Ok(ClaimFinding {
+        fields,
+        deviations: strings(&step.deviations),
+        written: Some(Element::from(step.value.to_command())),
+    }))
+}
+
+/// Every element of `element`'s tree (itself included) that is a server card or a
+/// list of them, outermost first.
+fn cards_in<'a>(element: &'a Element, out: &mut Vec<&'a Element>) {
+    if (element.is("vcard", ns::VCARD4) && element.children().next().is_some())
+        || element.is("vcards", ns::VCARD4)
+    {
+        out.push(element);
+        return;
+    }
+    for child in element.children() {
+        cards_in(child, out);
+    }
+}
+
+/// `xep vcard lint FILE...`: lints every server card in the files (`-` is standard
+/// input). Prints the RECOMMENDED fields each card lacks, then the OPTIONAL ones,
+/// then the deviations read through. Returns the exit status: 0 when every card has
+/// every RECOMMENDED field, 1 when one lacks some, 2 when an input cannot be read or
+/// holds no card.
+pub fn vcard_lint(files: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let limits = Limits::default();
+    let stdin = ["-".to_owned()];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut status = 0u8;
+    for name in files {
+        let items = match read_input(name, limits.max_bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|b| parse_items(&b, &limits).map_err(|e| e.to_string()))
+        {
+            Ok(items) => items,
+            Err(e) => {
+                let _ = writeln!(err, "xep: {name}: {e}");
+                status = 2;
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        for item in &items {
+            cards_in(&item.element, &mut found);
+        }
+        if found.is_empty() {
+            let _ = writeln!(err, "xep: {name}: no vCard4 server card found");
+            status = 2;
+            continue;
+        }
+        let mut n = 0;
+        for element in found {
+            let Ok(reading) = vcard::read_cards(element) else {
+                continue;
+            };
+            for card in &reading.value {
+                n += 1;
+                let single = xep_core::Reading::new(card.clone(), Vec::new());
+                let mut report = lint(&single);
+                // Deviations belong to the list when there are several cards.
+                if reading.value.len() == 1 {
+                    report.deviations = reading.deviations.clone();
+                }
+                let label = card.formatted_name().unwrap_or("(no fn)");
+                let _ = writeln!(out, "{name}: card {n} {label:?}");
+                for line in report.to_string().lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+                if report.lacks_recommended() && status == 0 {
+                    status = 1;
+                }
+            }
+            if reading.value.len() > 1 {
+                for d in &reading.deviations {
+                    let _ = writeln!(out, "  deviation: {d}");
+                }
+            }
+        }
+    }
+    status
+}
+
+/// `xep directory export FILE...`: folds captured `urn:xmpp:contacts` items,
+/// notifications and retractions, in file order, into the JSON listing printed on
+/// standard output. Returns the exit status: 0, or 2 when an input cannot be read.
+pub fn directory_export(files: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let limits = Limits::default();
+    let stdin = ["-".to_owned()];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut listing = Listing::default();
+    let mut status = 0u8;
+    for name in files {
+        let items = match read_input(name, limits.max_bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|b| parse_items(&b, &limits).map_err(|e| e.to_string()))
+        {
+            Ok(items) => items,
+            Err(e) => {
+                let _ = writeln!(err, "xep: {name}: {e}");
+                status = 2;
+                continue;
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            for d in listing.fold(&item.element) {
+                let _ = writeln!(err, "xep: {name}: item {}: {d}", i + 1);
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", listing.to_json_pretty());
+    status
+}
+
+/// `xep directory schema`: the JSON Schema of the export.
+pub fn directory_schema(out: &mut dyn Write) -> u8 {
+    let schema = serde_json::to_string_pretty(&Listing::json_schema()).expect("JSON");
+    let _ = writeln!(out, "{schema}");
+    0
+}
