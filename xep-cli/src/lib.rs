@@ -4,6 +4,7 @@
 pub mod graph_cmd;
 pub mod input;
 pub mod inspect;
+pub mod page;
 pub mod registry;
 pub mod serverinfo;
 pub mod sos;
