@@ -34,14 +34,15 @@ const DELAY: &str = "urn:xmpp:delay";
 
 /// Usage of `xep serverinfo graph`.
 pub const USAGE: &str = "\
-usage: xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
+usage: xep serverinfo graph [--format dot|json|svg] [--max-age SECS] [--now RFC3339] [FILE|-]...
 
 Folds every XEP-0485 <serverinfo/> found in the inputs (payloads, pubsub events, IQ
-results, streams) into one federation graph and prints it as Graphviz DOT (default) or
-JSON. An item's time is its <delay/> stamp, else --now, else the newest stamp seen;
-items older than --max-age (default 10800) at --now (else the newest stamp) are dropped.
+results, streams) into one federation graph and prints it as Graphviz DOT (default),
+JSON, or an SVG drawing laid out without Graphviz. An item's time is its <delay/> stamp,
+else --now, else the newest stamp seen; items older than --max-age (default 10800) at
+--now (else the newest stamp) are dropped.
 
-  --format FORMAT  dot (default) or json
+  --format FORMAT  dot (default), json or svg
   --max-age SECS   how old an item may be, in seconds
   --now RFC3339    the time to judge staleness at, such as 2025-06-01T12:00:00Z
   -h, --help       this text
@@ -57,6 +58,8 @@ pub enum OutputFormat {
     Dot,
     /// JSON.
     Json,
+    /// A laid-out SVG drawing ([`crate::svg`]).
+    Svg,
 }
 
 /// The parsed command line.
@@ -98,7 +101,10 @@ impl Options {
                     options.format = match value("--format")?.as_str() {
                         "dot" => OutputFormat::Dot,
                         "json" => OutputFormat::Json,
-                        other => return Err(format!("--format takes dot or json, not {other:?}")),
+                        "svg" => OutputFormat::Svg,
+                        other => {
+                            return Err(format!("--format takes dot, json or svg, not {other:?}"));
+                        }
                     }
                 }
                 "--max-age" => {
@@ -297,6 +303,7 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
             json.push('\n');
             json
         }
+        OutputFormat::Svg => crate::svg::render(&graph, &crate::svg::SvgOptions::default()),
     }
 }
 

@@ -9,3 +9,4 @@ pub mod registry;
 pub mod serverinfo;
 pub mod sos;
 pub mod status_cmd;
+pub mod svg;
