@@ -267,6 +267,7 @@ function xepState() {
     box.setAttribute("data-state", "ongoing");
     box.className = "state state-ongoing";
     document.getElementById("state-heading").textContent = box.getAttribute("data-ongoing");
+    document.title = box.getAttribute("data-ongoing-title");
     var lead = document.getElementById("state-lead");
     if (lead) { lead.textContent = box.getAttribute("data-ongoing-lead"); }
   }
@@ -381,11 +382,13 @@ fn outage(out: &mut String, state: PageState, status: &Status, options: &PageOpt
     let _ = write!(
         out,
         "<section id=\"state\" class=\"state state-{0}\" data-state=\"{0}\" aria-labelledby=\"state-heading\" \
-         data-beginning=\"{1}\" data-ongoing=\"{2}\" data-ongoing-lead=\"{3}\"",
+         data-beginning=\"{1}\" data-ongoing=\"{2}\" data-ongoing-lead=\"{3}\" data-ongoing-title=\"{4}: {5}\"",
         state.class(),
         beginning.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         escape(&ongoing),
         escape(planned_lead),
+        state_title(PageState::Ongoing(None)),
+        escape(&options.title),
     );
     if let Some(end) = end {
         let _ = write!(

@@ -61,7 +61,8 @@ pub struct Point {
     pub y: f64,
 }
 
-/// Ideal distance between linked nodes, in SVG units.
+/// Ideal distance between linked nodes in large components, in SVG units (twice that
+/// in the smallest).
 const K: f64 = 70.0;
 
 /// The positions of `graph.nodes`, in the same order; deterministic.
@@ -153,11 +154,13 @@ fn bounds(points: &[Point]) -> (f64, f64, f64, f64) {
 /// Fruchterman–Reingold on one component; `members[0]` is its busiest node.
 fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
     let n = members.len();
+    // Ideal link length: roomier for small components, whose labels are all drawn.
+    let k = K * (2.0 - (n.min(200) as f64) / 200.0);
     // Sunflower spiral: even spread, busiest at the centre.
     let golden = PI * (3.0 - 5f64.sqrt());
     let mut pos: Vec<Point> = (0..n)
         .map(|i| {
-            let r = K * 0.6 * (i as f64).sqrt();
+            let r = k * 0.6 * (i as f64).sqrt();
             let t = i as f64 * golden;
             Point {
                 x: r * t.cos(),
@@ -181,9 +184,12 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
         })
         .collect();
     let rounds = if n <= 300 { 300 } else { 160 };
-    let mut temperature = K * (n as f64).sqrt() * 0.3;
+    let mut temperature = k * (n as f64).sqrt() * 0.3;
     let cooling = temperature / f64::from(rounds + 1);
-    let cell = 2.0 * K;
+    // Small components: every pair repels (one grid cell); large ones: only neighbours.
+    let small = n <= 300;
+    let cell = if small { f64::INFINITY } else { 2.0 * k };
+    let gravity = if small { 0.004 } else { 0.02 };
     let mut disp = vec![Point { x: 0.0, y: 0.0 }; n];
     let mut grid: BTreeMap<(i64, i64), Vec<usize>> = BTreeMap::new();
     for _ in 0..rounds {
@@ -216,7 +222,7 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
                         }
                         let d = d2.sqrt();
                         if d < cell {
-                            let f = K * K / d;
+                            let f = k * k / d;
                             disp[i].x += dx / d * f;
                             disp[i].y += dy / d * f;
                         }
@@ -228,7 +234,7 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
         for &(a, b) in &edges {
             let (dx, dy) = (pos[a].x - pos[b].x, pos[a].y - pos[b].y);
             let d = (dx * dx + dy * dy).sqrt().max(1e-3);
-            let f = d * d / K;
+            let f = d * d / k;
             let (fx, fy) = (dx / d * f, dy / d * f);
             disp[a].x -= fx;
             disp[a].y -= fy;
@@ -237,8 +243,8 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
         }
         // Weak gravity keeps the component round, then move at most `temperature`.
         for (p, d) in pos.iter_mut().zip(&mut disp) {
-            d.x -= p.x * 0.02;
-            d.y -= p.y * 0.02;
+            d.x -= p.x * gravity;
+            d.y -= p.y * gravity;
             let len = (d.x * d.x + d.y * d.y).sqrt();
             if len > 0.0 {
                 let step = len.min(temperature);
@@ -252,6 +258,9 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
 }
 
 fn cell_of(p: Point, cell: f64) -> (i64, i64) {
+    if cell.is_infinite() {
+        return (0, 0);
+    }
     ((p.x / cell).floor() as i64, (p.y / cell).floor() as i64)
 }
 
@@ -315,13 +324,21 @@ pub fn render(graph: &Graph, options: &SvgOptions) -> String {
 
     let margin = 40.0;
     let legend_height = 120.0;
+    // The drawing's extent: circles and labels.
     let (x0, y0, x1, y1) = if n == 0 {
-        (0.0, 0.0, 480.0, 0.0)
+        (0.0, 0.0, 0.0, 0.0)
     } else {
-        bounds(&pos)
+        let circles = (0..n).map(|i| {
+            let r = radius(degree[i]);
+            (pos[i].x - r, pos[i].y - r, pos[i].x + r, pos[i].y + r)
+        });
+        circles.chain(boxes.iter().copied()).fold(
+            (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+            |(a, b, c, d), (x0, y0, x1, y1)| (a.min(x0), b.min(y0), c.max(x1), d.max(y1)),
+        )
     };
-    // Room for labels to the right of the rightmost nodes.
-    let width = (x1 - x0 + 2.0 * margin + 180.0).max(520.0);
+    // Wide enough for the legend.
+    let width = (x1 - x0 + 2.0 * margin).max(700.0);
     let height = y1 - y0 + 2.0 * margin + legend_height;
     let (ox, oy) = (margin - x0, margin + legend_height - y0);
     let at = |i: usize| Point {
