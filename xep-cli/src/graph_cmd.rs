@@ -25,6 +25,7 @@ use minidom::Element;
 use xep_core::ns;
 
 use crate::input::read_input;
+use crate::progress::Progress;
 use xep_core::xml::{Limits, XmlError, parse_items};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
@@ -308,8 +309,19 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
 }
 
 /// Runs `xep serverinfo graph` with the arguments after `graph`, writing to the given
-/// streams; returns the exit status.
+/// streams; returns the exit status. Shows no progress.
 pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    run_with_progress(args, stdout, stderr, false)
+}
+
+/// [`run`], with a progress bar on the process's standard error when `progress` is
+/// set and [`crate::progress`] finds it worth showing (a terminal, many or large inputs).
+pub fn run_with_progress(
+    args: &[String],
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    progress: bool,
+) -> u8 {
     let options = match Options::parse(args) {
         Ok(Some(options)) => options,
         Ok(None) => {
@@ -324,32 +336,45 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u
     let limits = Limits::default();
     let mut inputs = Vec::new();
     let mut malformed = false;
+    let bar = if progress {
+        Progress::for_inputs(&options.files, "reading")
+    } else {
+        Progress::hidden()
+    };
     for name in &options.files {
+        bar.start(name);
         let bytes = match read_input(name, limits.max_bytes) {
             Ok(bytes) => bytes,
             Err(e) => {
-                let _ = writeln!(stderr, "xep: {name}: {e}");
+                bar.suspend(|| writeln!(stderr, "xep: {name}: {e}")).ok();
                 malformed = true;
                 continue;
             }
         };
         match collect(&bytes, &limits) {
             Ok(collected) => {
-                for p in &collected.problems {
-                    let _ = writeln!(
-                        stderr,
-                        "xep: {name}:{}:{}: {}: {}",
-                        p.at.line, p.at.column, p.at.path, p.message
-                    );
-                }
+                bar.suspend(|| {
+                    for p in &collected.problems {
+                        let _ = writeln!(
+                            stderr,
+                            "xep: {name}:{}:{}: {}: {}",
+                            p.at.line, p.at.column, p.at.path, p.message
+                        );
+                    }
+                });
                 inputs.push(collected);
             }
             Err(e) => {
-                let _ = writeln!(stderr, "xep: {name}:{}:{}: {}", e.line, e.column, e.message);
+                bar.suspend(|| {
+                    writeln!(stderr, "xep: {name}:{}:{}: {}", e.line, e.column, e.message)
+                })
+                .ok();
                 malformed = true;
             }
         }
+        bar.done(bytes.len() as u64);
     }
+    bar.finish();
     if malformed {
         return 2;
     }
@@ -367,7 +392,8 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u
 /// `xep serverinfo graph ARGS`: [`run`] on the process's streams.
 pub fn main(args: &[String]) -> ExitCode {
     let stdout = io::stdout();
-    let stderr = io::stderr();
-    let status = run(args, &mut stdout.lock(), &mut stderr.lock());
+    // Standard error is not locked for the whole run: the progress bar draws on it
+    // from its own thread.
+    let status = run_with_progress(args, &mut stdout.lock(), &mut io::stderr(), true);
     ExitCode::from(status)
 }

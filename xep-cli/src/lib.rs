@@ -5,6 +5,8 @@ pub mod graph_cmd;
 pub mod input;
 pub mod inspect;
 pub mod page;
+pub mod page_cmd;
+pub mod progress;
 pub mod registry;
 pub mod serverinfo;
 pub mod sos;
