@@ -1,5 +1,5 @@
 //! `xep serverinfo graph`: fold the XEP-0485 items found in captures into one federation
-//! graph and print it as Graphviz DOT or JSON.
+//! graph and print it as Graphviz DOT or JSON, or draw it as SVG ([`crate::svg`]).
 //!
 //! Inputs are read as `xep inspect` reads them ([`xep_core::xml::parse_items`]): bare
 //! payloads, pubsub event messages, IQ results, several stanzas or a whole stream.
@@ -17,14 +17,14 @@
 //! A payload that cannot be read, or that names no domain, is reported on standard
 //! error with where it is, and skipped.
 
-use std::io::{self, Write};
-use std::process::ExitCode;
+use std::io::Write;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use minidom::Element;
 use xep_core::ns;
 
 use crate::input::read_input;
+use crate::output::Out;
 use crate::progress::Progress;
 use xep_core::xml::{Limits, XmlError, parse_items};
 use xep_serverinfo::ServerInfo;
@@ -33,33 +33,15 @@ use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
 /// The XEP-0203 delayed-delivery namespace.
 const DELAY: &str = "urn:xmpp:delay";
 
-/// Usage of `xep serverinfo graph`.
-pub const USAGE: &str = "\
-usage: xep serverinfo graph [--format dot|json|svg] [--max-age SECS] [--now RFC3339] [FILE|-]...
-
-Folds every XEP-0485 <serverinfo/> found in the inputs (payloads, pubsub events, IQ
-results, streams) into one federation graph and prints it as Graphviz DOT (default),
-JSON, or an SVG drawing laid out without Graphviz. An item's time is its <delay/> stamp,
-else --now, else the newest stamp seen; items older than --max-age (default 10800) at
---now (else the newest stamp) are dropped.
-
-  --format FORMAT  dot (default), json or svg
-  --max-age SECS   how old an item may be, in seconds
-  --now RFC3339    the time to judge staleness at, such as 2025-06-01T12:00:00Z
-  -h, --help       this text
-
-Exit status: 0 when the graph was printed (unreadable payloads are reported and
-skipped), 2 when an input is malformed or unreadable, or the command line is wrong.";
-
 /// What `--format` asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// Graphviz DOT.
+    /// Graphviz DOT
     #[default]
     Dot,
-    /// JSON.
+    /// JSON
     Json,
-    /// A laid-out SVG drawing ([`crate::svg`]).
+    /// An SVG drawing, laid out here (no Graphviz needed)
     Svg,
 }
 
@@ -76,62 +58,18 @@ pub struct Options {
     pub files: Vec<String>,
 }
 
-impl Options {
-    /// Parses the arguments after `serverinfo graph`. `Ok(None)` means `--help`.
-    pub fn parse(args: &[String]) -> Result<Option<Self>, String> {
-        let mut options = Self {
-            format: OutputFormat::Dot,
-            max_age: xep_serverinfo::graph::DEFAULT_MAX_AGE,
-            now: None,
-            files: Vec::new(),
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-                _ => (arg.as_str(), None),
-            };
-            let mut value = |name: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next().cloned())
-                    .ok_or_else(|| format!("{name} needs a value"))
-            };
-            match flag {
-                "--format" => {
-                    options.format = match value("--format")?.as_str() {
-                        "dot" => OutputFormat::Dot,
-                        "json" => OutputFormat::Json,
-                        "svg" => OutputFormat::Svg,
-                        other => {
-                            return Err(format!("--format takes dot, json or svg, not {other:?}"));
-                        }
-                    }
-                }
-                "--max-age" => {
-                    let v = value("--max-age")?;
-                    options.max_age = v
-                        .parse::<u32>()
-                        .ok()
-                        .map(|s| TimeDelta::seconds(i64::from(s)))
-                        .ok_or_else(|| format!("--max-age takes whole seconds, not {v:?}"))?;
-                }
-                "--now" => {
-                    let v = value("--now")?;
-                    let now = DateTime::parse_from_rfc3339(&v)
-                        .map_err(|e| format!("--now takes an RFC 3339 time, not {v:?}: {e}"))?;
-                    options.now = Some(now.with_timezone(&Utc));
-                }
-                "-h" | "--help" => return Ok(None),
-                "-" => options.files.push("-".to_owned()),
-                s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
-                s => options.files.push(s.to_owned()),
-            }
+impl From<crate::args::GraphArgs> for Options {
+    fn from(args: crate::args::GraphArgs) -> Self {
+        let mut files = args.files;
+        if files.is_empty() {
+            files.push("-".to_owned());
         }
-        if options.files.is_empty() {
-            options.files.push("-".to_owned());
+        Self {
+            format: args.format,
+            max_age: TimeDelta::seconds(i64::from(args.max_age)),
+            now: args.now,
+            files,
         }
-        Ok(Some(options))
     }
 }
 
@@ -308,31 +246,22 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
     }
 }
 
-/// Runs `xep serverinfo graph` with the arguments after `graph`, writing to the given
-/// streams; returns the exit status. Shows no progress.
-pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    run_with_progress(args, stdout, stderr, false)
+/// Runs `xep serverinfo graph`, writing to the given streams; returns the exit status.
+/// Shows no progress.
+pub fn run(options: &Options, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    run_with_progress(options, stdout, stderr, false)
 }
 
 /// [`run`], with a progress bar on the process's standard error when `progress` is
-/// set and [`crate::progress`] finds it worth showing (a terminal, many or large inputs).
+/// set and [`crate::progress`] finds it worth showing (a terminal, many or large
+/// inputs). `stderr` must not hold the process's standard error locked: the bar draws
+/// on it from its own thread.
 pub fn run_with_progress(
-    args: &[String],
+    options: &Options,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
     progress: bool,
 ) -> u8 {
-    let options = match Options::parse(args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            let _ = writeln!(stdout, "{USAGE}");
-            return 0;
-        }
-        Err(message) => {
-            let _ = writeln!(stderr, "xep: {message}\n\n{USAGE}");
-            return 2;
-        }
-    };
     let limits = Limits::default();
     let mut inputs = Vec::new();
     let mut malformed = false;
@@ -384,16 +313,7 @@ pub fn run_with_progress(
             "xep: note: no readable <serverinfo/> with a named <domain/> found"
         );
     }
-    // A closed standard output (a pager quit) is not an error.
-    let _ = stdout.write_all(render(&inputs, &options).as_bytes());
-    0
-}
-
-/// `xep serverinfo graph ARGS`: [`run`] on the process's streams.
-pub fn main(args: &[String]) -> ExitCode {
-    let stdout = io::stdout();
-    // Standard error is not locked for the whole run: the progress bar draws on it
-    // from its own thread.
-    let status = run_with_progress(args, &mut stdout.lock(), &mut io::stderr(), true);
-    ExitCode::from(status)
+    let mut out = Out::new(stdout);
+    let _ = out.write_all(render(&inputs, options).as_bytes());
+    out.finish().exit_status(0, stderr)
 }

@@ -1,9 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod args;
 pub mod graph_cmd;
 pub mod input;
 pub mod inspect;
+pub mod inspect_cmd;
+pub mod output;
 pub mod page;
 pub mod page_cmd;
 pub mod progress;

@@ -311,7 +311,7 @@ pub fn render(file: &StatusFile, options: &PageOptions) -> String {
          style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n",
     );
     out.push_str("<meta name=\"generator\" content=\"xep status page\">\n");
-    let _ = write!(out, "<title>{}: {title}</title>\n", state_title(state));
+    let _ = writeln!(out, "<title>{}: {title}</title>", state_title(state));
     let _ = write!(out, "<style>\n{STYLE}\n</style>\n</head>\n<body>\n<main>\n");
     let _ = writeln!(out, "<h1>{title}</h1>");
     match file.outage() {
@@ -344,9 +344,9 @@ fn state_title(state: PageState) -> &'static str {
 }
 
 fn no_outage(out: &mut String, state: PageState, options: &PageOptions) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<section id=\"state\" class=\"state state-{0}\" data-state=\"{0}\" aria-labelledby=\"state-heading\">\n",
+        "<section id=\"state\" class=\"state state-{0}\" data-state=\"{0}\" aria-labelledby=\"state-heading\">",
         state.class()
     );
     match options.resolved_at {

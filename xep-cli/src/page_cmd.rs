@@ -9,26 +9,8 @@ use xep_sos::StatusFile;
 
 use crate::page::{DEFAULT_TITLE, PageOptions, read_for_page, render};
 
-/// The usage text of `xep status page`.
-pub const USAGE: &str = "\
-usage: xep status page [--json-url URL] [--title TEXT] [--now TIME] [-o FILE] [STATUS.json|-]
-
-Writes a self-contained HTML status page (inline style, no external fetches, readable
-without scripts) for a XEP-0455 status file: the state, the beginning and expected
-end (UTC, and the reader's local time when scripts run), the message in the reader's
-language, and a link to the JSON. `null` and an empty file read as no outage, as
-clients read them; what the published schema rejects but clients still read (a bad
-expected_end, a message without default) is noted on standard error and shown as
-clients show it.
-
-  --json-url URL  the link to the JSON (default: the status file's name)
-  --title TEXT    the page title (default: Service status)
-  --now TIME      the time the page is made at (default: the clock): decides
-                  \"not yet started\" and \"expected end passed\" for readers without scripts
-  -o FILE         write the page there (default: standard output)";
-
 /// The parsed arguments of `xep status page`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageArgs {
     /// The status file; `-` or `None` is standard input.
     pub input: Option<String>,
@@ -38,13 +20,21 @@ pub struct PageArgs {
     pub json_url: Option<String>,
     /// The page title.
     pub title: Option<String>,
-    /// The time the page is made at; by default the clock.
-    pub now: Option<Time>,
+    /// The time the page is made at.
+    pub now: Time,
 }
 
-/// The clock, for commands that are not given `--now`.
-pub fn clock() -> Time {
-    Time::from(std::time::SystemTime::now())
+impl From<(crate::args::PageArgs, Time)> for PageArgs {
+    /// The parsed command line and the clock (which `--now` replaces).
+    fn from((args, clock): (crate::args::PageArgs, Time)) -> Self {
+        Self {
+            input: Some(args.file),
+            output: args.output,
+            json_url: args.json_url,
+            title: args.title,
+            now: args.now.now.unwrap_or(clock),
+        }
+    }
 }
 
 /// The link from a page written to `page` to the JSON at `json`: the file name when
@@ -65,13 +55,14 @@ pub fn json_href(json: Option<&str>, page: Option<&str>) -> String {
     }
 }
 
-/// Writes `text` to `path`, or to `out` for `None` or `-`.
+/// Writes `text` to `path` atomically, or to `out` for `None` or `-`.
 fn write_to(path: Option<&str>, text: &str, out: &mut dyn Write) -> Result<(), String> {
     match path.filter(|p| *p != "-") {
         None => out
             .write_all(text.as_bytes())
             .map_err(|e| format!("standard output: {e}")),
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("{path}: {e}")),
+        Some(path) => crate::output::write_atomically(Path::new(path), text)
+            .map_err(|e| format!("{path}: cannot write: {e}")),
     }
 }
 
@@ -106,7 +97,7 @@ pub fn status_page(args: &PageArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             .clone()
             .unwrap_or_else(|| DEFAULT_TITLE.to_owned()),
         ..PageOptions::new(
-            args.now.unwrap_or_else(clock),
+            args.now,
             args.json_url
                 .clone()
                 .unwrap_or_else(|| json_href(Some(name), args.output.as_deref())),
@@ -121,9 +112,10 @@ pub fn status_page(args: &PageArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     }
 }
 
-/// The `--page FILE` of `xep status new` and `xep status end`: the page for the file
-/// just written to `json` (`None`: standard output), made at `now`. `end` marks the
-/// page of `xep status end`, which announces the outage as resolved.
+/// The `--page PAGE` of `xep status new`, `update` and `end`: the page for the file
+/// just written to `json` (`None`: standard output), made at `now`, written to `page`
+/// atomically. `end` marks the page of `xep status end`, which announces the outage as
+/// resolved.
 pub fn write_page_for(
     file: &StatusFile,
     page: &str,
@@ -135,7 +127,8 @@ pub fn write_page_for(
         resolved_at: end.then_some(now),
         ..PageOptions::new(now, json_href(json, Some(page)))
     };
-    std::fs::write(page, render(file, &options)).map_err(|e| format!("{page}: {e}"))
+    crate::output::write_atomically(Path::new(page), &render(file, &options))
+        .map_err(|e| format!("{page}: cannot write: {e}"))
 }
 
 #[cfg(test)]
@@ -182,8 +175,8 @@ mod tests {
             input: Some(json.to_string_lossy().into_owned()),
             output: Some(page.to_string_lossy().into_owned()),
             title: Some("chat.example status".into()),
-            now: Some(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()),
-            ..PageArgs::default()
+            now: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+            json_url: None,
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         assert_eq!(status_page(&args, &mut out, &mut err), 0);

@@ -197,9 +197,7 @@ fn layout_component(members: &[usize], adjacency: &[Vec<usize>]) -> Vec<Point> {
         for (i, p) in pos.iter().enumerate() {
             grid.entry(cell_of(*p, cell)).or_default().push(i);
         }
-        for d in &mut disp {
-            *d = Point { x: 0.0, y: 0.0 };
-        }
+        disp.fill(Point { x: 0.0, y: 0.0 });
         // Repulsion from nodes in the 3×3 neighbouring cells.
         for (i, p) in pos.iter().enumerate() {
             let (cx, cy) = cell_of(*p, cell);
@@ -348,11 +346,11 @@ pub fn render(graph: &Graph, options: &SvgOptions) -> String {
     let large = n > 200;
 
     let mut out = String::with_capacity(256 + n * 200 + graph.edges.len() * 160);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-labelledby=\"graph-title graph-desc\" \
-         font-family=\"system-ui, sans-serif\">\n"
+         font-family=\"system-ui, sans-serif\">"
     );
     let _ = writeln!(
         out,
@@ -429,9 +427,9 @@ pub fn render(graph: &Graph, options: &SvgOptions) -> String {
             EdgeDirection::BToA => (" marker-mid=\"url(#back)\"", "←"),
             EdgeDirection::Unknown => ("", "—"),
         };
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<polyline class=\"{class}\" points=\"{ax:.1},{ay:.1} {:.1},{:.1} {bx:.1},{by:.1}\"{markers}><title>{} {arrow_text} {} ({}; reported by {})</title></polyline>\n",
+            "<polyline class=\"{class}\" points=\"{ax:.1},{ay:.1} {:.1},{:.1} {bx:.1},{by:.1}\"{markers}><title>{} {arrow_text} {} ({}; reported by {})</title></polyline>",
             (ax + bx) / 2.0,
             (ay + by) / 2.0,
             escape(&e.a),
@@ -507,9 +505,9 @@ pub fn render(graph: &Graph, options: &SvgOptions) -> String {
 
 fn legend(out: &mut String, graph: &Graph, shown_labels: usize, margin: f64) {
     let x = margin;
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<g class=\"legend\" transform=\"translate({x:.0} 16)\">\n"
+        "<g class=\"legend\" transform=\"translate({x:.0} 16)\">"
     );
     let _ = writeln!(
         out,
@@ -637,7 +635,7 @@ mod tests {
         let mut seed: u64 = 42;
         for i in 1..n {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let j = ((seed >> 33) as usize) % i.min(40).max(1);
+            let j = ((seed >> 33) as usize) % i.clamp(1, 40);
             let (a, b) = (name(j), name(i));
             let status = match seed % 5 {
                 0 => LinkStatus::OneSided,
