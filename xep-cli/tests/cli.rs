@@ -123,8 +123,8 @@ fn strict_lists_every_deviation_and_fails() {
     assert_eq!(
         lines,
         [
-            "xep: -: deviation: item 1 /iq/query: contact-addresses: FORM_TYPE field lacks type='hidden' (XEP-0068)",
-            "xep: -: deviation: item 1 /iq/query: contact-addresses: field 'status-addresses': value \"status page\" is not a valid URI (the spec says MUST)",
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: /x[1]/field[@var='FORM_TYPE']: FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway [must]",
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: /x[1]/field[@var='status-addresses']: value \"status page\" is not a valid URI (the spec says MUST) [must]",
         ]
     );
     // The JSON is still printed.
