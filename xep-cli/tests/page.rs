@@ -248,6 +248,45 @@ fn page_script_picks_the_same_message_as_the_crates_in_node() {
     assert!(matched > 100, "{matched}");
 }
 
+/// `xepLookup` in the page's script against `xep_core::lang::lookup` itself, on the
+/// same ranges and tag lists (Node.js when installed).
+#[test]
+fn page_script_lookup_is_xep_core_lookup_in_node() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("node is not installed: skipped (the browser tests check this in Chromium)");
+        return;
+    }
+    let cases: Vec<(String, Vec<String>)> = cases()
+        .into_iter()
+        .flat_map(|(ranges, keys)| ranges.into_iter().map(move |r| (r, keys.clone())))
+        .collect();
+    let data = serde_json::to_string(&cases).unwrap();
+    let script = format!(
+        "{SCRIPT}\nconsole.log(JSON.stringify({data}.map(function (c) {{ return xepLookup(c[0], c[1]); }})));\n"
+    );
+    let dir = std::env::temp_dir().join(format!("xep-page-lookup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lookup.js");
+    std::fs::write(&path, script).unwrap();
+    let output = Command::new("node").arg(&path).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let js: Vec<i64> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(js.len(), cases.len());
+    let mut found = 0;
+    for ((range, tags), js) in cases.iter().zip(js) {
+        let rust = xep_core::lang::lookup(range, tags.iter().map(String::as_str));
+        let rust = rust.map_or(-1, |i| i as i64);
+        assert_eq!(js, rust, "range {range:?}, tags {tags:?}");
+        found += usize::from(rust >= 0);
+    }
+    assert!(found > 50, "{found}");
+}
+
 #[test]
 fn skeleton_ignores_values_and_text() {
     assert_eq!(
