@@ -455,7 +455,7 @@ pub struct UpdateArgs {
     /// Add or replace a message: default=TEXT or LANG=TEXT; repeat for each language
     #[arg(long, value_name = "LANG=TEXT", value_parser = parse_message)]
     pub message: Vec<MessageArg>,
-    /// Remove the message in this language (`default` only with every other one)
+    /// Remove the message in this language (`default` only once no other language is left)
     #[arg(long, value_name = "LANG")]
     pub remove_message: Vec<String>,
     /// The format rules to apply [default: v0.2 when the file has an outage field, else

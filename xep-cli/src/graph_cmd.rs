@@ -7,11 +7,15 @@
 //!
 //! * its time: the nearest XEP-0203 `<delay xmlns='urn:xmpp:delay' stamp='…'/>` on an
 //!   enclosing element (the `<item/>`, the stanza); else `--now`; else the newest stamp
-//!   seen in all inputs (so a capture is judged at its own time, never the clock's);
-//!   with no stamp anywhere, every item is fresh;
+//!   seen in all inputs (so a capture is judged at its own time); with no stamp
+//!   anywhere, the time of the run (an item is never dated 1970);
 //! * its source: the stanza's `from` (the pubsub service), the enclosing
 //!   `<items node='…'/>` and `<item id='…'/>`;
-//! * its publisher: the `<domain name='…'/>`s it holds.
+//! * its publisher: the `<domain name='…'/>`s it holds. A capture is vouched for by
+//!   whoever made it, so every named domain counts
+//!   ([`Trust::AnySource`](xep_serverinfo::graph::Trust)); a crawler that fetches
+//!   items itself should use the library's default trust, which counts an item only
+//!   for the domain whose advertised node it came from.
 //!
 //! Malformed XML stops everything (exit 2, `FILE:LINE:COLUMN: message`, nothing printed).
 //! A payload that cannot be read, or that names no domain, is reported on standard
@@ -28,7 +32,7 @@ use crate::output::Out;
 use crate::progress::Progress;
 use xep_core::xml::{Limits, XmlError, parse_items};
 use xep_serverinfo::ServerInfo;
-use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
+use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source, Trust};
 
 /// The XEP-0203 delayed-delivery namespace.
 const DELAY: &str = "urn:xmpp:delay";
@@ -158,6 +162,17 @@ fn walk(
     if element.is("serverinfo", ns::SERVERINFO) {
         match ServerInfo::read(element) {
             Ok(reading) if reading.value.domains.iter().any(|d| d.name.is_some()) => {
+                // Parts the lenient reading had to leave out are said, not lost.
+                for d in reading
+                    .deviations
+                    .iter()
+                    .filter(|d| d.severity == xep_core::Severity::Dropped)
+                {
+                    out.problems.push(Problem {
+                        at: location(path),
+                        message: format!("{}: {}; the rest is used", d.path, d.message),
+                    });
+                }
                 out.found.push(Found {
                     info: reading.value,
                     stamp: ctx.stamp,
@@ -228,11 +243,22 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
         .iter()
         .flat_map(|c| c.found.iter().filter_map(|f| f.stamp))
         .max();
-    let now = options.now.or(newest).unwrap_or(DateTime::UNIX_EPOCH);
-    let mut builder = GraphBuilder::new(GraphConfig::default().with_max_age(options.max_age));
+    // The CLI is where clocks live: with no stamp and no --now, the run's own time.
+    let now = options
+        .now
+        .or(newest)
+        .unwrap_or_else(|| DateTime::<Utc>::from(std::time::SystemTime::now()));
+    let mut builder = GraphBuilder::new(
+        GraphConfig::default()
+            .with_max_age(options.max_age)
+            .with_trust(Trust::AnySource),
+    );
     for found in inputs.iter().flat_map(|c| &c.found) {
         let at = found.stamp.unwrap_or(now);
-        builder.add(Observation::new(&found.info, at).with_source(&found.source));
+        builder.add(
+            now,
+            Observation::new(&found.info, at).with_source(&found.source),
+        );
     }
     let graph = builder.finish(now);
     match options.format {

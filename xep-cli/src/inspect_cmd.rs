@@ -118,8 +118,10 @@ pub fn run_with_progress(
         });
         for d in inspection.deviations() {
             if args.strict {
-                bar.suspend(|| writeln!(err, "xep: {name}: deviation: {d}"))
-                    .ok();
+                bar.suspend(|| {
+                    writeln!(err, "xep: {name}: deviation: {}", cut(&d.to_string(), 1000))
+                })
+                .ok();
             }
             deviations.push(if several {
                 format!("{name}: {d}")
@@ -145,7 +147,7 @@ pub fn run_with_progress(
 /// The one line said about deviations without `--strict`: how many, and what the first
 /// one is, so that a note is not mistaken for a fault.
 pub fn deviation_note(count: usize, first: &str) -> String {
-    let first = cut(first, 160);
+    let first = cut(first, 300);
     if count == 1 {
         format!("xep: note: 1 spec deviation, read leniently: {first} (--strict for details)")
     } else {
@@ -268,12 +270,32 @@ mod tests {
     }
 
     #[test]
+    fn people_get_text_and_pipes_get_json_lines() {
+        use clap::Parser;
+        let show = |args: &[&str], terminal: bool| {
+            let cli = crate::args::Cli::try_parse_from(args).unwrap();
+            let crate::args::Command::Inspect(args) = cli.command else {
+                unreachable!()
+            };
+            Show::from_args(&args, terminal)
+        };
+        assert_eq!(show(&["xep", "inspect"], true), Show::Pretty);
+        assert_eq!(show(&["xep", "inspect"], false), Show::Json);
+        assert_eq!(show(&["xep", "inspect", "--emit=json"], true), Show::Json);
+        assert_eq!(show(&["xep", "inspect", "--pretty"], false), Show::Pretty);
+        assert_eq!(
+            show(&["xep", "inspect", "--emit", "wire"], true),
+            Show::Wire
+        );
+    }
+
+    #[test]
     fn the_note_says_what_the_deviation_is() {
         assert_eq!(
             deviation_note(1, "item 2 /iq/query: x: two forms"),
             "xep: note: 1 spec deviation, read leniently: item 2 /iq/query: x: two forms (--strict for details)"
         );
         let long = "é".repeat(500);
-        assert!(deviation_note(3, &long).chars().count() < 260);
+        assert!(deviation_note(3, &long).chars().count() < 400);
     }
 }

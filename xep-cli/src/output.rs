@@ -116,8 +116,19 @@ impl Outcome {
 /// Writes `text` to `path` atomically: a temporary file in the same directory, synced,
 /// then renamed over `path`. An existing file keeps its permissions; a new one is
 /// readable by everyone (0644 before the umask), as a file a web server serves must be.
-/// When anything fails, `path` is untouched and the temporary file removed.
+/// When anything fails, `path` is untouched and the temporary file removed. A symbolic
+/// link stays a link and the file it points to is replaced.
 pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    // A link (`status.json -> /srv/status/current.json`) stays a link: the file it
+    // points to is replaced, in its own directory.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

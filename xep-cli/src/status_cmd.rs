@@ -264,6 +264,26 @@ fn new(
     Ok(written)
 }
 
+/// The status file's members in the order the spec lists them.
+const ORDER: [&str; 5] = ["outage", "planned", "beginning", "expected_end", "message"];
+
+/// Sets a member; a new one goes where the spec's order puts it among the members the
+/// file has (after `beginning` for `expected_end`), everything else stays in place.
+fn set(map: &mut Map<String, Value>, key: &str, value: Value) {
+    if let Some(slot) = map.get_mut(key) {
+        *slot = value;
+        return;
+    }
+    let rank = ORDER.iter().position(|k| *k == key).unwrap_or(ORDER.len());
+    let before = |k: &String| ORDER.iter().position(|o| o == k).is_some_and(|r| r < rank);
+    let first_known = map.keys().position(|k| ORDER.contains(&k.as_str()));
+    let index = match map.keys().rposition(before) {
+        Some(i) => i + 1,
+        None => first_known.unwrap_or(map.len()),
+    };
+    map.shift_insert(index, key.to_owned(), value);
+}
+
 fn update(
     args: UpdateArgs,
     clock: DateTime<Utc>,
@@ -292,8 +312,9 @@ fn update(
     check_outage(args.outage, version)?;
     let now = args.now.now.unwrap_or(clock);
     if let Some(t) = args.beginning {
-        map.insert(
-            "beginning".into(),
+        set(
+            map,
+            "beginning",
             resolve(t, "--beginning", now, err)?.1.into(),
         );
     }
@@ -305,17 +326,17 @@ fn update(
     }
     if let Some(t) = args.expected_end {
         let (_, text) = resolve(t, "--expected-end", now, err)?;
-        map.insert("expected_end".into(), text.into());
+        set(map, "expected_end", text.into());
     }
     if args.no_expected_end {
         map.shift_remove("expected_end");
     }
     if let Some(planned) = args.planned.value() {
-        map.insert("planned".into(), planned.into());
+        set(map, "planned", planned.into());
     }
     if let Some(outage) = args.outage {
         let scope: OutageScope = outage.into();
-        map.insert("outage".into(), scope.as_str().into());
+        set(map, "outage", scope.as_str().into());
     }
     if !args.message.is_empty() || !args.remove_message.is_empty() {
         let mut messages = match map.get("message") {
@@ -351,7 +372,7 @@ fn update(
         if messages.is_empty() {
             map.shift_remove("message");
         } else {
-            map.insert("message".into(), Value::Object(messages));
+            set(map, "message", Value::Object(messages));
         }
     }
     let mut updated = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
@@ -373,6 +394,9 @@ fn update(
         .filter(|d| d.severity >= Severity::Invalid)
     {
         let _ = writeln!(err, "xep: note: {name}: kept as it was: {d}");
+    }
+    for (_, line) in client_readability(&updated) {
+        let _ = writeln!(err, "xep: note: {name}:{line}");
     }
     let output = args.output.as_deref().unwrap_or(name);
     let written = write_output(Some(output), &updated, out)?;
@@ -414,7 +438,16 @@ fn validate(
     let mut worst = None;
     for (severity, line) in &findings {
         worst = worst.max(Some(*severity));
-        let _ = writeln!(out, "{name}:{line}");
+        // A hostile value quoted in a message must not make a 15 MB line.
+        match line.char_indices().nth(1000) {
+            None => {
+                let _ = writeln!(out, "{name}:{line}");
+            }
+            Some((at, _)) => {
+                let rest = line[at..].chars().count();
+                let _ = writeln!(out, "{name}:{}… ({rest} more characters)", &line[..at]);
+            }
+        }
     }
     Ok(match worst {
         None => {
@@ -464,6 +497,14 @@ fn validate_status(text: &str, version: Version, now: Timestamp) -> Vec<(Severit
         })
         .collect();
     lines.extend(readable);
+    // In the order of the file: "LINE:COLUMN: ...".
+    lines.sort_by_key(|(_, line)| {
+        let mut at = line
+            .split(':')
+            .take(2)
+            .map(|n| n.parse::<usize>().unwrap_or(usize::MAX));
+        (at.next(), at.next())
+    });
     lines
 }
 

@@ -63,44 +63,22 @@ pub struct ContactAddresses {
     pub support: Vec<String>,
 }
 
-const fn address_field(var: &'static str, label: &'static str) -> FieldSpec {
+const fn address_field(var: &'static str) -> FieldSpec {
     FieldSpec {
         var,
         type_: FieldType::ListMulti,
-        label,
     }
 }
 
 /// The registry entries of XEP-0157 section "Field Standardization", in order.
 const FIELDS: &[FieldSpec] = &[
-    address_field(
-        "abuse-addresses",
-        "One or more addresses for communication related to abusive traffic",
-    ),
-    address_field(
-        "admin-addresses",
-        "One or more addresses for communication with the service administrators",
-    ),
-    address_field(
-        "feedback-addresses",
-        "One or more addresses for customer feedback",
-    ),
-    address_field(
-        "sales-addresses",
-        "One or more addresses for communication related to sales and marketing",
-    ),
-    address_field(
-        "security-addresses",
-        "One or more addresses for communication related to security concerns",
-    ),
-    address_field(
-        "status-addresses",
-        "One or more addresses for service status",
-    ),
-    address_field(
-        "support-addresses",
-        "One or more addresses for customer support",
-    ),
+    address_field("abuse-addresses"),
+    address_field("admin-addresses"),
+    address_field("feedback-addresses"),
+    address_field("sales-addresses"),
+    address_field("security-addresses"),
+    address_field("status-addresses"),
+    address_field("support-addresses"),
 ];
 
 impl ContactAddresses {

@@ -180,12 +180,20 @@ impl DiscoInfo {
     }
 }
 
+/// The same view of an xmpp-parsers result, features collapsed and deduplicated as
+/// [`DiscoInfo::read`] does (use `read` on the raw element to have them reported).
 impl From<&DiscoInfoResult> for DiscoInfo {
     fn from(info: &DiscoInfoResult) -> Self {
+        let mut seen = HashSet::new();
         Self {
             node: info.node.clone(),
             identities: info.identities.clone(),
-            features: info.features.iter().cloned().collect(),
+            features: info
+                .features
+                .iter()
+                .map(|f| collapse(f))
+                .filter(|f| seen.insert(f.clone()))
+                .collect(),
             forms: info.extensions.clone(),
         }
     }

@@ -46,8 +46,6 @@ pub struct FieldSpec {
     pub var: &'static str,
     /// The registered field type.
     pub type_: FieldType,
-    /// The registered label (used when writing the field).
-    pub label: &'static str,
 }
 
 /// One spec's typed share of a registered FORM_TYPE.
@@ -715,12 +713,10 @@ mod tests {
             FieldSpec {
                 var: "name",
                 type_: FieldType::TextSingle,
-                label: "Name",
             },
             FieldSpec {
                 var: "tags",
                 type_: FieldType::ListMulti,
-                label: "Tags",
             },
         ];
         fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, Error> {

@@ -163,14 +163,10 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec {
         var: NODE_VAR,
         type_: FieldType::ListMulti,
-        label: "An URI (per XEP-0060 section 12.22) identifying the pub-sub node on which \
-                Server Information data is published.",
     },
     FieldSpec {
         var: SERVICE_VAR,
         type_: FieldType::ListMulti,
-        label: "The address of a pub-sub service that hosts a node on which Server \
-                Information data is published.",
     },
 ];
 

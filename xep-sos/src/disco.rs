@@ -48,7 +48,6 @@ pub const FIELD_VAR: &str = "external-status-addresses";
 const FIELDS: &[FieldSpec] = &[FieldSpec {
     var: FIELD_VAR,
     type_: FieldType::ListMulti,
-    label: "One or more addresses containing a file with the server status",
 }];
 
 /// The addresses of a server's external status file, whichever FORM_TYPE carried them.
