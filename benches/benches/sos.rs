@@ -63,9 +63,9 @@ fn status(c: &mut Criterion) {
     let text = status_file();
     let bytes = text.as_bytes();
     // Check once that every step succeeds on this input.
-    let file = StatusFile::parse(&text, Version::V0_4).expect("a valid status file");
-    let lenient = StatusFile::parse_lenient(&text, Version::V0_4).expect("reads");
-    assert!(lenient.diagnostics.is_empty(), "{:?}", lenient.diagnostics);
+    let file = StatusFile::read_strict(&text, Version::V0_4).expect("a valid status file");
+    let lenient = StatusFile::read(&text, Version::V0_4).expect("reads");
+    assert!(lenient.deviations.is_empty(), "{:?}", lenient.deviations);
     assert_eq!(file.outage().unwrap().message.as_ref().unwrap().len(), 8);
 
     let mut g = c.benchmark_group("sos_status");
@@ -73,15 +73,15 @@ fn status(c: &mut Criterion) {
     g.bench_function("serde_json_value", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(bytes)).expect("JSON"))
     });
-    g.bench_function("parse_strict", |b| {
-        b.iter(|| StatusFile::parse(black_box(&text), Version::V0_4).expect("valid"))
+    g.bench_function("read_strict", |b| {
+        b.iter(|| StatusFile::read_strict(black_box(&text), Version::V0_4).expect("valid"))
     });
-    g.bench_function("parse_lenient", |b| {
-        b.iter(|| StatusFile::parse_lenient(black_box(&text), Version::V0_4).expect("reads"))
+    g.bench_function("read", |b| {
+        b.iter(|| StatusFile::read(black_box(&text), Version::V0_4).expect("reads"))
     });
     let value: Value = serde_json::from_slice(bytes).expect("JSON");
     g.bench_function("value_to_status", |b| {
-        b.iter(|| StatusFile::from_value(black_box(&value), Version::V0_4).expect("valid"))
+        b.iter(|| StatusFile::read_value_strict(black_box(&value), Version::V0_4).expect("valid"))
     });
     g.bench_function("write", |b| b.iter(|| black_box(&file).to_json_pretty()));
     g.bench_function("message_lookup", |b| {

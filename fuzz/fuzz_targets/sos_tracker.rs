@@ -93,14 +93,19 @@ fuzz_target!(|data: &[u8]| {
                     _ => String::from_utf8_lossy(&data[..data.len().min(32)]).into_owned(),
                 };
                 let fetched = minute(clock + u32::from(arg)).to_utc();
-                tracker.handle_status_file(now, fetched, "https://s.example/s.json", &body);
+                // Two mirrors of one file.
+                let url = ["https://s0.example/s.json", "https://s1.example/s.json"][usize::from(arg % 2)];
+                tracker.handle_status_file(now, fetched, url, &body);
             }
             6 => {
+                // The root node's result or another node's, as the raw element.
+                let node = if arg % 3 == 0 { " node='http://jabber.org/protocol/commands'" } else { "" };
                 let info = format!(
-                    "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses'><value>https://s{arg}.example/</value></field></x></query>"
+                    "<query xmlns='http://jabber.org/protocol/disco#info'{node}><x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses'><value>https://s{}.example/s.json</value></field></x></query>",
+                    arg % 2
                 );
-                let info = info.parse::<Element>().unwrap().try_into().unwrap();
-                tracker.handle_disco_info(now, &SERVER.parse().unwrap(), &info);
+                let info = info.parse::<Element>().unwrap();
+                tracker.handle_disco_info_element(now, &SERVER.parse().unwrap(), &info);
             }
             7 => tracker.handle_server_unreachable(now),
             _ => tracker.handle_server_reachable(now),
@@ -111,8 +116,8 @@ fuzz_target!(|data: &[u8]| {
             .upcoming
             .iter()
             .chain(&view.ongoing)
-            .filter_map(|s| match s.key {
-                OutageKey::InBand(t) => Some(t),
+            .filter_map(|s| match &s.key {
+                OutageKey::InBand(id) => Some(id.at),
                 OutageKey::File(_) => None,
             })
             .collect();
@@ -122,9 +127,14 @@ fuzz_target!(|data: &[u8]| {
             .copied()
             .collect();
         assert_eq!(open, expected, "view differs from the model");
+        assert!(
+            view.ongoing.windows(2).all(|w| w[0].beginning <= w[1].beginning)
+                && view.upcoming.windows(2).all(|w| w[0].beginning <= w[1].beginning),
+            "the view is oldest (soonest) first"
+        );
         for f in &foreign {
             assert!(
-                view.keys().all(|k| k != OutageKey::InBand(*f)),
+                view.keys().all(|k| !matches!(&k, OutageKey::InBand(id) if id.at == *f)),
                 "a foreign outage is shown"
             );
         }

@@ -135,15 +135,19 @@ pub enum StatusCommand {
     End(EndArgs),
     /// Check a status file (or the external-status-addresses forms of a stanza)
     #[command(after_help = "\
-Prints one line per finding: FILE:LINE:COLUMN: error|invalid|warning: PATH: MESSAGE.
-`invalid` is what the published schema rejects but clients still read (a bad
-expected_end, a message without default); warnings are advice: a message key that is not
-a language tag, an end before the beginning, an expected_end already past (at --now, else
-at the current time), a timestamp Slixmpp cannot read (more than 6 fraction digits, a
-leap second), an address that is not http(s).
+Prints one line per finding: FILE:LINE:COLUMN: SEVERITY: PATH: MESSAGE [CODE].
+`error`: the file cannot be used at all (not JSON, not an object, no readable
+beginning). `dropped`: a member clients cannot read and leave out (a bad expected_end).
+`must`: the spec or its schema is not followed, but clients still read it (a message
+without default, `null`, a byte order mark). `should`: a SHOULD is not followed, or
+advice: a key repeated, a message key that is not a language tag, an end before the
+beginning, an expected_end already past (at --now, else at the current time), a
+timestamp Slixmpp cannot read (more than 6 fraction digits, a leap second), an address
+that is not http(s). The codes are listed in the docs of xep_sos::status.
 
-Exit status: 0 when the file is valid (warnings allowed), 1 when --strict saw warnings,
-2 for errors or invalid files, unreadable input or a wrong command line.")]
+Exit status: 0 when the file is valid (should-level findings allowed), 1 when --strict
+saw should-level findings, 2 for errors, dropped or must-level findings, unreadable
+input or a wrong command line. `xep inspect --strict` fails on the same files.")]
     Validate(ValidateArgs),
     /// Print the JSON Schema of the status file
     Schema(SchemaArgs),
@@ -497,7 +501,7 @@ pub struct ValidateArgs {
     /// Check expected_end against this time instead of the clock
     #[command(flatten)]
     pub now: NowArg,
-    /// Exit 1 when there are warnings
+    /// Exit 1 when there are should-level findings
     #[arg(long)]
     pub strict: bool,
     /// The file (`-` or none: standard input)

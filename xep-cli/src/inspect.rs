@@ -137,15 +137,15 @@ pub enum InputError {
     },
 }
 
-/// Inspects one input: XML elements, or a JSON document when the first non-space
-/// byte is `{`.
+/// Inspects one input: XML elements, or a JSON document when it starts (after white
+/// space and a byte order mark) like one: `{`, `[`, `"`, a number, `true`, `false` or
+/// `null`.
 pub fn inspect(
     bytes: &[u8],
     registry: &Registry,
     limits: &Limits,
 ) -> Result<Inspection, InputError> {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'{') {
+    if looks_like_json(bytes) {
         return inspect_json(bytes, registry, limits);
     }
     let items = parse_items(bytes, limits)?;
@@ -161,12 +161,54 @@ pub fn inspect(
         let written = walker.walk(&item.element, &path);
         wire.push_str(&String::from(&written));
         wire.push('\n');
+        for kind in &registry.context_kinds {
+            for found in (kind.read)(&item.element) {
+                add_context(&mut findings, kind.kind, i + 1, found);
+            }
+        }
     }
     Ok(Inspection {
         format: Format::Xml,
         findings,
         wire,
     })
+}
+
+/// Completes the finding of `kind` at the context's path, or adds one of its own.
+fn add_context(
+    findings: &mut Vec<Finding>,
+    kind: &'static str,
+    item: usize,
+    found: crate::registry::ContextFinding,
+) {
+    let existing = findings
+        .iter_mut()
+        .find(|f| f.kind == kind && f.item == item && f.path == found.path);
+    match existing {
+        Some(finding) => {
+            finding.fields.extend(found.fields);
+            finding.deviations.extend(found.deviations);
+        }
+        None => findings.push(Finding {
+            kind,
+            item,
+            path: found.path,
+            fields: found.fields,
+            deviations: found.deviations,
+        }),
+    }
+}
+
+fn looks_like_json(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(rest) = start.map(|i| &body[i..]) else {
+        return false;
+    };
+    matches!(rest[0], b'{' | b'[' | b'"' | b'-' | b'0'..=b'9')
+        || [&b"true"[..], b"false", b"null"]
+            .iter()
+            .any(|word| rest.starts_with(word))
 }
 
 fn inspect_json(
@@ -185,7 +227,9 @@ fn inspect_json(
             ),
         });
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| InputError::Json {
+    // A byte order mark is not JSON; the kinds see it (and report it) in `text`.
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let value: Value = serde_json::from_slice(body).map_err(|e| InputError::Json {
         line: e.line(),
         column: e.column(),
         message: e

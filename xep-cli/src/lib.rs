@@ -15,3 +15,4 @@ pub mod serverinfo;
 pub mod sos;
 pub mod status_cmd;
 pub mod svg;
+pub mod user_status;

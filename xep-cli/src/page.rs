@@ -113,7 +113,7 @@ fn ongoing_heading(status: &Status) -> String {
 }
 
 /// Reads a status file for a page as leniently as clients do: what
-/// [`StatusFile::parse_lenient`] keeps (under v0.4 rules, which read every version),
+/// [`StatusFile::read`] keeps (under v0.4 rules, which read every version),
 /// and `null` or an empty body as "no outage", which is how Slixmpp, the one known
 /// consumer, reads them. Returns the file and one line per deviation noticed.
 pub fn read_for_page(text: &str) -> Result<(StatusFile, Vec<String>), String> {
@@ -131,10 +131,10 @@ pub fn read_for_page(text: &str) -> Result<(StatusFile, Vec<String>), String> {
             )],
         ));
     }
-    match StatusFile::parse_lenient(text, Version::V0_4) {
-        Ok(lenient) => {
-            let notes = lenient.diagnostics.iter().map(|d| d.to_string()).collect();
-            Ok((lenient.file, notes))
+    match StatusFile::read(text, Version::V0_4) {
+        Ok(reading) => {
+            let notes = reading.deviations.iter().map(|d| d.to_string()).collect();
+            Ok((reading.value, notes))
         }
         Err(e) => Err(e.to_string()),
     }
@@ -214,8 +214,10 @@ footer{margin-top:2rem;color:var(--muted);font-size:.95rem}
 [hidden]{display:none!important}"#;
 
 /// The page's script. It only reads the page (never the status file), so nothing from
-/// the file is ever inside it. `pick` mirrors [`Messages::best_match_entry`] and
-/// `lookup` mirrors [`xep_core::lang::lookup`]: the same trimming (Rust's White_Space
+/// the file is ever inside it. `xepPick` mirrors [`Messages::best_match_entry`],
+/// `xepLookup` [`xep_core::lang::lookup`] and `xepSameLanguage`
+/// [`xep_core::lang::same_language`] (the fallback to a text in the reader's primary
+/// language): the same trimming (Rust's White_Space
 /// set), ASCII-only case folding, and truncation by UTF-8 length. It can also run
 /// without a DOM, for the tests.
 pub const SCRIPT: &str = r#""use strict";
@@ -235,12 +237,29 @@ function xepLookup(range, tags) {
   }
   return -1;
 }
+function xepPrimary(tag) {
+  var first = tag.replace(XEP_TRIM, "").split("-")[0];
+  return first.length >= 2 && /^[A-Za-z]+$/.test(first) ? first : null;
+}
+function xepSameLanguage(ranges, tags) {
+  for (var r = 0; r < ranges.length; r++) {
+    var wanted = xepPrimary(ranges[r]);
+    if (wanted === null) { continue; }
+    for (var i = 0; i < tags.length; i++) {
+      var p = xepPrimary(tags[i]);
+      if (p !== null && xepFold(p) === xepFold(wanted)) { return i; }
+    }
+  }
+  return -1;
+}
 function xepPick(ranges, keys) {
   var tags = keys.filter(function (k) { return k !== "default"; });
   for (var r = 0; r < ranges.length; r++) {
     var i = xepLookup(ranges[r], tags);
     if (i >= 0) { return tags[i]; }
   }
+  var same = xepSameLanguage(ranges, tags);
+  if (same >= 0) { return tags[same]; }
   if (keys.indexOf("default") >= 0) { return "default"; }
   return keys.length ? keys[0] : null;
 }

@@ -198,7 +198,7 @@ mod tests {
         assert!(
             String::from_utf8(err)
                 .unwrap()
-                .contains("expected a JSON object")
+                .contains("a status file is a JSON object, found an array")
         );
         let _ = std::fs::remove_dir_all(&d);
     }

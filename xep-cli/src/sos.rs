@@ -8,10 +8,9 @@
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::forms::TypedForm;
-use xep_core::reading::Reading;
+use xep_core::reading::{Deviation, Path, Reading, Severity};
 use xep_sos::disco::{SeedForm, Xep0455Form, is_http};
 use xep_sos::items::OutageItem;
-use xep_sos::status::{DiagnosticKind, Severity};
 use xep_sos::{StatusFile, Version};
 
 use crate::registry::{
@@ -71,7 +70,26 @@ fn discovery_finding(reading: Reading<Xep0455Form>, form_type: &str) -> FormFind
     fields.insert("form_type".into(), form_type.into());
     fields.insert("addresses".into(), json!(addresses));
     fields.insert("fetchable".into(), json!(fetchable));
-    form_finding(reading, fields)
+    let unusable = no_fetchable_address(addresses);
+    let mut found = form_finding(reading, fields);
+    found.deviations.extend(unusable.map(|d| d.to_string()));
+    found
+}
+
+/// The deviation of a discovery form whose addresses include none a client can fetch
+/// (none at all, or none `http:`/`https:`: "Links present inside the
+/// 'external-status-addresses' field SHOULD use HTTP/HTTPS protocol", and the field is
+/// "One or more addresses containing a file with the server status"). `xep inspect`
+/// and `xep status validate` both report it, so that their `--strict` verdicts agree.
+pub fn no_fetchable_address(addresses: &[String]) -> Option<Deviation> {
+    (!addresses.iter().any(|a| is_http(a))).then(|| {
+        Deviation::new(
+            Severity::Should,
+            "no-fetchable-address",
+            Path::root().field(xep_sos::disco::FIELD_VAR),
+            "no http: or https: address a client could fetch",
+        )
+    })
 }
 
 /// `<outage/>` in the seed namespace.
@@ -118,10 +136,10 @@ fn descriptions(map: &xep_core::lang::LangMap) -> Value {
 }
 
 fn read_item(element: &Element) -> Result<ElementFinding, String> {
-    let item = OutageItem::try_from(element.clone()).map_err(|e| match e {
-        xso::error::FromElementError::Invalid(e) => e.to_string(),
-        xso::error::FromElementError::Mismatch(_) => "not an outage payload".to_owned(),
-    })?;
+    // Lenient: a broken description or value is left out and reported, the rest kept.
+    let reading = OutageItem::read(element).map_err(|e| e.to_string())?;
+    let deviations = reading.deviations.iter().map(ToString::to_string).collect();
+    let item = reading.value;
     let mut fields = Map::new();
     fields.insert("version".into(), item.version().as_str().into());
     match &item {
@@ -141,7 +159,7 @@ fn read_item(element: &Element) -> Result<ElementFinding, String> {
     }
     Ok(ElementFinding {
         fields,
-        deviations: Vec::new(),
+        deviations,
         written: item.into(),
     })
 }
@@ -157,24 +175,28 @@ pub const SOS_STATUS: JsonKind = JsonKind {
 const STATUS_KEYS: [&str; 5] = ["outage", "planned", "beginning", "expected_end", "message"];
 
 fn read_status(text: &str) -> Option<Result<JsonFinding, String>> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let object = value.as_object()?;
-    if !object.is_empty() && !STATUS_KEYS.iter().any(|k| object.contains_key(*k)) {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = serde_json::from_str(body).ok()?;
+    // The status file is the one JSON document kind: a document that is not an
+    // object (`null`, `[1]`, `"x"`) is read as one, so that the reader says what is
+    // wrong with it. An object with none of its members is something else.
+    let object = value.as_object();
+    if object.is_some_and(|o| !o.is_empty() && !STATUS_KEYS.iter().any(|k| o.contains_key(*k))) {
         return None;
     }
     // With an `outage` member, read by the seed/v0.2 rules that define it.
-    let version = if object.contains_key("outage") {
+    let version = if object.is_some_and(|o| o.contains_key("outage")) {
         Version::V0_2
     } else {
         Version::V0_4
     };
-    let lenient = match StatusFile::parse_lenient(text, version) {
-        Ok(lenient) => lenient,
+    let reading = match StatusFile::read(text, version) {
+        Ok(reading) => reading,
         Err(e) => return Some(Err(e.to_string())),
     };
     let mut fields = Map::new();
     fields.insert("version_rules".into(), version.as_str().into());
-    match &lenient.file {
+    match &reading.value {
         StatusFile::NoOutage => {
             fields.insert("no_outage".into(), true.into());
         }
@@ -186,20 +208,15 @@ fn read_status(text: &str) -> Option<Result<JsonFinding, String>> {
             );
         }
     }
-    fields.insert("valid".into(), lenient.is_valid().into());
-    // Every departure from the spec; advice about dates (an end before the beginning)
-    // is for `xep status validate`.
-    let deviations = lenient
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.severity >= Severity::Invalid || !matches!(d.kind, DiagnosticKind::EndBeforeBeginning)
-        })
-        .map(ToString::to_string)
-        .collect();
+    fields.insert(
+        "valid".into(),
+        xep_sos::status::fits_schema(&reading.deviations).into(),
+    );
+    // Every departure from the spec, as `xep status validate` lists them.
+    let deviations = reading.deviations.iter().map(ToString::to_string).collect();
     Some(Ok(JsonFinding {
         fields,
         deviations,
-        written: lenient.file.to_json_pretty(),
+        written: reading.value.to_json_pretty(),
     }))
 }

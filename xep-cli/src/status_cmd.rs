@@ -10,9 +10,10 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use serde_json::{Map, Value};
+use xep_core::reading::Severity;
 use xep_core::xml::{Limits, parse_items};
 use xep_sos::disco::ExternalStatusAddresses;
-use xep_sos::status::{DiagnosticKind, Messages, OutageScope, Severity, Status};
+use xep_sos::status::{Messages, OutageScope, Status};
 use xep_sos::{StatusFile, Timestamp, Version};
 use xmpp_parsers::data_forms::DataForm;
 
@@ -252,7 +253,10 @@ fn new(
     let text = status_text(&status, &spelled);
     let file = StatusFile::Outage(status);
     // What is written is what the strict reading accepts.
-    debug_assert_eq!(StatusFile::parse(&text, version).as_ref(), Ok(&file));
+    debug_assert_eq!(
+        StatusFile::read_strict(&text, version).ok().as_ref(),
+        Some(&file)
+    );
     let written = write_output(args.output.as_deref(), &text, out)?;
     page_too(
         args.page.as_deref(),
@@ -378,20 +382,20 @@ fn update(
     let mut updated = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     updated.push('\n');
     // The same rules as `new` for what the result says.
-    let lenient = StatusFile::parse_lenient(&updated, version).map_err(|e| {
+    let lenient = StatusFile::read(&updated, version).map_err(|e| {
         Refused::new(format!("the updated file would be unreadable: {e}"))
             .hint("nothing was changed")
     })?;
-    if let Some(status) = lenient.file.outage() {
+    if let Some(status) = lenient.value.outage() {
         if let Some(message) = &status.message {
             check_messages(message)?;
         }
         check_order(status.beginning, status.expected_end)?;
     }
     for d in lenient
-        .diagnostics
+        .deviations
         .iter()
-        .filter(|d| d.severity >= Severity::Invalid)
+        .filter(|d| d.severity >= Severity::Must)
     {
         let _ = writeln!(err, "xep: note: {name}: kept as it was: {d}");
     }
@@ -402,7 +406,7 @@ fn update(
     let written = write_output(Some(output), &updated, out)?;
     page_too(
         args.page.as_deref(),
-        &lenient.file,
+        &lenient.value,
         Some(output),
         now,
         false,
@@ -430,7 +434,8 @@ fn validate(
             return Ok(2);
         }
     };
-    let findings = if text.trim_start().starts_with('<') {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let findings = if body.trim_start().starts_with('<') {
         validate_disco(&text)
     } else {
         validate_status(&text, version, now)
@@ -454,49 +459,90 @@ fn validate(
             let _ = writeln!(out, "{name}: ok ({version})");
             0
         }
-        Some(Severity::Warning) if args.strict => 1,
-        Some(Severity::Warning) => 0,
+        Some(Level::Note) => 0,
+        Some(Level::Should) if args.strict => 1,
+        Some(Level::Should) => 0,
         Some(_) => 2,
     })
 }
 
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Invalid => "invalid",
-        Severity::Warning => "warning",
+/// How bad a finding of `validate` is: a deviation's severity, or an error that makes
+/// the input unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Note,
+    Should,
+    Must,
+    Dropped,
+    Error,
+}
+
+impl Level {
+    fn of(severity: Severity) -> Self {
+        match severity {
+            Severity::Note => Self::Note,
+            Severity::Should => Self::Should,
+            Severity::Must => Self::Must,
+            _ => Self::Dropped,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Should => "should",
+            Self::Must => "must",
+            Self::Dropped => "dropped",
+            Self::Error => "error",
+        }
     }
 }
 
-/// One line per diagnostic, without the file name: `LINE:COLUMN: severity: PATH: message`.
-fn validate_status(text: &str, version: Version, now: Timestamp) -> Vec<(Severity, String)> {
-    let (diagnostics, readable) = match StatusFile::parse_lenient(text, version) {
-        Ok(l) => {
-            let mut all = l.diagnostics.clone();
-            all.extend(l.check_at(now));
-            (all, client_readability(text))
-        }
-        Err(e) => (e.diagnostics, Vec::new()),
-    };
-    let mut lines: Vec<(Severity, String)> = diagnostics
-        .iter()
-        .map(|d| {
-            let at = d
-                .position
-                .map_or_else(|| "1:1".to_owned(), |p| format!("{}:{}", p.line, p.column));
-            let path = if d.path.is_empty() {
-                "/"
-            } else {
-                d.path.as_str()
-            };
-            let mut line = format!("{at}: {}: {path}: {}", severity_name(d.severity), d.kind);
-            if matches!(d.kind, DiagnosticKind::EndPassed { .. }) {
-                line.push_str(" (update it, or publish {} if the outage is over)");
+/// One line per deviation, without the file name: `LINE:COLUMN: severity: PATH: message
+/// [code]`.
+fn deviation_line(level: Level, d: &xep_core::reading::Deviation) -> (Level, String) {
+    let at = d
+        .position
+        .map_or_else(|| "1:1".to_owned(), |p| format!("{}:{}", p.line, p.column));
+    let mut line = format!("{at}: {}: {}: {}", level.name(), d.path, d.message);
+    if d.code == "end-passed" {
+        line.push_str(" (update it, or publish {} if the outage is over)");
+    }
+    line.push_str(&format!(" [{}]", d.code));
+    (level, line)
+}
+
+/// One line per deviation, in the order of the file.
+fn validate_status(text: &str, version: Version, now: Timestamp) -> Vec<(Level, String)> {
+    let mut lines: Vec<(Level, String)> = match StatusFile::read(text, version) {
+        Ok(reading) => {
+            let mut all: Vec<_> = reading
+                .deviations
+                .iter()
+                .map(|d| deviation_line(Level::of(d.severity), d))
+                .collect();
+            for d in reading.value.check_at(now) {
+                let position = xep_sos::status::position(text, &d.path);
+                all.push(deviation_line(Level::of(d.severity), &d.at(position)));
             }
-            (d.severity, line)
-        })
-        .collect();
-    lines.extend(readable);
+            all.extend(client_readability(text));
+            all
+        }
+        Err(e) => e
+            .deviations()
+            .iter()
+            .enumerate()
+            // The first is why the file cannot be used.
+            .map(|(i, d)| {
+                let level = if i == 0 {
+                    Level::Error
+                } else {
+                    Level::of(d.severity)
+                };
+                deviation_line(level, d)
+            })
+            .collect(),
+    };
     // In the order of the file: "LINE:COLUMN: ...".
     lines.sort_by_key(|(_, line)| {
         let mut at = line
@@ -511,7 +557,7 @@ fn validate_status(text: &str, version: Version, now: Timestamp) -> Vec<(Severit
 /// Warnings about timestamps that the published schema accepts but a real client
 /// cannot read: Slixmpp takes at most 6 fraction digits and no leap second, and drops
 /// the whole status when `beginning` is such a time (only `expected_end` otherwise).
-fn client_readability(text: &str) -> Vec<(Severity, String)> {
+fn client_readability(text: &str) -> Vec<(Level, String)> {
     let Ok(Value::Object(map)) =
         serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(text))
     else {
@@ -540,9 +586,9 @@ fn client_readability(text: &str) -> Vec<(Severity, String)> {
         };
         let at = position_of(text, value).unwrap_or((1, 1));
         out.push((
-            Severity::Warning,
+            Level::Should,
             format!(
-                "{}:{}: warning: /{key}: Slixmpp cannot read {problem} and {consequence}; write {}",
+                "{}:{}: should: /{key}: Slixmpp cannot read {problem} and {consequence}; write {} [client-unreadable-time]",
                 at.0,
                 at.1,
                 format_time(stamp.as_datetime(), digits.min(6)).replace(":60", ":59")
@@ -563,12 +609,12 @@ fn position_of(text: &str, value: &str) -> Option<(usize, usize)> {
 }
 
 /// Checks the `external-status-addresses` forms of every element in a capture.
-fn validate_disco(text: &str) -> Vec<(Severity, String)> {
+fn validate_disco(text: &str) -> Vec<(Level, String)> {
     let items = match parse_items(text.as_bytes(), &Limits::default()) {
         Ok(items) => items,
         Err(e) => {
             return vec![(
-                Severity::Error,
+                Level::Error,
                 format!("{}:{}: error: /: {}", e.line, e.column, e.message),
             )];
         }
@@ -584,27 +630,28 @@ fn validate_disco(text: &str) -> Vec<(Severity, String)> {
         };
         any = true;
         let at = format!("{}:{}", item.line, item.column);
-        for d in &reading.deviations {
-            let severity = if d.severity >= xep_core::Severity::Must {
-                Severity::Invalid
-            } else {
-                Severity::Warning
-            };
+        for d in reading
+            .deviations
+            .iter()
+            // The same finding as `xep inspect`'s, so that both --strict agree.
+            .chain(&crate::sos::no_fetchable_address(&value.addresses))
+        {
+            let level = Level::of(d.severity);
             out.push((
-                severity,
-                format!("{at}: {}: {}", severity_name(severity), d),
-            ));
-        }
-        if value.fetchable().next().is_none() {
-            out.push((
-                Severity::Warning,
-                format!("{at}: warning: no http: or https: address a client could fetch"),
+                level,
+                format!(
+                    "{at}: {}: {}: {} [{}]",
+                    level.name(),
+                    d.path,
+                    d.message,
+                    d.code
+                ),
             ));
         }
     }
     if !any {
         out.push((
-            Severity::Error,
+            Level::Error,
             "1:1: error: /: no external-status-addresses form (FORM_TYPE urn:xmpp:sos:0 or urn:xmpp:tmp:sos) found".to_owned(),
         ));
     }

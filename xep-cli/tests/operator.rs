@@ -131,8 +131,8 @@ fn validate_warns_about_timestamps_clients_cannot_read() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "-:2:16: warning: /beginning: Slixmpp cannot read 7 fraction digits (at most 6 are read) and drops the whole status; write 2016-12-31T10:00:00.123456Z\n\
-         -:3:19: warning: /expected_end: Slixmpp cannot read a leap second (:60) and ignores the expected end; write 2016-12-31T23:59:59Z\n"
+        "-:2:16: should: /beginning: Slixmpp cannot read 7 fraction digits (at most 6 are read) and drops the whole status; write 2016-12-31T10:00:00.123456Z [client-unreadable-time]\n\
+         -:3:19: should: /expected_end: Slixmpp cannot read a leap second (:60) and ignores the expected end; write 2016-12-31T23:59:59Z [client-unreadable-time]\n"
     );
     let o = xep(
         &[
@@ -154,8 +154,7 @@ fn validate_checks_expected_end_against_the_clock_unless_now_is_given() {
     let o = xep(&["status", "validate", "-"], file);
     assert_eq!(o.status.code(), Some(0));
     assert!(
-        stdout(&o)
-            .starts_with("-:1:55: warning: /expected_end: expected_end has passed (now is 20"),
+        stdout(&o).starts_with("-:1:55: should: /expected_end: expected_end has passed (now is 20"),
         "{}",
         stdout(&o)
     );

@@ -171,9 +171,9 @@ fn validate_reports_lines_fields_and_severities() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "-:3:19: invalid: /expected_end: not an RFC 3339 date-time: \"tonight\"",
-            "-:4:14: invalid: /message: no \"default\" message (the spec says MUST)",
-            "-:4:38: warning: /message/en_US: key \"en_US\" is not \"default\" or a BCP 47 language tag",
+            "-:3:19: dropped: /expected_end: not an RFC 3339 date-time: \"tonight\"; left out [bad-timestamp]",
+            "-:4:14: must: /message: no \"default\" message (the spec says MUST) [missing-default-message]",
+            "-:4:38: should: /message/en_US: key \"en_US\" is not \"default\" or a BCP 47 language tag [bad-language-tag]",
         ]
     );
     let bad = xep(
@@ -184,8 +184,8 @@ fn validate_reports_lines_fields_and_severities() {
     assert_eq!(
         stdout(&bad).lines().collect::<Vec<_>>(),
         [
-            "-:1:15: error: /beginning: not an RFC 3339 date-time: \"2025-06-01 08:00\"",
-            "-:1:46: error: /planned: expected a boolean, found a string",
+            "-:1:15: error: /beginning: not an RFC 3339 date-time: \"2025-06-01 08:00\"; the outage cannot be dated [bad-timestamp]",
+            "-:1:46: dropped: /planned: expected a boolean, found a string; left out [wrong-type]",
         ]
     );
     let syntax = xep(&["status", "validate", "-"], b"{\n\"beginning\": }");
@@ -206,7 +206,7 @@ fn validate_warnings_exit_zero_or_one_under_strict() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         stdout(&o),
-        "-:1:55: warning: /expected_end: expected_end has passed (now is 2026-11-22T12:00:00Z) (update it, or publish {} if the outage is over)\n"
+        "-:1:55: should: /expected_end: expected_end has passed (now is 2026-11-22T12:00:00Z) (update it, or publish {} if the outage is over) [end-passed]\n"
     );
     let strict = xep(
         &[
@@ -226,7 +226,7 @@ fn validate_warnings_exit_zero_or_one_under_strict() {
         b"{\"beginning\": \"2026-11-22T10:00:00Z\", \"expected_end\": \"2026-11-22T09:00:00Z\"}",
     );
     assert_eq!(own.status.code(), Some(1));
-    assert!(stdout(&own).contains("warning: /expected_end: expected_end is before beginning"));
+    assert!(stdout(&own).contains("should: /expected_end: expected_end is before beginning"));
 }
 
 #[test]
@@ -237,8 +237,8 @@ fn validate_checks_discovery_addresses() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "-:1:1: warning: /x[1]/field[@var='external-status-addresses']: address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD) [should]",
-            "-:1:1: warning: no http: or https: address a client could fetch",
+            "-:1:1: should: /x[1]/field[@var='external-status-addresses']: address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD) [not-http]",
+            "-:1:1: should: /field[@var='external-status-addresses']: no http: or https: address a client could fetch [no-fetchable-address]",
         ]
     );
     let none = xep(
@@ -307,14 +307,14 @@ fn inspect_recognises_a_status_file_and_writes_it_back() {
     assert_eq!(strict.status.code(), Some(1));
     assert_eq!(
         stderr(&strict),
-        "xep: -: deviation: /: sos-status: line 1, column 55: /expected_end: not an RFC 3339 date-time: \"soon\"\n"
+        "xep: -: deviation: /: sos-status: line 1, column 55: /expected_end: not an RFC 3339 date-time: \"soon\"; left out [dropped]\n"
     );
     // Not readable at all: reported as the kind's error.
     let broken = xep(&["inspect"], b"{\"beginning\": 5}");
     let found: Value = serde_json::from_str(stdout(&broken).trim()).unwrap();
     assert_eq!(
         found["error"],
-        "invalid status file: line 1, column 15: /beginning: expected a string, found a number"
+        "invalid status file: line 1, column 15: /beginning: expected a string, found a number; the outage cannot be dated [dropped]"
     );
 }
 
@@ -385,8 +385,105 @@ fn inspect_recognises_in_band_items_and_the_discovery_form() {
     );
     assert_eq!(broken.status.code(), Some(1));
     assert!(
-        stderr(&broken).contains("sos-outage: Unknown child in Outage element."),
+        stderr(&broken).contains(
+            "sos-outage: /outage[1]/beginning[1]: <beginning/> is not defined in this namespace; left out [dropped]"
+        ),
         "{}",
         stderr(&broken)
+    );
+    // Without --strict the rest of the outage is read.
+    let lenient = xep(
+        &["inspect"],
+        b"<outage xmlns='urn:xmpp:sos:0'><beginning/><planned>true</planned></outage>",
+    );
+    assert_eq!(lenient.status.code(), Some(0));
+    let found: Value = serde_json::from_str(stdout(&lenient).trim()).unwrap();
+    assert_eq!(found["planned"], true);
+}
+
+/// Fix 7 of issue 8: status files as real peers serve them, read the same way by
+/// `xep inspect` and `xep status validate`.
+#[test]
+fn real_peer_status_files_get_one_verdict_from_both_commands() {
+    // (input, validate --strict exit, what validate says)
+    let cases: [(&[u8], i32, &str); 6] = [
+        (
+            b"null\n",
+            2,
+            "-:1:1: must: /: the file is null, not a JSON object; read as no outage (write {} to say the outage is over) [null-file]",
+        ),
+        (
+            b"\xEF\xBB\xBF{}\n",
+            2,
+            "-:1:1: must: /: the file starts with a byte order mark (U+FEFF), which JSON texts must not carry (RFC 8259: \"Implementations MUST NOT add a byte order mark\"); ignored [byte-order-mark]",
+        ),
+        (
+            b"[1]",
+            2,
+            "-:1:1: error: /: a status file is a JSON object, found an array [not-an-object]",
+        ),
+        (
+            b"\"x\"",
+            2,
+            "-:1:1: error: /: a status file is a JSON object, found a string [not-an-object]",
+        ),
+        (
+            b"{\"beginning\": \"2026-11-22T10:00:00Z\", \"planned\": true, \"planned\": false}",
+            1,
+            "-:1:67: should: /planned: key \"planned\" repeated: readers disagree on which value counts (this one, the last, is used here) [duplicate-key]",
+        ),
+        (
+            b"{\"beginning\": \"2026-11-22T10:00:00Z\"}",
+            0,
+            "-: ok (v0.4)",
+        ),
+    ];
+    for (input, code, line) in cases {
+        let shown = String::from_utf8_lossy(input).into_owned();
+        let v = xep(&["status", "validate", "--strict", "-"], input);
+        assert_eq!(v.status.code(), Some(code), "{shown}: {}", stdout(&v));
+        assert_eq!(stdout(&v).trim_end(), line, "{shown}");
+        let i = xep(&["inspect", "--strict"], input);
+        assert_eq!(
+            i.status.code(),
+            Some(code.min(1)),
+            "{shown}: {}",
+            stderr(&i)
+        );
+        let found: Value = serde_json::from_str(stdout(&i).trim())
+            .unwrap_or_else(|e| panic!("{shown}: {e}: {}", stdout(&i)));
+        assert_eq!(found["kind"], "sos-status", "{shown}");
+        if code == 2 && line.contains(": error: ") {
+            // Says what is wrong with the JSON, not "text outside any element".
+            assert!(
+                found["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("a status file is a JSON object"),
+                "{found}"
+            );
+        }
+    }
+    // `{}` under the seed: the seed does not define it.
+    let seed = xep(&["status", "validate", "--spec", "seed", "-"], b"{}");
+    assert_eq!(seed.status.code(), Some(2));
+    assert!(
+        stdout(&seed).contains("not defined by the seed"),
+        "{}",
+        stdout(&seed)
+    );
+}
+
+#[test]
+fn a_discovery_form_without_a_usable_address_fails_both_strict_commands() {
+    let input = b"<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='list-multi'/></x></query>";
+    let v = xep(&["status", "validate", "--strict", "-"], input);
+    assert_eq!(v.status.code(), Some(1), "{}", stdout(&v));
+    let i = xep(&["inspect", "--strict"], input);
+    assert_eq!(i.status.code(), Some(1), "{}", stderr(&i));
+    assert!(
+        stderr(&i).contains("no http: or https: address a client could fetch"),
+        "{}",
+        stderr(&i)
     );
 }

@@ -140,6 +140,36 @@ where
     None
 }
 
+/// The fallback after [`lookup`] failed for every range: the first of `available`
+/// (in their order) whose primary language subtag is that of a range, trying the
+/// ranges in order. A reader who asked for `de-CH` is better served by `de-AT` than
+/// by a text in another language. Ranges and tags whose first subtag is not a
+/// language (`*`, `x-…`, `i-…`) match nothing. Returns the index into `available`.
+///
+/// ```
+/// use xep_core::lang::same_language;
+/// assert_eq!(same_language(&["de-CH", "fr"], ["en", "fr-CA", "de-AT"]), Some(2));
+/// assert_eq!(same_language(&["pt"], ["pt-BR"]), Some(0));
+/// assert_eq!(same_language(&["*", "x-klingon"], ["x-klingon"]), None);
+/// ```
+pub fn same_language<'a, I>(ranges: &[&str], available: I) -> Option<usize>
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    fn primary(tag: &str) -> Option<&str> {
+        let first = tag.trim().split('-').next()?;
+        (first.len() >= 2 && first.bytes().all(|b| b.is_ascii_alphabetic())).then_some(first)
+    }
+    let available = available.into_iter();
+    ranges.iter().find_map(|range| {
+        let wanted = primary(range)?;
+        available
+            .clone()
+            .position(|tag| primary(tag).is_some_and(|p| p.eq_ignore_ascii_case(wanted)))
+    })
+}
+
 /// A set of texts, each with an optional language: at most one untagged (default) text
 /// and at most one per language tag.
 ///
@@ -150,8 +180,10 @@ where
 /// m.insert(Some(Lang::parse("de").unwrap()), "Wartung heute Nacht");
 /// m.insert(Some(Lang::parse("fr-CA").unwrap()), "Entretien ce soir");
 /// assert_eq!(m.best_match(&["de-CH", "en"]), Some("Wartung heute Nacht"));
-/// assert_eq!(m.best_match(&["fr"]), Some("Maintenance tonight"));
 /// assert_eq!(m.best_match(&["FR-ca"]), Some("Entretien ce soir"));
+/// // No `fr`: a text in the same primary language beats the default.
+/// assert_eq!(m.best_match(&["fr"]), Some("Entretien ce soir"));
+/// assert_eq!(m.best_match(&["it"]), Some("Maintenance tonight"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LangMap {
@@ -220,9 +252,19 @@ impl LangMap {
     /// preferred first.
     ///
     /// Each range is tried in turn with RFC 4647 Lookup ([`lookup`]); when none
-    /// matches, the untagged text is returned, and when there is none, the text of the
-    /// first tag in order, so that a user is always shown something when there is
-    /// anything to show.
+    /// matches, a text in the same primary language as a range ([`same_language`]:
+    /// `de-AT` for a user asking for `de-CH`), then the untagged text, and when there
+    /// is none, the text of the first tag in order, so that a user is always shown
+    /// something when there is anything to show.
+    ///
+    /// ```
+    /// # use xep_core::lang::{Lang, LangMap};
+    /// let mut m = LangMap::new();
+    /// m.insert(None, "Maintenance tonight");
+    /// m.insert(Some(Lang::parse("de-AT").unwrap()), "Wartung heute Nacht");
+    /// assert_eq!(m.best_match(&["de-CH"]), Some("Wartung heute Nacht"));
+    /// assert_eq!(m.best_match(&["fr"]), Some("Maintenance tonight"));
+    /// ```
     pub fn best_match(&self, ranges: &[&str]) -> Option<&str> {
         self.best_match_entry(ranges).map(|(_, text)| text)
     }
@@ -235,6 +277,10 @@ impl LangMap {
                 let (lang, text) = self.tagged.iter().nth(i).expect("index from lookup");
                 return Some((Some(lang), text.as_str()));
             }
+        }
+        if let Some(i) = same_language(ranges, tags) {
+            let (lang, text) = self.tagged.iter().nth(i).expect("index from same_language");
+            return Some((Some(lang), text.as_str()));
         }
         self.iter().next()
     }
@@ -319,6 +365,24 @@ mod tests {
             Some((Some(&lang("de")), "de"))
         );
         assert_eq!(LangMap::new().best_match(&["en"]), None);
+    }
+
+    #[test]
+    fn after_lookup_a_text_in_the_same_primary_language_beats_the_default() {
+        let mut m = LangMap::new();
+        m.insert(None, "default");
+        m.insert(Some(lang("de-AT")), "de-AT");
+        m.insert(Some(lang("en-GB")), "en-GB");
+        m.insert(Some(lang("fr-CA")), "fr-CA");
+        // Lookup of de-CH tries de-CH and de; neither is there.
+        assert_eq!(lookup("de-CH", ["de-AT", "en-GB", "fr-CA"]), None);
+        assert_eq!(m.best_match(&["de-CH"]), Some("de-AT"));
+        // Ranges in order: an exact match of a later range still beats the fallback.
+        assert_eq!(m.best_match(&["de-CH", "en-GB"]), Some("en-GB"));
+        // The fallback tries the ranges in order too.
+        assert_eq!(m.best_match(&["it", "fr", "de"]), Some("fr-CA"));
+        assert_eq!(m.best_match(&["it"]), Some("default"));
+        assert_eq!(m.best_match(&["*"]), Some("default"));
     }
 
     #[test]

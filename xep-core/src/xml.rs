@@ -94,6 +94,12 @@ pub struct XmlError {
     pub message: String,
 }
 
+/// The `xml:lang` attribute of an element, if any (`Element::attr("xml:lang")` does
+/// not find it: the attribute is in the XML namespace).
+pub fn xml_lang(element: &Element) -> Option<&str> {
+    element.attr_ns(rxml::Namespace::xml(), "lang")
+}
+
 /// Reads every top-level element of `input`.
 ///
 /// Accepts an optional UTF-8 byte order mark and XML declaration, then either a stream

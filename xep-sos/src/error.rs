@@ -13,9 +13,13 @@ pub enum Error {
     /// A shared-vocabulary error: forms, language tags, XML.
     #[error(transparent)]
     Core(#[from] xep_core::Error),
-    /// A status file that cannot be read.
+    /// A status file that cannot be used at all (the lenient reading failed).
     #[error(transparent)]
     Status(#[from] StatusError),
+    /// A strict reading refused its input: every deviation of severity
+    /// [`Should`](xep_core::reading::Severity::Should) or worse.
+    #[error(transparent)]
+    Strict(#[from] xep_core::Strict),
     /// A timestamp that is not RFC 3339.
     #[error(transparent)]
     Timestamp(#[from] TimestampError),
@@ -38,4 +42,16 @@ pub enum Error {
         /// The version asked for.
         version: crate::Version,
     },
+}
+
+impl Error {
+    /// The deviations behind a failed reading ([`Status`](Self::Status) or
+    /// [`Strict`](Self::Strict)); empty for other errors.
+    pub fn deviations(&self) -> &[xep_core::reading::Deviation] {
+        match self {
+            Self::Status(e) => &e.deviations,
+            Self::Strict(e) => &e.deviations,
+            _ => &[],
+        }
+    }
 }

@@ -14,7 +14,6 @@ mod timestamp;
 pub mod tracker;
 
 pub use error::Error;
-pub use locate::Position;
 pub use status::{Status, StatusFile};
 pub use timestamp::{Timestamp, TimestampError, is_rfc3339};
 

@@ -4,16 +4,7 @@
 use alloc::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-/// A 1-based line and column (in characters).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub struct Position {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, counted in characters.
-    pub column: usize,
-}
+use xep_core::reading::Position;
 
 /// Positions of object members down to `max_depth` levels, keyed by JSON Pointer.
 #[derive(Debug, Default)]
@@ -40,8 +31,8 @@ impl Locations {
     }
 }
 
-/// Escapes a key for a JSON Pointer (RFC 6901).
-pub(crate) fn pointer_token(key: &str) -> String {
+/// Escapes a key for a JSON Pointer (RFC 6901), as `xep_core::reading::Path::key` does.
+fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

@@ -14,17 +14,44 @@
 //! `{}` means "no outage": "When the outage is over, the file SHOULD be replaced with an
 //! empty JSON object" (v0.2, v0.4).
 //!
-//! Two readings:
+//! Two readings, in the one shape of [`xep_core::reading`]:
 //!
-//! * [`StatusFile::parse`] is **strict**: it accepts exactly what the published JSON
-//!   Schema of the chosen [`Version`] accepts (with format checking on), plus `{}`.
-//! * [`StatusFile::parse_lenient`] keeps a status that real clients keep (INTEROP P13):
-//!   a bad `expected_end` is dropped, a `message` without `default` is kept, an unknown
-//!   `outage` value is dropped; each with a [`Diagnostic`]. Wrong JSON types elsewhere,
-//!   a missing or bad `beginning`, and text that is not a JSON object are refused.
+//! * [`StatusFile::read`] is **lenient**: it keeps what real clients keep (INTEROP
+//!   P13) and returns the file with every [`Deviation`]. A member of the wrong JSON
+//!   type, a bad `expected_end` or an unknown `outage` value is left out
+//!   ([`Severity::Dropped`]); a `message` without `default` is kept
+//!   ([`Severity::Must`]). It is `Err` ([`StatusError`], wrapped in [`Error`]) only when
+//!   nothing usable remains: text that is not JSON, a document that is not an object
+//!   (or `null`), or an outage without a readable `beginning`.
+//! * [`StatusFile::read_strict`] is the lenient reading followed by
+//!   [`Reading::into_strict`]: any deviation of severity [`Severity::Should`] or worse
+//!   refuses the file. What it accepts is what the published JSON Schema of the chosen
+//!   [`Version`] accepts (with format checking on), plus `{}` under v0.2 and v0.4,
+//!   minus the SHOULD-level findings below.
 //!
-//! Every diagnostic names the JSON Pointer of the member and, when read from text, the
-//! line and column of its value.
+//! Every deviation names the JSON Pointer of the member ([`Path::key`]) and, when read
+//! from text, the line and column of its value ([`Deviation::position`]).
+//!
+//! # Deviation codes
+//!
+//! | code | severity | what |
+//! |---|---|---|
+//! | `not-json` | dropped, `Err` | the text is not well-formed JSON |
+//! | `not-an-object` | dropped, `Err` | the document is an array, a string, a number or a boolean |
+//! | `null-file` | must | the document is `null` (Slixmpp's CI serves one); read as no outage |
+//! | `byte-order-mark` | must | the text starts with U+FEFF, which RFC 8259 says implementations "MUST NOT add"; ignored, as RFC 8259 allows readers to |
+//! | `empty-object-in-seed` | must | `{}` read under the seed, whose prose and schema do not define it (the schema requires `beginning`); read as no outage, as v0.2 defines it |
+//! | `duplicate-key` | should | a key repeated in one object: RFC 8259 says names "SHOULD be unique", and readers disagree on which value wins (this one, the last, is used) |
+//! | `missing-beginning` | dropped, `Err` | an outage without `beginning` |
+//! | `wrong-type` | dropped (`Err` for `beginning`) | a member of the wrong JSON type, left out |
+//! | `boolean-as-string` | must | `planned` is the string `"true"` or `"false"`; read as the boolean |
+//! | `bad-timestamp` | dropped (`Err` for `beginning`) | a string that is not an RFC 3339 `date-time`, left out |
+//! | `timestamp-white-space` | must | a `date-time` with white space around it; read trimmed |
+//! | `unknown-outage-scope` | dropped | `outage` (seed, v0.2) is neither `partial` nor `complete` |
+//! | `missing-default-message` | must | `message` has no `default` text ("MUST contain at least a message on the 'default' key"); kept |
+//! | `bad-language-tag` | should | a `message` key is neither `default` nor a well-formed BCP 47 tag; kept |
+//! | `end-before-beginning` | should | `expected_end` is before `beginning` |
+//! | `end-passed` | should | `expected_end` has passed at the time of the check ([`StatusFile::check_at`] only) |
 
 use alloc::borrow::Cow;
 use core::fmt;
@@ -32,9 +59,11 @@ use core::fmt;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
-use crate::Version;
-use crate::locate::{Locations, Position, locate, pointer_token};
+use xep_core::reading::{Deviation, Path, Position, Reading, Severity, excerpt};
+
+use crate::locate::{Locations, locate};
 use crate::timestamp::Timestamp;
+use crate::{Error, Version};
 
 /// The `outage` field of the seed and v0.2 status file: how much of the service is down.
 #[derive(
@@ -156,7 +185,9 @@ impl Messages {
 
     /// The best text for a user whose language preferences are `ranges` (most
     /// preferred first): RFC 4647 Lookup over the language keys for each range in turn,
-    /// then `default` ("used by the client if the current user language is not found"),
+    /// then a key in the same primary language as a range
+    /// ([`same_language`](xep_core::lang::same_language): `de-AT` for `de-CH`), then
+    /// `default` ("used by the client if the current user language is not found"),
     /// then the first text, so that a user is shown something when there is anything.
     ///
     /// ```
@@ -165,6 +196,8 @@ impl Messages {
     /// m.insert("en", "The server is being updated");
     /// assert_eq!(m.best_match(&["en-GB", "fr"]), Some("The server is being updated"));
     /// assert_eq!(m.best_match(&["de"]), Some("Mise à jour du serveur"));
+    /// m.insert("de-AT", "Wartung");
+    /// assert_eq!(m.best_match(&["de-CH"]), Some("Wartung"));
     /// ```
     pub fn best_match(&self, ranges: &[&str]) -> Option<&str> {
         self.best_match_entry(ranges).map(|(_, text)| text)
@@ -183,6 +216,10 @@ impl Messages {
                 let key = tagged().nth(i).expect("index from lookup");
                 return self.get(key).map(|t| (key, t));
             }
+        }
+        if let Some(i) = xep_core::lang::same_language(ranges, tagged()) {
+            let key = tagged().nth(i).expect("index from same_language");
+            return self.get(key).map(|t| (key, t));
         }
         self.default_text()
             .map(|t| (DEFAULT_KEY, t))
@@ -371,7 +408,7 @@ impl<'de> serde::Deserialize<'de> for StatusFile {
     /// schemas accept).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        Self::from_value(&value, Version::V0_4).map_err(serde::de::Error::custom)
+        Self::read_value_strict(&value, Version::V0_4).map_err(serde::de::Error::custom)
     }
 }
 
@@ -386,148 +423,27 @@ impl<'de> serde::Deserialize<'de> for Status {
     }
 }
 
-/// How bad a [`Diagnostic`] is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Advice: the published schema accepts the file.
-    Warning,
-    /// The published schema rejects the file, but the lenient reading keeps the status.
-    Invalid,
-    /// The file cannot be used at all.
-    Error,
-}
-
-/// What a [`Diagnostic`] is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DiagnosticKind {
-    /// The text is not JSON.
-    Syntax {
-        /// What the JSON parser said.
-        message: String,
-    },
-    /// The document is not a JSON object.
-    NotAnObject {
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// A required member is missing.
-    Missing {
-        /// Its name.
-        field: &'static str,
-    },
-    /// A member has the wrong JSON type.
-    WrongType {
-        /// The JSON type the schema asks for.
-        expected: &'static str,
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// A string that should be an RFC 3339 date-time is not.
-    BadTimestamp {
-        /// The string.
-        value: String,
-    },
-    /// `outage` is neither `partial` nor `complete`.
-    UnknownOutageScope {
-        /// The value.
-        value: String,
-    },
-    /// `message` has no `default` text.
-    MissingDefaultMessage,
-    /// A `message` key is neither `default` nor a well-formed BCP 47 tag.
-    BadLanguageTag {
-        /// The key.
-        key: String,
-    },
-    /// The same key appears twice in one object; the last one counts.
-    DuplicateKey,
-    /// `expected_end` is before `beginning`.
-    EndBeforeBeginning,
-    /// `expected_end` has passed at the time of the check.
-    EndPassed {
-        /// The time of the check.
-        now: Timestamp,
-    },
-}
-
-impl fmt::Display for DiagnosticKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Syntax { message } => write!(f, "not well-formed JSON: {message}"),
-            Self::NotAnObject { found } => write!(f, "expected a JSON object, found {found}"),
-            Self::Missing { field } => write!(f, "required field {field:?} is missing"),
-            Self::WrongType { expected, found } => {
-                write!(f, "expected {expected}, found {found}")
-            }
-            Self::BadTimestamp { value } => {
-                write!(f, "not an RFC 3339 date-time: {value:?}")
-            }
-            Self::UnknownOutageScope { value } => {
-                write!(f, "{value:?} is not \"partial\" or \"complete\"")
-            }
-            Self::MissingDefaultMessage => {
-                f.write_str("no \"default\" message (the spec says MUST)")
-            }
-            Self::BadLanguageTag { key } => {
-                write!(f, "key {key:?} is not \"default\" or a BCP 47 language tag")
-            }
-            Self::DuplicateKey => f.write_str("key repeated; the last value counts"),
-            Self::EndBeforeBeginning => f.write_str("expected_end is before beginning"),
-            Self::EndPassed { now } => write!(f, "expected_end has passed (now is {now})"),
-        }
-    }
-}
-
-/// One finding about a status file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// How bad it is.
-    pub severity: Severity,
-    /// JSON Pointer of the member concerned (`""` for the whole document).
-    pub path: String,
-    /// Where, when the file was read from text.
-    pub position: Option<Position>,
-    /// What.
-    pub kind: DiagnosticKind,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = self.position {
-            write!(f, "line {}, column {}: ", p.line, p.column)?;
-        }
-        if self.path.is_empty() {
-            f.write_str("document: ")?;
-        } else {
-            write!(f, "{}: ", self.path)?;
-        }
-        write!(f, "{}", self.kind)
-    }
-}
-
-/// A status file that could not be read: every diagnostic found, the worst first.
+/// A status file that cannot be used at all: why, then everything else noticed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid status file: {}", DisplayList(.diagnostics))]
+#[error("invalid status file: {}", DisplayList(.deviations))]
 pub struct StatusError {
-    /// Every diagnostic, errors first, then in document order.
-    pub diagnostics: Vec<Diagnostic>,
+    /// The deviation that makes the file unusable first, then the others in document
+    /// order.
+    pub deviations: Vec<Deviation>,
 }
 
-struct DisplayList<'a>(&'a [Diagnostic]);
+impl StatusError {
+    /// The deviation that makes the file unusable.
+    pub fn reason(&self) -> Option<&Deviation> {
+        self.deviations.first()
+    }
+}
+
+struct DisplayList<'a>(&'a [Deviation]);
 
 impl fmt::Display for DisplayList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let worst = self.0.iter().map(|d| d.severity).max();
-        let shown: Vec<_> = self
-            .0
-            .iter()
-            .filter(|d| Some(d.severity) == worst)
-            .collect();
-        for (i, d) in shown.iter().enumerate() {
+        for (i, d) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
@@ -537,94 +453,145 @@ impl fmt::Display for DisplayList<'_> {
     }
 }
 
-/// The outcome of a lenient reading: the file and what was wrong with it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lenient {
-    /// What was read.
-    pub file: StatusFile,
-    /// Everything noticed, in document order (no [`Severity::Error`]).
-    pub diagnostics: Vec<Diagnostic>,
-    /// Where `expected_end` was, for [`check_at`](Self::check_at).
-    end_position: Option<Position>,
+/// Whether a lenient reading's file is one the published JSON Schema accepts: no
+/// deviation of severity [`Severity::Must`] or worse. (`{}` under v0.2 and v0.4 counts
+/// as accepted: the prose defines it, though no published schema does.)
+pub fn fits_schema(deviations: &[Deviation]) -> bool {
+    deviations.iter().all(|d| d.severity < Severity::Must)
 }
 
-impl Lenient {
-    /// [`StatusFile::check_at`], with the position of `expected_end` in the text.
-    pub fn check_at(&self, now: Timestamp) -> Vec<Diagnostic> {
-        let mut found = self.file.check_at(now);
-        for d in &mut found {
-            d.position = self.end_position;
-        }
-        found
-    }
+/// Where the value at `path` (a JSON Pointer, as in the deviations) starts in `text`,
+/// for members down to `message`'s keys; the start of the enclosing object when the
+/// member is missing. A leading byte order mark is not counted.
+///
+/// ```
+/// use xep_core::reading::{Path, Position};
+/// let text = "{\n  \"expected_end\": \"soon\"\n}";
+/// let at = xep_sos::status::position(text, &Path::root().key("expected_end"));
+/// assert_eq!(at, Some(Position { line: 2, column: 19 }));
+/// ```
+pub fn position(text: &str, path: &Path) -> Option<Position> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    position_in(&locate(text, 2), path)
+}
 
-    /// Whether the published schema accepts the file (no [`Severity::Invalid`]).
-    pub fn is_valid(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .all(|d| d.severity == Severity::Warning)
-    }
+fn position_in(l: &Locations, path: &Path) -> Option<Position> {
+    let mut parent = path.as_str();
+    l.value(parent).or_else(|| {
+        // The innermost enclosing object that exists.
+        loop {
+            if let Some(p) = l.object(parent) {
+                return Some(p);
+            }
+            match parent.rfind('/') {
+                Some(cut) => parent = &parent[..cut],
+                None => return l.start,
+            }
+        }
+    })
 }
 
 impl StatusFile {
-    /// Strict reading: the file as the published schema of `version` sees it, with
-    /// format checking, plus `{}`. Warnings (such as a `message` key that is not a
-    /// language tag) do not make it fail.
+    /// Lenient reading (see the [module docs](self)): the file and every deviation, in
+    /// document order; `Err` only when nothing usable remains.
     ///
     /// ```
     /// use xep_sos::{StatusFile, Version};
-    /// let file = StatusFile::parse(r#"{"beginning": "2021-01-12T01:01:01Z", "planned": "yes"}"#, Version::V0_4);
-    /// assert_eq!(
-    ///     file.unwrap_err().to_string(),
-    ///     "invalid status file: line 1, column 50: /planned: expected a boolean, found a string"
-    /// );
-    /// assert_eq!(StatusFile::parse("{}", Version::Seed), Ok(StatusFile::NoOutage));
+    /// use xep_core::reading::Severity;
+    /// let text = "{\"beginning\": \"2021-01-12T01:01:01Z\",\n \"planned\": \"yes\"}";
+    /// let reading = StatusFile::read(text, Version::V0_4)?;
+    /// assert_eq!(reading.value.outage().unwrap().planned, None);
+    /// let d = &reading.deviations[0];
+    /// assert_eq!((d.severity, &*d.code, d.path.as_str()), (Severity::Dropped, "wrong-type", "/planned"));
+    /// assert_eq!(d.to_string(), "line 2, column 13: /planned: expected a boolean, found a string; left out [dropped]");
+    /// // Slixmpp's CI serves `null`: no outage, with a deviation.
+    /// let null = StatusFile::read("null", Version::V0_4)?;
+    /// assert_eq!((null.value, &*null.deviations[0].code), (StatusFile::NoOutage, "null-file"));
+    /// # Ok::<(), xep_sos::Error>(())
     /// ```
-    pub fn parse(text: &str, version: Version) -> Result<Self, StatusError> {
-        Self::parse_lenient(text, version)?.into_strict()
+    pub fn read(text: &str, version: Version) -> Result<Reading<Self>, Error> {
+        Self::read_text(text, version).map_err(Error::Status)
     }
 
-    /// Lenient reading (see the [module docs](self)).
-    pub fn parse_lenient(text: &str, version: Version) -> Result<Lenient, StatusError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let value: Value = serde_json::from_str(text).map_err(|e| StatusError {
-            diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
-                path: String::new(),
-                position: Some(Position {
+    /// Strict reading: [`read`](Self::read) followed by [`Reading::into_strict`]; any
+    /// deviation of severity [`Severity::Should`] or worse refuses the file.
+    ///
+    /// ```
+    /// use xep_sos::{StatusFile, Version};
+    /// let file = StatusFile::read_strict(r#"{"beginning": "2021-01-12T01:01:01Z", "planned": "yes"}"#, Version::V0_4);
+    /// assert_eq!(
+    ///     file.unwrap_err().to_string(),
+    ///     "status file deviates from its spec: line 1, column 50: /planned: expected a boolean, found a string; left out [dropped]"
+    /// );
+    /// assert_eq!(StatusFile::read_strict("{}", Version::V0_4)?, StatusFile::NoOutage);
+    /// // The seed does not define `{}`.
+    /// assert!(StatusFile::read_strict("{}", Version::Seed).is_err());
+    /// # Ok::<(), xep_sos::Error>(())
+    /// ```
+    pub fn read_strict(text: &str, version: Version) -> Result<Self, Error> {
+        Ok(Self::read(text, version)?.into_strict(STRICT_WHAT)?)
+    }
+
+    /// Lenient reading of an already parsed JSON value (no positions, and no
+    /// duplicate keys to see).
+    pub fn read_value(value: &Value, version: Version) -> Result<Reading<Self>, Error> {
+        Reader {
+            locations: None,
+            deviations: Vec::new(),
+        }
+        .read(value, version)
+        .map_err(Error::Status)
+    }
+
+    /// Strict reading of an already parsed JSON value.
+    pub fn read_value_strict(value: &Value, version: Version) -> Result<Self, Error> {
+        Ok(Self::read_value(value, version)?.into_strict(STRICT_WHAT)?)
+    }
+
+    fn read_text(text: &str, version: Version) -> Result<Reading<Self>, StatusError> {
+        let mut deviations = Vec::new();
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => {
+                deviations.push(
+                    Deviation::new(
+                        Severity::Must,
+                        "byte-order-mark",
+                        Path::root(),
+                        "the file starts with a byte order mark (U+FEFF), which JSON texts \
+                         must not carry (RFC 8259: \"Implementations MUST NOT add a byte order \
+                         mark\"); ignored",
+                    )
+                    .at(Some(Position { line: 1, column: 1 })),
+                );
+                rest
+            }
+            None => text,
+        };
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(e) => {
+                let message = e.to_string();
+                let message = message.split(" at line ").next().unwrap_or_default();
+                let fatal = Deviation::new(
+                    Severity::Dropped,
+                    "not-json",
+                    Path::root(),
+                    format!("not well-formed JSON: {message}"),
+                )
+                .at(Some(Position {
                     line: e.line().max(1),
                     column: e.column().max(1),
-                }),
-                kind: DiagnosticKind::Syntax {
-                    message: e
-                        .to_string()
-                        .split(" at line ")
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                },
-            }],
-        })?;
+                }));
+                deviations.insert(0, fatal);
+                return Err(StatusError { deviations });
+            }
+        };
         let locations = locate(text, 2);
         Reader {
             locations: Some(&locations),
-            diagnostics: Vec::new(),
+            deviations,
         }
         .read(&value, version)
-    }
-
-    /// Strict reading of an already parsed JSON value (no line numbers).
-    pub fn from_value(value: &Value, version: Version) -> Result<Self, StatusError> {
-        Self::from_value_lenient(value, version)?.into_strict()
-    }
-
-    /// Lenient reading of an already parsed JSON value (no line numbers).
-    pub fn from_value_lenient(value: &Value, version: Version) -> Result<Lenient, StatusError> {
-        Reader {
-            locations: None,
-            diagnostics: Vec::new(),
-        }
-        .read(value, version)
     }
 
     /// The file as pretty-printed JSON with a final newline, fields in the spec's order.
@@ -642,38 +609,38 @@ impl StatusFile {
         }
     }
 
-    /// Advice that depends on the time of the check: an `expected_end` in the past.
-    pub fn check_at(&self, now: Timestamp) -> Vec<Diagnostic> {
+    /// Findings that depend on the time of the check: an `expected_end` in the past
+    /// (code `end-passed`, severity [`Severity::Should`]: the operator should update
+    /// the file or publish `{}`). Without a position; [`position`] finds it in the text.
+    pub fn check_at(&self, now: Timestamp) -> Vec<Deviation> {
         let mut out = Vec::new();
         if let Some(end) = self.outage().and_then(|s| s.expected_end) {
             if end < now {
-                out.push(Diagnostic {
-                    severity: Severity::Warning,
-                    path: "/expected_end".into(),
-                    position: None,
-                    kind: DiagnosticKind::EndPassed { now },
-                });
+                out.push(Deviation::new(
+                    Severity::Should,
+                    "end-passed",
+                    Path::root().key("expected_end"),
+                    format!("expected_end has passed (now is {now})"),
+                ));
             }
         }
         out
     }
 }
 
-impl Lenient {
-    /// The file if the published schema accepts it, else every diagnostic that says why
-    /// not (the invalid ones first).
-    pub fn into_strict(self) -> Result<StatusFile, StatusError> {
-        if self.is_valid() {
-            Ok(self.file)
-        } else {
-            let mut diagnostics = self.diagnostics;
-            diagnostics.sort_by_key(|d| core::cmp::Reverse(d.severity));
-            Err(StatusError { diagnostics })
-        }
+/// `true` or `false` written as a JSON string (white space around it allowed).
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
     }
 }
 
-/// The JSON type name used in diagnostics.
+/// What [`Reading::into_strict`] names in its error.
+const STRICT_WHAT: &str = "status file";
+
+/// The JSON type name used in messages.
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -687,75 +654,134 @@ fn json_type(value: &Value) -> &'static str {
 
 struct Reader<'a> {
     locations: Option<&'a Locations>,
-    diagnostics: Vec<Diagnostic>,
+    deviations: Vec<Deviation>,
 }
 
 impl Reader<'_> {
-    fn report(&mut self, severity: Severity, path: String, kind: DiagnosticKind) {
-        let position = self.locations.and_then(|l| {
-            l.value(&path)
-                .or_else(|| l.object(&path))
-                .or_else(|| l.object(""))
-                .or(l.start)
-        });
-        self.diagnostics.push(Diagnostic {
-            severity,
-            path,
-            position,
-            kind,
-        });
+    fn deviation(
+        &self,
+        severity: Severity,
+        code: &'static str,
+        path: Path,
+        message: String,
+    ) -> Deviation {
+        let position = self.locations.and_then(|l| position_in(l, &path));
+        Deviation::new(severity, code, path, message).at(position)
     }
 
-    fn wrong_type(&mut self, severity: Severity, path: String, expected: &'static str, v: &Value) {
+    fn report(&mut self, severity: Severity, code: &'static str, path: Path, message: String) {
+        let d = self.deviation(severity, code, path, message);
+        self.deviations.push(d);
+    }
+
+    fn wrong_type(&self, path: Path, expected: &str, v: &Value, consequence: &str) -> Deviation {
         let found = json_type(v);
-        self.report(
-            severity,
+        self.deviation(
+            Severity::Dropped,
+            "wrong-type",
             path,
-            DiagnosticKind::WrongType { expected, found },
-        );
+            format!("expected {expected}, found {found}; {consequence}"),
+        )
     }
 
-    fn read(mut self, value: &Value, version: Version) -> Result<Lenient, StatusError> {
-        let Value::Object(object) = value else {
-            let found = json_type(value);
-            self.report(
-                Severity::Error,
-                String::new(),
-                DiagnosticKind::NotAnObject { found },
-            );
-            return Err(self.fail());
+    /// The reading failed for `fatal`: it comes first, the rest in document order.
+    fn fail(mut self, fatal: Deviation) -> StatusError {
+        self.sort();
+        self.deviations.insert(0, fatal);
+        StatusError {
+            deviations: self.deviations,
+        }
+    }
+
+    /// Document order: by position when known (the byte order mark stays first).
+    fn sort(&mut self) {
+        self.deviations
+            .sort_by_key(|d| (d.code != "byte-order-mark", d.position));
+    }
+
+    fn read(mut self, value: &Value, version: Version) -> Result<Reading<StatusFile>, StatusError> {
+        let object = match value {
+            Value::Object(object) => object,
+            Value::Null => {
+                // Slixmpp's own CI serves `null`, and Slixmpp reads it as no outage.
+                self.report(
+                    Severity::Must,
+                    "null-file",
+                    Path::root(),
+                    "the file is null, not a JSON object; read as no outage (write {} to say \
+                     the outage is over)"
+                        .to_owned(),
+                );
+                return Ok(Reading::new(StatusFile::NoOutage, self.deviations));
+            }
+            other => {
+                let fatal = self.deviation(
+                    Severity::Dropped,
+                    "not-an-object",
+                    Path::root(),
+                    format!("a status file is a JSON object, found {}", json_type(other)),
+                );
+                return Err(self.fail(fatal));
+            }
         };
         if let Some(l) = self.locations {
-            for path in l.duplicates.clone() {
-                self.report(Severity::Warning, path, DiagnosticKind::DuplicateKey);
+            for path in &l.duplicates {
+                let key = path.rsplit('/').next().unwrap_or_default();
+                self.report(
+                    Severity::Should,
+                    "duplicate-key",
+                    Path::from_raw(path.clone()),
+                    format!(
+                        "key {} repeated: readers disagree on which value counts (this one, \
+                         the last, is used here)",
+                        excerpt(&key.replace("~1", "/").replace("~0", "~"))
+                    ),
+                );
             }
         }
         if object.is_empty() {
-            return Ok(Lenient {
-                file: StatusFile::NoOutage,
-                diagnostics: self.diagnostics,
-                end_position: None,
-            });
+            if version == Version::Seed {
+                // "When the outage is over, the file SHOULD be replaced with an empty
+                // JSON object" is v0.2's; the seed has no such sentence, and its schema
+                // requires `beginning`.
+                self.report(
+                    Severity::Must,
+                    "empty-object-in-seed",
+                    Path::root(),
+                    "{} is not defined by the seed (its schema requires beginning, its prose \
+                     has no empty file); read as no outage, as XEP-0455 v0.2 defines it"
+                        .to_owned(),
+                );
+            }
+            self.sort();
+            return Ok(Reading::new(StatusFile::NoOutage, self.deviations));
         }
         let mut extra = Map::new();
         let mut outage = None;
         let mut planned = None;
-        let mut beginning = None;
+        let mut beginning = Err(None);
         let mut expected_end = None;
         let mut message = None;
         for (key, v) in object {
-            let path = format!("/{}", pointer_token(key));
+            let path = Path::root().key(key);
             match key.as_str() {
                 "outage" if version.has_outage_field() => match v {
                     Value::String(s) => match s.parse() {
                         Ok(scope) => outage = Some(scope),
                         Err(()) => self.report(
-                            Severity::Invalid,
+                            Severity::Dropped,
+                            "unknown-outage-scope",
                             path,
-                            DiagnosticKind::UnknownOutageScope { value: s.clone() },
+                            format!(
+                                "{} is not \"partial\" or \"complete\"; left out",
+                                excerpt(s)
+                            ),
                         ),
                     },
-                    _ => self.wrong_type(Severity::Error, path, "a string", v),
+                    _ => {
+                        let d = self.wrong_type(path, "a string", v, "left out");
+                        self.deviations.push(d);
+                    }
                 },
                 "outage" => match v.as_str().and_then(|s| s.parse().ok()) {
                     // v0.4 dropped the field; a valid value is still understood, and
@@ -767,29 +793,62 @@ impl Reader<'_> {
                 },
                 "planned" => match v {
                     Value::Bool(b) => planned = Some(*b),
-                    _ => self.wrong_type(Severity::Error, path, "a boolean", v),
+                    Value::String(text) if parse_bool(text).is_some() => {
+                        planned = parse_bool(text);
+                        self.report(
+                            Severity::Must,
+                            "boolean-as-string",
+                            path,
+                            format!(
+                                "expected a boolean, found the string {}; read as {}",
+                                excerpt(text),
+                                planned.unwrap_or_default()
+                            ),
+                        );
+                    }
+                    _ => {
+                        let d = self.wrong_type(path, "a boolean", v, "left out");
+                        self.deviations.push(d);
+                    }
                 },
                 "beginning" => match v {
-                    Value::String(s) => match Timestamp::parse(s) {
-                        Ok(t) => beginning = Some(t),
-                        Err(_) => self.report(
-                            Severity::Error,
-                            path,
-                            DiagnosticKind::BadTimestamp { value: s.clone() },
-                        ),
+                    Value::String(s) => match self.timestamp(s, &path) {
+                        Some(t) => beginning = Ok(t),
+                        None => {
+                            beginning = Err(Some(self.deviation(
+                                Severity::Dropped,
+                                "bad-timestamp",
+                                path,
+                                format!(
+                                    "not an RFC 3339 date-time: {}; the outage cannot be dated",
+                                    excerpt(s)
+                                ),
+                            )));
+                        }
                     },
-                    _ => self.wrong_type(Severity::Error, path, "a string", v),
+                    _ => {
+                        beginning = Err(Some(self.wrong_type(
+                            path,
+                            "a string",
+                            v,
+                            "the outage cannot be dated",
+                        )));
+                    }
                 },
                 "expected_end" => match v {
-                    Value::String(s) => match Timestamp::parse(s) {
-                        Ok(t) => expected_end = Some(t),
-                        Err(_) => self.report(
-                            Severity::Invalid,
+                    Value::String(s) => match self.timestamp(s, &path) {
+                        Some(t) => expected_end = Some(t),
+                        None => self.report(
+                            Severity::Dropped,
+                            "bad-timestamp",
                             path,
-                            DiagnosticKind::BadTimestamp { value: s.clone() },
+                            format!("not an RFC 3339 date-time: {}; left out", excerpt(s)),
                         ),
                     },
-                    _ => self.wrong_type(Severity::Invalid, path, "a string", v),
+                    _ => {
+                        let d = self.wrong_type(path, "a string", v, "left out");
+                        self.deviations.push(d);
+                    }
                 },
                 "message" => message = self.messages(v, path),
                 _ => {
@@ -797,37 +856,33 @@ impl Reader<'_> {
                 }
             }
         }
-        let Some(beginning) = beginning else {
-            if !object.contains_key("beginning") {
-                self.report(
-                    Severity::Error,
-                    String::new(),
-                    DiagnosticKind::Missing { field: "beginning" },
+        let beginning = match beginning {
+            Ok(beginning) => beginning,
+            Err(Some(fatal)) => return Err(self.fail(fatal)),
+            Err(None) => {
+                let fatal = self.deviation(
+                    Severity::Dropped,
+                    "missing-beginning",
+                    Path::root().key("beginning"),
+                    "required member \"beginning\" is missing; the outage cannot be dated"
+                        .to_owned(),
                 );
+                return Err(self.fail(fatal));
             }
-            return Err(self.fail());
         };
         if let Some(end) = expected_end {
             if end < beginning {
                 self.report(
-                    Severity::Warning,
-                    "/expected_end".into(),
-                    DiagnosticKind::EndBeforeBeginning,
+                    Severity::Should,
+                    "end-before-beginning",
+                    Path::root().key("expected_end"),
+                    "expected_end is before beginning".to_owned(),
                 );
             }
         }
-        if self
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-        {
-            return Err(self.fail());
-        }
-        self.diagnostics.sort_by_key(|d| d.position);
-        let end_position = self.locations.and_then(|l| l.value("/expected_end"));
-        Ok(Lenient {
-            end_position,
-            file: StatusFile::Outage(Status {
+        self.sort();
+        Ok(Reading::new(
+            StatusFile::Outage(Status {
                 outage,
                 planned,
                 beginning,
@@ -835,47 +890,71 @@ impl Reader<'_> {
                 message,
                 extra,
             }),
-            diagnostics: self.diagnostics,
-        })
+            self.deviations,
+        ))
     }
 
-    fn messages(&mut self, v: &Value, path: String) -> Option<Messages> {
+    /// An RFC 3339 date-time, also with white space around it (reported: the JSON
+    /// Schema `date-time` format has none, but the value is plain).
+    fn timestamp(&mut self, text: &str, path: &Path) -> Option<Timestamp> {
+        if let Ok(t) = Timestamp::parse(text) {
+            return Some(t);
+        }
+        let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+        let t = Timestamp::parse(trimmed).ok()?;
+        self.report(
+            Severity::Must,
+            "timestamp-white-space",
+            path.clone(),
+            format!(
+                "date-time {} has white space around it; read as {}",
+                excerpt(text),
+                excerpt(trimmed)
+            ),
+        );
+        Some(t)
+    }
+
+    fn messages(&mut self, v: &Value, path: Path) -> Option<Messages> {
         let Value::Object(map) = v else {
-            self.wrong_type(Severity::Error, path, "an object", v);
+            let d = self.wrong_type(path, "an object", v, "left out");
+            self.deviations.push(d);
             return None;
         };
         let mut messages = Messages::new();
         for (key, text) in map {
-            let item = format!("{path}/{}", pointer_token(key));
+            let item = path.clone().key(key);
             match text {
                 Value::String(s) => {
                     messages.insert(key.clone(), s.clone());
                     if key != DEFAULT_KEY && xep_core::lang::Lang::parse(key).is_err() {
                         self.report(
-                            Severity::Warning,
+                            Severity::Should,
+                            "bad-language-tag",
                             item,
-                            DiagnosticKind::BadLanguageTag { key: key.clone() },
+                            format!(
+                                "key {} is not \"default\" or a BCP 47 language tag",
+                                excerpt(key)
+                            ),
                         );
                     }
                 }
-                _ => self.wrong_type(Severity::Error, item, "a string", text),
+                _ => {
+                    let d = self.wrong_type(item, "a string", text, "left out");
+                    self.deviations.push(d);
+                }
             }
         }
         if messages.default_text().is_none() {
+            // "The "message" field, when set, MUST contain at least a message on the
+            // "default" key"
             self.report(
-                Severity::Invalid,
+                Severity::Must,
+                "missing-default-message",
                 path,
-                DiagnosticKind::MissingDefaultMessage,
+                "no \"default\" message (the spec says MUST)".to_owned(),
             );
         }
         Some(messages)
-    }
-
-    fn fail(mut self) -> StatusError {
-        self.diagnostics
-            .sort_by_key(|d| (core::cmp::Reverse(d.severity), d.position));
-        StatusError {
-            diagnostics: self.diagnostics,
-        }
     }
 }

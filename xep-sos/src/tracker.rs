@@ -3,13 +3,22 @@
 //! [`OutageTracker`] takes what a client learns, from wherever it comes, and keeps the
 //! list a user should see:
 //!
-//! * in-band pubsub events and retractions (seed, v0.2), and the items of a node fetch;
+//! * in-band pubsub events and retractions (seed, v0.2), in a `<message/>` given as the
+//!   raw element ([`OutageTracker::handle_message_element`]) or as xmpp-parsers' type,
+//!   and the items of a node fetch;
 //! * status files fetched over HTTP (any version), with the time they were fetched;
-//! * disco#info results of the server, from which it keeps the status file addresses
-//!   in a cache that outlives the server being down.
+//!   the server's several addresses are mirrors of one file, and the tracker follows
+//!   one of them so that disagreeing mirrors do not make the view flip (the rule is on
+//!   [`OutageTracker::handle_status_file`]);
+//! * disco#info results of the server, as the raw element (read leniently with
+//!   [`DiscoInfo::read`]) or as xmpp-parsers' type, from which it keeps the status
+//!   file addresses in a cache that outlives the server being down. Only the result
+//!   for the server's root node updates the cache.
 //!
-//! It never reads a clock: every input carries `now` (wall-clock UTC, because outages are
-//! dated and the state is meant to be saved and restored across runs). It never fetches
+//! It never reads a clock: every input carries `now`, a [`Time`] (wall-clock UTC,
+//! because outages are dated by their item ids and `beginning`, and the state is meant
+//! to be saved and restored across runs). Time arithmetic saturates
+//! ([`xep_core::time`]): a configured `Duration::MAX` means "never", not a panic. It never fetches
 //! anything: when the server is unreachable it asks, through
 //! [`Event::FetchStatusFile`], for the cached addresses to be fetched, and the caller
 //! hands the bodies back with [`OutageTracker::handle_status_file`].
@@ -45,19 +54,24 @@
 //!
 //! Out-of-order and repeated input is expected: an end may arrive before its outage
 //! (the outage is then resolved on arrival), the same item may be delivered twice (no
-//! second event), and an older status file fetched late is ignored.
+//! second event), and an older status file fetched late is ignored. Items are told
+//! apart by their id text ([`InBandId`]): two ids naming the same instant are two
+//! outages.
 //!
 //! Cost: each input costs work proportional to the outages it changes (ordered
 //! indexes, no scans of the whole state); [`OutageTracker::view`] is proportional to
 //! what it shows.
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use core::ops::Bound;
 use core::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use jid::{BareJid, Jid};
 use minidom::Element;
+use xep_core::disco::DiscoInfo;
 use xep_core::lang::LangMap;
+use xep_core::time::{self, Time};
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::message::Message;
 use xmpp_parsers::pubsub::ItemId;
@@ -131,6 +145,31 @@ impl Config {
     }
 }
 
+/// A map whose keys are not strings, saved as a list of `[key, value]` pairs (JSON
+/// object keys must be strings).
+mod pairs {
+    use alloc::collections::BTreeMap;
+
+    pub(super) fn serialize<S, K, V>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+        K: serde::Serialize,
+        V: serde::Serialize,
+    {
+        s.collect_seq(map.iter())
+    }
+
+    pub(super) fn deserialize<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        K: serde::Deserialize<'de> + Ord,
+        V: serde::Deserialize<'de>,
+    {
+        let list = <Vec<(K, V)> as serde::Deserialize>::deserialize(d)?;
+        Ok(list.into_iter().collect())
+    }
+}
+
 mod bare_jid {
     use jid::BareJid;
 
@@ -144,22 +183,78 @@ mod bare_jid {
     }
 }
 
-/// `t + d`, saturating at the latest time chrono can hold (a configured duration of
-/// years, or a date near the end of the range, must not panic).
-fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    TimeDelta::from_std(d)
-        .ok()
-        .and_then(|d| t.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+/// `t + d`, saturating ([`xep_core::time::add`]): a configured duration of years, or
+/// a date near the end of the range, must not panic.
+fn later(t: Time, d: Duration) -> Time {
+    time::add(t, TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX))
+}
+
+/// The id of an in-band item: the id as written, and the instant it names (its
+/// beginning, for an `<outage/>`).
+///
+/// Two ids are the same item only when they are the same text: `2026-11-22T10:00:00Z`
+/// and `2026-11-22T11:00:00+01:00` name one instant but are two items (XEP-0060 item
+/// ids are strings). Ordered by instant, then by text.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct InBandId {
+    /// The instant the id names.
+    pub at: Timestamp,
+    /// The id as written.
+    pub id: String,
+}
+
+impl InBandId {
+    /// The id `id`, naming `at`.
+    pub fn new(at: Timestamp, id: impl Into<String>) -> Self {
+        Self { at, id: id.into() }
+    }
+
+    /// The first key of an instant: no id text sorts before the empty one.
+    fn first_at(at: Timestamp) -> Self {
+        Self::new(at, String::new())
+    }
+}
+
+impl core::fmt::Display for InBandId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+/// Keys whose instant is at or after `at`.
+fn from_instant(at: Timestamp) -> Bound<InBandId> {
+    Bound::Included(InBandId::first_at(at))
+}
+
+/// Keys whose instant is at or before `at` (as an upper bound).
+fn to_instant(at: Timestamp) -> Bound<InBandId> {
+    match at
+        .as_datetime()
+        .checked_add_signed(TimeDelta::nanoseconds(1))
+    {
+        Some(next) => Bound::Excluded(InBandId::first_at(Timestamp::from(next))),
+        None => Bound::Unbounded,
+    }
+}
+
+/// Keys whose instant is after `at` (as a lower bound).
+fn after_instant(at: Timestamp) -> Bound<InBandId> {
+    match to_instant(at) {
+        Bound::Excluded(next) => Bound::Included(next),
+        // Nothing is after the last instant: an empty range from here.
+        _ => Bound::Excluded(InBandId::first_at(Timestamp::from(Time::MAX_UTC))),
+    }
 }
 
 /// Which outage an event or a view entry is about.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 pub enum OutageKey {
-    /// An in-band `<outage/>`, by its item id (its beginning).
-    InBand(Timestamp),
+    /// An in-band `<outage/>`, by its item id.
+    InBand(InBandId),
     /// The outage of the status file, by its `beginning`.
     File(Timestamp),
 }
@@ -264,15 +359,15 @@ pub struct AddressCache {
     /// Every address the server listed, deduplicated.
     pub addresses: ExternalStatusAddresses,
     /// When they were discovered.
-    pub discovered_at: DateTime<Utc>,
+    pub discovered_at: Time,
     /// Until when they count as fresh.
-    pub fresh_until: DateTime<Utc>,
+    pub fresh_until: Time,
     stale_reported: bool,
 }
 
 impl AddressCache {
     /// Whether they are still fresh at `now`.
-    pub fn is_fresh(&self, now: DateTime<Utc>) -> bool {
+    pub fn is_fresh(&self, now: Time) -> bool {
         now < self.fresh_until
     }
 }
@@ -306,7 +401,7 @@ pub struct View {
     pub upcoming: Vec<Shown>,
     /// Outages going on, oldest first.
     pub ongoing: Vec<Shown>,
-    /// Outages resolved recently, shown briefly.
+    /// Outages resolved recently, shown briefly, in the order they were resolved.
     pub resolved: Vec<Shown>,
 }
 
@@ -322,7 +417,7 @@ impl View {
             .iter()
             .chain(&self.ongoing)
             .chain(&self.resolved)
-            .map(|s| s.key)
+            .map(|s| s.key.clone())
     }
 }
 
@@ -332,7 +427,7 @@ struct InBand {
     planned: Option<bool>,
     expected_end: Option<Timestamp>,
     /// The end that resolved it.
-    resolved_by: Option<Timestamp>,
+    resolved_by: Option<InBandId>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -346,12 +441,17 @@ struct FileOutage {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct FileState {
-    fetched_at: DateTime<Utc>,
+    /// The address the shown file comes from (see `handle_status_file`); empty in a
+    /// state saved before mirrors were told apart, so that any address takes over.
+    #[serde(default)]
+    source: String,
+    /// When the source last gave a readable file.
+    fetched_at: Time,
     current: Option<FileOutage>,
     started: bool,
     /// The last outage the file described, after a `{}` or a new outage replaced it,
     /// until when it is shown, and when it was seen resolved.
-    resolved: Option<(FileOutage, DateTime<Utc>, Timestamp)>,
+    resolved: Option<(FileOutage, Time, Timestamp)>,
 }
 
 /// The client lifecycle machine; see the [module docs](self) for its inputs, outputs
@@ -383,28 +483,30 @@ struct FileState {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OutageTracker {
     config: Config,
-    now: DateTime<Utc>,
+    now: Time,
     /// Every in-band outage known, by item id.
-    outages: BTreeMap<Timestamp, InBand>,
+    #[serde(with = "pairs")]
+    outages: BTreeMap<InBandId, InBand>,
     /// Every in-band end known, by item id, with its descriptions.
-    ends: BTreeMap<Timestamp, LangMap>,
+    #[serde(with = "pairs")]
+    ends: BTreeMap<InBandId, LangMap>,
     /// In-band outages not resolved (an index into `outages`).
-    active: BTreeSet<Timestamp>,
+    active: BTreeSet<InBandId>,
     /// Active in-band outages that have not begun.
-    upcoming: BTreeSet<Timestamp>,
+    upcoming: BTreeSet<InBandId>,
     /// Resolved in-band outages still shown, by the time they leave the view.
-    shown_resolved: BTreeSet<(DateTime<Utc>, Timestamp)>,
+    shown_resolved: BTreeSet<(Time, InBandId)>,
     file: Option<FileState>,
     addresses: Option<AddressCache>,
     reachable: bool,
-    next_fetch: Option<DateTime<Utc>>,
+    next_fetch: Option<Time>,
     #[serde(skip)]
     events: VecDeque<Event>,
 }
 
 impl OutageTracker {
     /// A tracker that knows nothing yet and assumes the server is reachable.
-    pub fn new(config: Config, now: DateTime<Utc>) -> Self {
+    pub fn new(config: Config, now: Time) -> Self {
         Self {
             config,
             now,
@@ -434,7 +536,7 @@ impl OutageTracker {
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     #[must_use]
-    pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
+    pub fn poll_timeout(&self) -> Option<Time> {
         let file = self.file.as_ref().and_then(|f| {
             let start = f
                 .current
@@ -450,7 +552,7 @@ impl OutageTracker {
             .filter(|a| !a.stale_reported)
             .map(|a| a.fresh_until);
         [
-            self.upcoming.first().map(Timestamp::to_utc),
+            self.upcoming.first().map(|id| id.at.to_utc()),
             self.shown_resolved.first().map(|(t, _)| *t),
             file,
             stale,
@@ -462,7 +564,7 @@ impl OutageTracker {
     }
 
     /// Fires whatever is due at `now`. Spurious calls are harmless.
-    pub fn handle_timeout(&mut self, now: DateTime<Utc>) {
+    pub fn handle_timeout(&mut self, now: Time) {
         self.advance(now);
         if let Some(cache) = &mut self.addresses {
             if !cache.stale_reported && !cache.is_fresh(now) {
@@ -476,25 +578,29 @@ impl OutageTracker {
     }
 
     /// Moves the clock: starts upcoming outages and drops expired resolved ones.
-    fn advance(&mut self, now: DateTime<Utc>) {
+    fn advance(&mut self, now: Time) {
         if now > self.now {
             self.now = now;
         }
         let now = self.now;
-        while let Some(&first) = self.upcoming.first() {
-            if first.to_utc() > now {
+        while let Some(first) = self.upcoming.first() {
+            if first.at.to_utc() > now {
                 break;
             }
-            self.upcoming.pop_first();
+            let Some(first) = self.upcoming.pop_first() else {
+                break;
+            };
             self.events.push_back(Event::Started {
                 key: OutageKey::InBand(first),
             });
         }
-        while let Some(&(until, id)) = self.shown_resolved.first() {
-            if until > now {
+        while let Some((until, _)) = self.shown_resolved.first() {
+            if *until > now {
                 break;
             }
-            self.shown_resolved.pop_first();
+            let Some((_, id)) = self.shown_resolved.pop_first() else {
+                break;
+            };
             self.events.push_back(Event::Gone {
                 key: OutageKey::InBand(id),
             });
@@ -522,7 +628,7 @@ impl OutageTracker {
 
     /// A `<message/>` from the server: handles the pubsub event it carries, if it is
     /// about outages. Returns whether it was (even if refused).
-    pub fn handle_message(&mut self, now: DateTime<Utc>, message: &Message) -> bool {
+    pub fn handle_message(&mut self, now: Time, message: &Message) -> bool {
         let Some(from) = &message.from else {
             return false;
         };
@@ -537,14 +643,35 @@ impl OutageTracker {
         ours
     }
 
+    /// A `<message/>` as the raw element: like [`handle_message`](Self::handle_message),
+    /// without asking xmpp-parsers to accept the rest of the stanza (an unknown `type`,
+    /// a vendor child it refuses). Returns whether it carried an outage event (even if
+    /// refused); a stanza that is not a message, or has no valid `from`, is not.
+    pub fn handle_message_element(&mut self, now: Time, message: &Element) -> bool {
+        let is_message = message.name() == "message"
+            && ["jabber:client", "jabber:server", "jabber:component:accept"]
+                .contains(&message.ns().as_str());
+        let Some(from) = message
+            .attr("from")
+            .filter(|_| is_message)
+            .and_then(|f| f.parse::<Jid>().ok())
+        else {
+            self.advance(now);
+            return false;
+        };
+        let mut ours = false;
+        for payload in message.children().filter(|c| c.is("event", ns_event())) {
+            if let Ok(event) = PubSubEvent::try_from(payload.clone()) {
+                ours |= self.handle_pubsub_event(now, &from, &event);
+            }
+        }
+        self.advance(now);
+        ours
+    }
+
     /// A pubsub event notification from `from`. Returns whether it was about outages
     /// (its node is an outage node or an item is an outage payload), even if refused.
-    pub fn handle_pubsub_event(
-        &mut self,
-        now: DateTime<Utc>,
-        from: &Jid,
-        event: &PubSubEvent,
-    ) -> bool {
+    pub fn handle_pubsub_event(&mut self, now: Time, from: &Jid, event: &PubSubEvent) -> bool {
         self.advance(now);
         match &event.payload {
             Payload::Items {
@@ -571,9 +698,9 @@ impl OutageTracker {
             }
             Payload::Purge { node } if is_outage_node(&node.0) => {
                 if self.check_provenance(from, &node.0) {
-                    let ids: Vec<Timestamp> = self.outages.keys().copied().collect();
+                    let ids: Vec<InBandId> = self.outages.keys().cloned().collect();
                     for id in ids {
-                        self.retract_outage(id);
+                        self.retract_outage(&id);
                     }
                     self.ends.clear();
                 }
@@ -587,7 +714,7 @@ impl OutageTracker {
     /// (`<pubsub><items/></pubsub>` in an IQ result from `from`).
     pub fn handle_items_result(
         &mut self,
-        now: DateTime<Utc>,
+        now: Time,
         from: &Jid,
         items: &xmpp_parsers::pubsub::pubsub::Items,
     ) -> bool {
@@ -671,10 +798,15 @@ impl OutageTracker {
             id: id.map(|i| i.0.clone()),
             error,
         };
-        let at = match parse_item_id(id) {
-            Ok(at) => at,
-            Err(e) => {
+        let at = match (parse_item_id(id), id) {
+            (Ok(at), Some(id)) => InBandId::new(at, id.0.clone()),
+            (Err(e), _) => {
                 self.events.push_back(invalid(e.to_string()));
+                return;
+            }
+            (Ok(_), None) => {
+                self.events
+                    .push_back(invalid("item without an id".to_owned()));
                 return;
             }
         };
@@ -688,7 +820,7 @@ impl OutageTracker {
         match OutageItem::try_from(payload.clone()) {
             Ok(OutageItem::Outage(o)) => {
                 if self.ends.contains_key(&at) {
-                    self.retract_end(at);
+                    self.retract_end(&at);
                 }
                 self.apply_outage(
                     at,
@@ -702,7 +834,7 @@ impl OutageTracker {
             }
             Ok(OutageItem::End(e)) => {
                 if self.outages.contains_key(&at) {
-                    self.retract_outage(at);
+                    self.retract_outage(&at);
                 }
                 self.apply_end(at, e.descriptions);
             }
@@ -710,10 +842,10 @@ impl OutageTracker {
         }
     }
 
-    fn apply_outage(&mut self, id: Timestamp, mut outage: InBand) {
-        let key = OutageKey::InBand(id);
+    fn apply_outage(&mut self, id: InBandId, mut outage: InBand) {
+        let key = OutageKey::InBand(id.clone());
         if let Some(existing) = self.outages.get_mut(&id) {
-            outage.resolved_by = existing.resolved_by;
+            outage.resolved_by = existing.resolved_by.clone();
             if *existing != outage {
                 *existing = outage;
                 self.events.push_back(Event::Updated { key });
@@ -721,12 +853,16 @@ impl OutageTracker {
             return; // a repeat of a known item: nothing new
         }
         // An end may have arrived first: the first end at or after the beginning.
-        outage.resolved_by = self.ends.range(id..).next().map(|(at, _)| *at);
-        let resolved_by = outage.resolved_by;
-        self.outages.insert(id, outage);
+        outage.resolved_by = self
+            .ends
+            .range((from_instant(id.at), Bound::Unbounded))
+            .next()
+            .map(|(at, _)| at.clone());
+        let resolved_by = outage.resolved_by.clone();
+        self.outages.insert(id.clone(), outage);
         match resolved_by {
             Some(end) => {
-                if self.show_resolved(id, end) {
+                if self.show_resolved(&id, &end) {
                     self.events.push_back(Event::Resolved { key });
                 }
             }
@@ -742,12 +878,12 @@ impl OutageTracker {
 
     /// Makes an unresolved outage active, upcoming if it has not begun; `event` is
     /// pushed with `upcoming` filled in.
-    fn activate(&mut self, id: Timestamp, event: Event) {
-        self.active.insert(id);
-        let upcoming = id.to_utc() > self.now;
+    fn activate(&mut self, id: InBandId, event: Event) {
+        let upcoming = id.at.to_utc() > self.now;
         if upcoming {
-            self.upcoming.insert(id);
+            self.upcoming.insert(id.clone());
         }
+        self.active.insert(id);
         self.events.push_back(match event {
             Event::Announced { key, .. } => Event::Announced { key, upcoming },
             other => other,
@@ -755,29 +891,41 @@ impl OutageTracker {
     }
 
     /// Schedules a resolved outage in the view if its end is recent; whether it is.
-    fn show_resolved(&mut self, id: Timestamp, end: Timestamp) -> bool {
-        let until = later(end.to_utc(), self.config.resolved_display);
+    fn show_resolved(&mut self, id: &InBandId, end: &InBandId) -> bool {
+        let until = later(end.at.to_utc(), self.config.resolved_display);
         if until > self.now {
-            self.shown_resolved.insert((until, id));
+            self.shown_resolved.insert((until, id.clone()));
             true
         } else {
             false
         }
     }
 
-    fn unshow_resolved(&mut self, id: Timestamp, end: Timestamp) {
-        let until = later(end.to_utc(), self.config.resolved_display);
-        self.shown_resolved.remove(&(until, id));
+    fn unshow_resolved(&mut self, id: &InBandId, end: &InBandId) {
+        let until = later(end.at.to_utc(), self.config.resolved_display);
+        self.shown_resolved.remove(&(until, id.clone()));
     }
 
-    fn apply_end(&mut self, at: Timestamp, descriptions: LangMap) {
+    /// The outages an end at `at` may resolve: those beginning after the end before
+    /// it (by instant) and at or before it.
+    fn resolvable_by(&self, at: &InBandId) -> (Bound<InBandId>, Bound<InBandId>) {
+        let previous = self.ends.range(..at.clone()).next_back().map(|(t, _)| t.at);
+        let lower = previous.map_or(Bound::Unbounded, after_instant);
+        (lower, to_instant(at.at))
+    }
+
+    fn apply_end(&mut self, at: InBandId, descriptions: LangMap) {
         if let Some(existing) = self.ends.get_mut(&at) {
             if *existing != descriptions {
                 *existing = descriptions;
-                for (&id, o) in self.outages.range(..=at).rev() {
-                    if o.resolved_by != Some(at) {
-                        break;
-                    }
+                let changed: Vec<InBandId> = self
+                    .outages
+                    .range((Bound::Unbounded, to_instant(at.at)))
+                    .rev()
+                    .take_while(|(_, o)| o.resolved_by.as_ref() == Some(&at))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in changed {
                     self.events.push_back(Event::Updated {
                         key: OutageKey::InBand(id),
                     });
@@ -788,27 +936,28 @@ impl OutageTracker {
         // The outages this end resolves begin after the previous end and at or before
         // this one; each of them is either active or resolved by a later end that
         // arrived first. Every one visited changes.
-        let previous = self.ends.range(..at).next_back().map(|(t, _)| *t);
-        self.ends.insert(at, descriptions);
-        let lower = previous.map_or(core::ops::Bound::Unbounded, core::ops::Bound::Excluded);
-        let affected: Vec<Timestamp> = self
+        let range = self.resolvable_by(&at);
+        self.ends.insert(at.clone(), descriptions);
+        let affected: Vec<InBandId> = self
             .outages
-            .range((lower, core::ops::Bound::Included(at)))
-            .map(|(id, _)| *id)
+            .range(range)
+            .map(|(id, _)| id.clone())
             .collect();
         for id in affected {
-            let outage = self.outages.get_mut(&id).expect("id from the map");
-            let before = outage.resolved_by.replace(at);
+            let Some(outage) = self.outages.get_mut(&id) else {
+                continue;
+            };
+            let before = outage.resolved_by.replace(at.clone());
             match before {
                 Some(later) => {
                     // Already resolved by a later end that arrived first.
-                    self.unshow_resolved(id, later);
-                    self.show_resolved(id, at);
+                    self.unshow_resolved(&id, &later);
+                    self.show_resolved(&id, &at);
                 }
                 None => {
                     self.active.remove(&id);
                     self.upcoming.remove(&id);
-                    self.show_resolved(id, at);
+                    self.show_resolved(&id, &at);
                     self.events.push_back(Event::Resolved {
                         key: OutageKey::InBand(id),
                     });
@@ -825,80 +974,96 @@ impl OutageTracker {
             });
             return;
         };
-        if self.outages.contains_key(&at) {
-            self.retract_outage(at);
+        let key = InBandId::new(at, id.0.clone());
+        if self.outages.contains_key(&key) {
+            self.retract_outage(&key);
         }
-        if self.ends.contains_key(&at) {
-            self.retract_end(at);
+        if self.ends.contains_key(&key) {
+            self.retract_end(&key);
         }
     }
 
-    fn retract_outage(&mut self, id: Timestamp) {
-        let Some(outage) = self.outages.remove(&id) else {
+    fn retract_outage(&mut self, id: &InBandId) {
+        let Some(outage) = self.outages.remove(id) else {
             return;
         };
-        self.active.remove(&id);
-        self.upcoming.remove(&id);
-        if let Some(end) = outage.resolved_by {
+        self.active.remove(id);
+        self.upcoming.remove(id);
+        if let Some(end) = &outage.resolved_by {
             self.unshow_resolved(id, end);
         }
         self.events.push_back(Event::Retracted {
-            key: OutageKey::InBand(id),
+            key: OutageKey::InBand(id.clone()),
         });
     }
 
-    fn retract_end(&mut self, at: Timestamp) {
-        self.ends.remove(&at);
-        let previous = self.ends.range(..at).next_back().map(|(t, _)| *t);
-        let next = self.ends.range(at..).next().map(|(t, _)| *t);
-        let lower = previous.map_or(core::ops::Bound::Unbounded, core::ops::Bound::Excluded);
-        let affected: Vec<Timestamp> = self
+    fn retract_end(&mut self, at: &InBandId) {
+        let range = self.resolvable_by(at);
+        self.ends.remove(at);
+        // The next end at or after this instant takes over.
+        let next = self
+            .ends
+            .range((from_instant(at.at), Bound::Unbounded))
+            .next()
+            .map(|(t, _)| t.clone());
+        let affected: Vec<InBandId> = self
             .outages
-            .range((lower, core::ops::Bound::Included(at)))
-            .filter(|(_, o)| o.resolved_by == Some(at))
-            .map(|(id, _)| *id)
+            .range(range)
+            .filter(|(_, o)| o.resolved_by.as_ref() == Some(at))
+            .map(|(id, _)| id.clone())
             .collect();
         for id in affected {
-            self.unshow_resolved(id, at);
-            let outage = self.outages.get_mut(&id).expect("id from the map");
-            outage.resolved_by = next;
-            match next {
+            self.unshow_resolved(&id, at);
+            let Some(outage) = self.outages.get_mut(&id) else {
+                continue;
+            };
+            outage.resolved_by = next.clone();
+            match &next {
                 Some(end) => {
-                    self.show_resolved(id, end);
+                    self.show_resolved(&id, end);
                 }
-                None => self.activate(
-                    id,
-                    Event::Reopened {
-                        key: OutageKey::InBand(id),
-                    },
-                ),
+                None => {
+                    let key = OutageKey::InBand(id.clone());
+                    self.activate(id, Event::Reopened { key });
+                }
             }
         }
     }
 
     // --- status file ----------------------------------------------------------------
 
-    /// A status file fetched from `url` at `fetched_at`. A response older than the
-    /// last one handled is ignored (responses may arrive out of order).
-    pub fn handle_status_file(
-        &mut self,
-        now: DateTime<Utc>,
-        fetched_at: DateTime<Utc>,
-        url: &str,
-        body: &str,
-    ) {
+    /// A status file fetched from `url` at `fetched_at` (the time the response was
+    /// received, on the caller's clock).
+    ///
+    /// # Several addresses are mirrors
+    ///
+    /// The addresses a server lists are alternatives for one file, not several files.
+    /// When they disagree (one mirror is stale), the tracker follows one of them, the
+    /// *source*, so that the view does not flip announced / resolved / announced on
+    /// every poll:
+    ///
+    /// 1. A body that cannot be read changes nothing ([`Event::StatusFileRejected`]);
+    ///    neither does a fetch that failed and was never handed in.
+    /// 2. The first readable file makes its address the source.
+    /// 3. A readable file from the source is applied if it was fetched after the
+    ///    last one applied: the freshest successful fetch of the source wins, and a
+    ///    response older than it (responses may arrive out of order) is ignored.
+    /// 4. A readable file from another address is applied, and that address becomes
+    ///    the source, only when the source is failing: its last readable file was
+    ///    fetched two [`Config::poll_interval`]s or more before this one (one failed
+    ///    poll is not enough, since fetch times jitter), or it is no longer among the
+    ///    server's addresses. Otherwise it is ignored, whether it agrees with the
+    ///    source or not.
+    ///
+    /// A client that tries the addresses in order and stops at the first readable
+    /// one (as Slixmpp does) sees the first address as the source, and the next ones
+    /// take over only while it is down.
+    pub fn handle_status_file(&mut self, now: Time, fetched_at: Time, url: &str, body: &str) {
         self.advance(now);
-        if self
-            .file
-            .as_ref()
-            .is_some_and(|f| f.fetched_at >= fetched_at)
-        {
-            return;
-        }
         // Read with the most accepting version: v0.4 accepts what the seed and v0.2
         // schemas accept, and still types a valid `outage`.
-        let lenient = match StatusFile::parse_lenient(body, Version::V0_4) {
-            Ok(lenient) => lenient,
+        let reading = match StatusFile::read(body, Version::V0_4) {
+            Ok(reading) => reading,
             Err(e) => {
                 self.events.push_back(Event::StatusFileRejected {
                     url: url.to_owned(),
@@ -907,7 +1072,23 @@ impl OutageTracker {
                 return;
             }
         };
-        let current = lenient.file.outage().map(|s| FileOutage {
+        if let Some(state) = &self.file {
+            if fetched_at <= state.fetched_at {
+                return; // not fresher than what is shown
+            }
+            let source_listed = self
+                .addresses
+                .as_ref()
+                .is_none_or(|c| c.addresses.addresses.contains(&state.source));
+            let interval = self.config.poll_interval;
+            let source_failing = state.source.is_empty()
+                || !source_listed
+                || fetched_at >= later(later(state.fetched_at, interval), interval);
+            if state.source != url && !source_failing {
+                return; // a mirror, while the source answers
+            }
+        }
+        let current = reading.value.outage().map(|s| FileOutage {
             beginning: s.beginning,
             expected_end: s.expected_end,
             planned: s.planned,
@@ -915,12 +1096,14 @@ impl OutageTracker {
             message: s.message.clone(),
         });
         let display = self.config.resolved_display;
-        let state = self.file.get_or_insert(FileState {
+        let state = self.file.get_or_insert_with(|| FileState {
+            source: url.to_owned(),
             fetched_at,
             current: None,
             started: false,
             resolved: None,
         });
+        url.clone_into(&mut state.source);
         state.fetched_at = fetched_at;
         let previous = state.current.take();
         let now = self.now;
@@ -954,25 +1137,49 @@ impl OutageTracker {
 
     // --- discovery and reachability -------------------------------------------------
 
-    /// A disco#info result from `from`. Only the server's own result updates the address
-    /// cache; a result without the form empties it (the server no longer lists any).
+    /// A disco#info result from `from`, as the xmpp-parsers type; see
+    /// [`handle_disco_info_element`](Self::handle_disco_info_element), which also
+    /// reads results that xmpp-parsers refuses.
+    pub fn handle_disco_info(&mut self, now: Time, from: &Jid, info: &DiscoInfoResult) -> bool {
+        self.apply_disco_info(now, from, &DiscoInfo::from(info))
+    }
+
+    /// A disco#info result from `from`, as the raw `<iq type='result'/>` or its
+    /// `<query/>`, read leniently ([`DiscoInfo::read`]): one malformed unrelated form
+    /// does not hide the status addresses. Returns whether it was the server's own
+    /// result (an element that is not a disco#info result is not).
+    ///
+    /// Only the server's result for its root node (no `node`) updates the address
+    /// cache; a root result without the form empties it (the server no longer lists
+    /// any), and a result for a node (the commands node, ...) says nothing about it.
     ///
     /// "A client implementing this extension MUST fetch the addresses of the external
     /// service and cache it for a reasonable amount of time (several days), to be able
     /// to use it when an issue occurs" (seed); "… cache it for later use. Doing so
     /// allows the client to use this information when it is impossible to connect to
     /// the server" (v0.2, v0.4).
-    pub fn handle_disco_info(
-        &mut self,
-        now: DateTime<Utc>,
-        from: &Jid,
-        info: &DiscoInfoResult,
-    ) -> bool {
+    pub fn handle_disco_info_element(&mut self, now: Time, from: &Jid, element: &Element) -> bool {
+        match DiscoInfo::read(element) {
+            // A request (`get`) or an error is not a result: the caller answers it.
+            Ok(reading) if !reading.deviations.iter().any(|d| d.code == "iq-not-result") => {
+                self.apply_disco_info(now, from, &reading.value)
+            }
+            _ => {
+                self.advance(now);
+                false
+            }
+        }
+    }
+
+    fn apply_disco_info(&mut self, now: Time, from: &Jid, info: &DiscoInfo) -> bool {
         self.advance(now);
         if !self.is_server(from) {
             return false;
         }
-        let addresses = ExternalStatusAddresses::read(&info.extensions)
+        if !info.is_root() {
+            return true;
+        }
+        let addresses = ExternalStatusAddresses::read(&info.forms)
             .value
             .unwrap_or_default();
         let changed = self.addresses.as_ref().map(|c| &c.addresses) != Some(&addresses);
@@ -997,7 +1204,7 @@ impl OutageTracker {
 
     /// The client could not reach the server: from now on, ask for the status file at
     /// once and every [`Config::poll_interval`].
-    pub fn handle_server_unreachable(&mut self, now: DateTime<Utc>) {
+    pub fn handle_server_unreachable(&mut self, now: Time) {
         self.advance(now);
         if self.reachable {
             self.reachable = false;
@@ -1008,13 +1215,13 @@ impl OutageTracker {
     /// The server is reachable again: polling stops ("When connected, a client SHOULD
     /// NOT fetch the external file as the in-band notification provides the same
     /// information", v0.2).
-    pub fn handle_server_reachable(&mut self, now: DateTime<Utc>) {
+    pub fn handle_server_reachable(&mut self, now: Time) {
         self.advance(now);
         self.reachable = true;
         self.next_fetch = None;
     }
 
-    fn request_fetch(&mut self, now: DateTime<Utc>) {
+    fn request_fetch(&mut self, now: Time) {
         let fetchable: Vec<String> = self
             .addresses
             .as_ref()
@@ -1041,21 +1248,26 @@ impl OutageTracker {
         let mut view = View::default();
         // The indexes only name known outages; a hand-edited saved state that breaks
         // this loses the entry rather than panicking.
-        for &id in &self.active {
+        for id in &self.active {
             let Some(shown) = self.shown_in_band(id, &ranges) else {
                 continue;
             };
-            if self.upcoming.contains(&id) {
+            if self.upcoming.contains(id) {
                 view.upcoming.push(shown);
             } else {
                 view.ongoing.push(shown);
             }
         }
-        for &(_, id) in &self.shown_resolved {
+        for (_, id) in &self.shown_resolved {
             view.resolved.extend(self.shown_in_band(id, &ranges));
         }
         if let Some(file) = &self.file {
-            let in_band = |t: &Timestamp| self.outages.contains_key(t);
+            let in_band = |t: &Timestamp| {
+                self.outages
+                    .range((from_instant(*t), to_instant(*t)))
+                    .next()
+                    .is_some()
+            };
             if let Some(c) = file.current.as_ref().filter(|c| !in_band(&c.beginning)) {
                 let shown = shown_file(c, &ranges, None);
                 if file.started {
@@ -1072,17 +1284,23 @@ impl OutageTracker {
                 view.resolved.push(shown_file(old, &ranges, Some(*at)));
             }
         }
+        // In-band outages come in order of their ids; the file's outage is merged in.
+        // Stable sorts keep ids of one instant in their order.
+        view.upcoming.sort_by_key(|s| s.beginning);
+        view.ongoing.sort_by_key(|s| s.beginning);
+        view.resolved.sort_by_key(|s| (s.resolved_at, s.beginning));
         view
     }
 
-    fn shown_in_band(&self, id: Timestamp, ranges: &[&str]) -> Option<Shown> {
-        let o = self.outages.get(&id)?;
+    fn shown_in_band(&self, id: &InBandId, ranges: &[&str]) -> Option<Shown> {
+        let o = self.outages.get(id)?;
         let end = o
             .resolved_by
-            .and_then(|at| self.ends.get(&at).map(|d| (at, d)));
+            .as_ref()
+            .and_then(|at| self.ends.get(at).map(|d| (at.at, d)));
         Some(Shown {
-            key: OutageKey::InBand(id),
-            beginning: id,
+            key: OutageKey::InBand(id.clone()),
+            beginning: id.at,
             expected_end: o.expected_end,
             planned: o.planned,
             scope: None,

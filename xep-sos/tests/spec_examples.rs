@@ -41,9 +41,9 @@ fn check(file: &str, version: Version) -> Counts {
     let mut counts = Counts::default();
     for text in examples(&source) {
         if text.starts_with('{') {
-            let file =
-                StatusFile::parse(&text, version).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"));
-            let again = StatusFile::parse(&file.to_json_pretty(), version).unwrap();
+            let file = StatusFile::read_strict(&text, version)
+                .unwrap_or_else(|e| panic!("{file}: {e}\n{text}"));
+            let again = StatusFile::read_strict(&file.to_json_pretty(), version).unwrap();
             assert_eq!(again, file);
             counts.json += 1;
             continue;

@@ -9,7 +9,7 @@ use jid::Jid;
 use minidom::Element;
 use proptest::prelude::*;
 use xep_sos::Timestamp;
-use xep_sos::tracker::{Config, Event, OutageKey, OutageTracker, Refusal};
+use xep_sos::tracker::{Config, Event, InBandId, OutageKey, OutageTracker, Refusal};
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::message::Message;
 
@@ -112,7 +112,10 @@ fn planned_outage_lifecycle_transcript() {
     assert!(view.upcoming.is_empty());
     assert_eq!(
         view.ongoing[0].key,
-        OutageKey::InBand(ts("2026-11-22T10:00:00Z"))
+        OutageKey::InBand(InBandId::new(
+            ts("2026-11-22T10:00:00Z"),
+            "2026-11-22T10:00:00Z"
+        ))
     );
 
     let t1 = t("2026-11-22T11:00:00Z");
@@ -542,7 +545,7 @@ proptest! {
             }
             while let Some(e) = tr.poll_event() {
                 if let Event::Announced { key: OutageKey::InBand(id), .. } = e {
-                    let slot = outages.iter().find(|s| Timestamp::from(slot_time(**s)) == id);
+                    let slot = outages.iter().find(|s| Timestamp::from(slot_time(**s)) == id.at);
                     prop_assert!(slot.is_some(), "announced an outage the server did not send");
                 }
             }
@@ -554,6 +557,9 @@ proptest! {
                 .map(|o| Timestamp::from(slot_time(*o)))
                 .collect();
             prop_assert_eq!(&shown_open, &expected);
+            // Soonest and oldest first, as the view says.
+            prop_assert!(view.upcoming.windows(2).all(|w| w[0].beginning <= w[1].beginning));
+            prop_assert!(view.ongoing.windows(2).all(|w| w[0].beginning <= w[1].beginning));
             for s in &view.upcoming {
                 prop_assert!(s.beginning.to_utc() > now);
             }
@@ -566,8 +572,8 @@ proptest! {
                 prop_assert!(end.to_utc() + TimeDelta::minutes(10) > now);
             }
             for slot in &foreign_only {
-                let id = Timestamp::from(slot_time(*slot));
-                prop_assert!(view.keys().all(|k| k != OutageKey::InBand(id)));
+                let at = Timestamp::from(slot_time(*slot));
+                prop_assert!(view.keys().all(|k| !matches!(k, OutageKey::InBand(id) if id.at == at)));
             }
         }
     }
@@ -627,4 +633,313 @@ fn extreme_durations_and_dates_do_not_panic() {
     );
     assert_eq!(tr.view().resolved.len(), 1);
     assert!(tr.poll_timeout().is_some());
+}
+
+fn disco_element(node: Option<&str>, addresses: &[&str]) -> Element {
+    let values: String = addresses
+        .iter()
+        .map(|a| format!("<value>{a}</value>"))
+        .collect();
+    let node = node.map_or_else(String::new, |n| format!(" node='{n}'"));
+    let form = if addresses.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='list-multi'>{values}</field></x>"
+        )
+    };
+    format!(
+        "<iq xmlns='jabber:client' type='result' id='d' from='{SERVER}'><query xmlns='http://jabber.org/protocol/disco#info'{node}><identity category='automation' type='command-list'/>{form}</query></iq>"
+    )
+    .parse()
+    .unwrap()
+}
+
+#[test]
+fn only_the_root_node_result_updates_the_address_cache() {
+    let now = t("2026-11-01T00:00:00Z");
+    let mut tr = tracker(now);
+    let server: Jid = SERVER.parse().unwrap();
+    assert!(tr.handle_disco_info(now, &server, &disco(&["https://s.example/s.json"])));
+    assert_eq!(names(&drain(&mut tr)), ["addresses"]);
+    // The commands node's result has no SOS form: it says nothing about the cache the
+    // spec says clients MUST keep.
+    let commands = disco_element(Some("http://jabber.org/protocol/commands"), &[]);
+    assert!(tr.handle_disco_info_element(now, &server, &commands));
+    let info: DiscoInfoResult = commands
+        .get_child("query", "http://jabber.org/protocol/disco#info")
+        .unwrap()
+        .clone()
+        .try_into()
+        .unwrap();
+    assert!(tr.handle_disco_info(now, &server, &info));
+    assert!(drain(&mut tr).is_empty());
+    assert_eq!(
+        tr.addresses().unwrap().addresses.addresses,
+        ["https://s.example/s.json"]
+    );
+    // The root result without the form does empty it.
+    assert!(tr.handle_disco_info_element(now, &server, &disco_element(None, &[])));
+    assert_eq!(
+        drain(&mut tr),
+        [Event::AddressesUpdated { addresses: vec![] }]
+    );
+}
+
+#[test]
+fn the_raw_element_survives_a_malformed_unrelated_form_and_requests_are_not_results() {
+    let now = t("2026-11-01T00:00:00Z");
+    let mut tr = tracker(now);
+    let server: Jid = SERVER.parse().unwrap();
+    let xml = format!(
+        "<iq xmlns='jabber:client' type='result' id='d' from='{SERVER}'><query xmlns='http://jabber.org/protocol/disco#info'>\
+         <x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value><value>urn:b</value></field><field type='text-single'/></x>\
+         <x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field>\
+         <field var='external-status-addresses'><value>https://s.example/s.json</value></field></x></query></iq>"
+    );
+    let iq: Element = xml.parse().unwrap();
+    let query = iq
+        .get_child("query", "http://jabber.org/protocol/disco#info")
+        .unwrap();
+    assert!(DiscoInfoResult::try_from(query.clone()).is_err());
+    assert!(tr.handle_disco_info_element(now, &server, &iq));
+    assert_eq!(
+        drain(&mut tr),
+        [Event::AddressesUpdated {
+            addresses: vec!["https://s.example/s.json".into()]
+        }]
+    );
+    // A disco#info request from the server is for the caller to answer.
+    let get: Element = format!(
+        "<iq xmlns='jabber:client' type='get' id='q' from='{SERVER}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+    )
+    .parse()
+    .unwrap();
+    assert!(!tr.handle_disco_info_element(now, &server, &get));
+    assert!(!tr.handle_disco_info_element(
+        now,
+        &server,
+        &"<presence xmlns='jabber:client'/>".parse().unwrap()
+    ));
+    assert!(drain(&mut tr).is_empty());
+    assert!(tr.addresses().is_some());
+}
+
+#[test]
+fn mirrors_that_disagree_do_not_flip_the_view_on_every_poll() {
+    const A: &str = "https://a.example/s.json";
+    const B: &str = "https://b.example/s.json";
+    let t0 = t("2026-11-22T10:00:00Z");
+    let mut tr = tracker(t0);
+    let server: Jid = SERVER.parse().unwrap();
+    tr.handle_disco_info(t0, &server, &disco(&[A, B]));
+    tr.handle_server_unreachable(t0);
+    drain(&mut tr);
+    let outage = r#"{"beginning": "2026-11-22T09:00:00Z"}"#;
+    // Every poll, both mirrors answer: A with the outage, B (stale) with `{}`.
+    let mut transcript = Vec::new();
+    for round in 0..4 {
+        let now = t0 + TimeDelta::minutes(5 * round);
+        tr.handle_timeout(now);
+        tr.handle_status_file(now, now, A, outage);
+        tr.handle_status_file(now, now + TimeDelta::seconds(1), B, "{}");
+        transcript.push(names(&drain(&mut tr)));
+    }
+    assert_eq!(
+        transcript,
+        [
+            vec!["announced"],
+            vec!["fetch"],
+            vec!["fetch"],
+            vec!["fetch"]
+        ]
+    );
+    assert_eq!(tr.view().ongoing.len(), 1);
+    // A fails (its body cannot be read): that changes nothing ...
+    let t1 = t0 + TimeDelta::minutes(20);
+    tr.handle_timeout(t1);
+    tr.handle_status_file(t1, t1, A, "<html>502</html>");
+    tr.handle_status_file(t1, t1, B, "{}");
+    assert_eq!(names(&drain(&mut tr)), ["fetch", "file-rejected"]);
+    assert_eq!(tr.view().ongoing.len(), 1);
+    // ... until A has given no readable file for two poll intervals: B takes over.
+    let t2 = t0 + TimeDelta::minutes(25);
+    tr.handle_timeout(t2);
+    tr.handle_status_file(t2, t2, B, "{}");
+    assert_eq!(names(&drain(&mut tr)), ["fetch", "resolved"]);
+    // A is back, still saying the outage goes on: B is the source now.
+    let t3 = t0 + TimeDelta::minutes(30);
+    tr.handle_timeout(t3);
+    tr.handle_status_file(t3, t3, A, outage);
+    tr.handle_status_file(t3, t3, B, "{}");
+    assert_eq!(names(&drain(&mut tr)), ["fetch"]);
+    assert!(tr.view().ongoing.is_empty());
+}
+
+#[test]
+fn a_source_that_is_no_longer_listed_gives_way_at_once() {
+    const A: &str = "https://a.example/s.json";
+    const B: &str = "https://b.example/s.json";
+    let t0 = t("2026-11-22T10:00:00Z");
+    let mut tr = tracker(t0);
+    let server: Jid = SERVER.parse().unwrap();
+    tr.handle_disco_info(t0, &server, &disco(&[A, B]));
+    tr.handle_status_file(t0, t0, A, r#"{"beginning": "2026-11-22T09:00:00Z"}"#);
+    tr.handle_disco_info(t0, &server, &disco(&[B]));
+    drain(&mut tr);
+    let t1 = t0 + TimeDelta::minutes(1);
+    tr.handle_status_file(t1, t1, B, "{}");
+    assert_eq!(names(&drain(&mut tr)), ["resolved"]);
+}
+
+#[test]
+fn distinct_ids_naming_the_same_instant_are_two_outages() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    let other = OUTAGE.replace("Gateways down", "MUC down");
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T10:00:00Z", OUTAGE),
+    );
+    tr.handle_message(
+        now,
+        &event(
+            SERVER,
+            "urn:xmpp:sos:0",
+            "2026-11-22T11:00:00+01:00",
+            &other,
+        ),
+    );
+    assert_eq!(names(&drain(&mut tr)), ["announced", "announced"]);
+    let view = tr.view();
+    assert_eq!(view.ongoing.len(), 2);
+    assert_eq!(
+        view.keys().collect::<Vec<_>>(),
+        [
+            OutageKey::InBand(InBandId::new(
+                ts("2026-11-22T10:00:00Z"),
+                "2026-11-22T10:00:00Z"
+            )),
+            OutageKey::InBand(InBandId::new(
+                ts("2026-11-22T10:00:00Z"),
+                "2026-11-22T11:00:00+01:00"
+            )),
+        ]
+    );
+    // Retracting one id leaves the other.
+    tr.handle_message(now, &retraction(SERVER, "2026-11-22T11:00:00+01:00"));
+    assert_eq!(names(&drain(&mut tr)), ["retracted"]);
+    let view = tr.view();
+    assert_eq!(view.ongoing.len(), 1);
+    assert_eq!(view.ongoing[0].message.as_deref(), Some("Gateways weg"));
+    // An end at the same instant, under a third id, resolves what remains.
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T10:00:00.000Z", END),
+    );
+    assert_eq!(names(&drain(&mut tr)), ["resolved"]);
+    assert!(tr.view().ongoing.is_empty());
+}
+
+#[test]
+fn the_view_is_oldest_first_across_items_and_the_status_file() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T10:00:00Z", OUTAGE),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T14:00:00Z", OUTAGE),
+    );
+    tr.handle_status_file(
+        now,
+        now,
+        "https://s.example/s.json",
+        r#"{"beginning": "2026-11-22T08:00:00Z"}"#,
+    );
+    let later = r#"{"beginning": "2026-11-22T13:00:00Z"}"#;
+    let view = tr.view();
+    let ongoing: Vec<Timestamp> = view.ongoing.iter().map(|s| s.beginning).collect();
+    assert_eq!(
+        ongoing,
+        [ts("2026-11-22T08:00:00Z"), ts("2026-11-22T10:00:00Z")]
+    );
+    // Upcoming: soonest first, the file's outage between the items.
+    let t1 = now + TimeDelta::minutes(1);
+    tr.handle_status_file(t1, t1, "https://s.example/s.json", later);
+    tr.handle_message(
+        t1,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T15:00:00Z", OUTAGE),
+    );
+    let upcoming: Vec<Timestamp> = tr.view().upcoming.iter().map(|s| s.beginning).collect();
+    assert_eq!(
+        upcoming,
+        [
+            ts("2026-11-22T13:00:00Z"),
+            ts("2026-11-22T14:00:00Z"),
+            ts("2026-11-22T15:00:00Z")
+        ]
+    );
+}
+
+#[test]
+fn the_raw_message_element_is_read_when_xmpp_parsers_refuses_the_stanza() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    let xml = format!(
+        "<message xmlns='jabber:client' from='{SERVER}' type='bogus' id='e'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:sos:0'><item id='2026-11-22T10:00:00Z'>{OUTAGE}</item></items></event></message>"
+    );
+    let element: Element = xml.parse().unwrap();
+    assert!(Message::try_from(element.clone()).is_err());
+    assert!(tr.handle_message_element(now, &element));
+    assert_eq!(names(&drain(&mut tr)), ["announced"]);
+    // Provenance is checked the same way.
+    let forged: Element = xml.replace(SERVER, "evil.example").parse().unwrap();
+    assert!(tr.handle_message_element(now, &forged));
+    assert_eq!(names(&drain(&mut tr)), ["refused"]);
+    let no_from: Element = "<message xmlns='jabber:client'/>".parse().unwrap();
+    assert!(!tr.handle_message_element(now, &no_from));
+}
+
+#[test]
+fn state_with_in_band_outages_is_saved_and_restored() {
+    let now = t("2026-11-22T12:00:00Z");
+    let mut tr = tracker(now);
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T10:00:00Z", OUTAGE),
+    );
+    tr.handle_message(
+        now,
+        &event(
+            SERVER,
+            "urn:xmpp:sos:0",
+            "2026-11-22T11:00:00+01:00",
+            OUTAGE,
+        ),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T11:30:00Z", END),
+    );
+    tr.handle_message(
+        now,
+        &event(SERVER, "urn:xmpp:sos:0", "2026-11-22T13:00:00Z", OUTAGE),
+    );
+    tr.handle_status_file(
+        now,
+        now,
+        "https://s.example/s.json",
+        r#"{"beginning": "2026-11-22T09:00:00Z"}"#,
+    );
+    drain(&mut tr);
+    let saved = serde_json::to_string(&tr).unwrap();
+    let mut restored: OutageTracker = serde_json::from_str(&saved).unwrap();
+    assert_eq!(restored.view(), tr.view());
+    assert_eq!(restored.view().upcoming.len(), 1);
+    // It goes on where it left off.
+    restored.handle_timeout(t("2026-11-22T13:00:00Z"));
+    assert_eq!(names(&drain(&mut restored)), ["started"]);
 }
