@@ -186,6 +186,41 @@ input or a wrong command line. `xep inspect --strict` fails on the same files.")
     Validate(ValidateArgs),
     /// Print the JSON Schema of the status file
     Schema(SchemaArgs),
+    /// Write the HTML status page people read, from a status file
+    #[command(after_help = PAGE_HELP)]
+    Page(PageArgs),
+}
+
+/// The help paragraph of `xep status page`.
+const PAGE_HELP: &str = "\
+The page is one self-contained HTML file (inline style, no external fetches, readable
+without scripts): the state (no outage, planned and not yet started, ongoing, resolved),
+the beginning and expected end (UTC; the reader's local time when scripts run), the
+message in the reader's language (browser preferences, RFC 4647 lookup; the default
+message without scripts) with every other language one click away, and a link to the
+JSON. `null` and an empty file read as no outage, as clients read them.
+
+Exit status: 0 when the page was written, 2 when the status file is unreadable or
+unusable, or the page could not be written.";
+
+/// `xep status page`.
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    /// The link to the JSON on the page [default: the status file's name]
+    #[arg(long, value_name = "URL")]
+    pub json_url: Option<String>,
+    /// The page title and heading [default: Service status]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The time the page is made at, which readers without scripts see the state at.
+    #[command(flatten)]
+    pub now: NowArg,
+    /// Write the page to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<String>,
+    /// The status file (`-` or none: standard input)
+    #[arg(value_name = "STATUS.json", default_value = "-")]
+    pub file: String,
 }
 
 /// The help paragraph about times, shared by `new` and `update`.
@@ -429,6 +464,9 @@ pub struct NewArgs {
     /// renamed) instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
+    /// Also write the HTML status page for the file to PAGE (as `xep status page` does)
+    #[arg(long, value_name = "PAGE")]
+    pub page: Option<String>,
 }
 
 /// `xep status update`.
@@ -470,6 +508,9 @@ pub struct UpdateArgs {
     /// way the write is atomic
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
+    /// Also write the HTML status page for the file to PAGE (as `xep status page` does)
+    #[arg(long, value_name = "PAGE")]
+    pub page: Option<String>,
 }
 
 /// `xep status end`.
@@ -478,6 +519,12 @@ pub struct EndArgs {
     /// Write to FILE (atomically) instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
+    /// Also write the HTML status page to PAGE, saying the outage is resolved
+    #[arg(long, value_name = "PAGE")]
+    pub page: Option<String>,
+    /// The clock (the time the page says the outage was resolved).
+    #[command(flatten)]
+    pub now: NowArg,
 }
 
 /// `xep status validate`.

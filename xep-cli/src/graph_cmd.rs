@@ -1,5 +1,5 @@
 //! `xep serverinfo graph`: fold the XEP-0485 items found in captures into one federation
-//! graph and print it as Graphviz DOT or JSON.
+//! graph and print it as Graphviz DOT or JSON, or draw it as SVG ([`crate::svg`]).
 //!
 //! Inputs are read as `xep inspect` reads them ([`xep_core::xml::parse_items`]): bare
 //! payloads, pubsub event messages, IQ results, several stanzas or a whole stream.
@@ -29,6 +29,7 @@ use xep_core::ns;
 
 use crate::input::read_input;
 use crate::output::Out;
+use crate::progress::Progress;
 use xep_core::xml::{Limits, XmlError, parse_items};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source, Trust};
@@ -44,6 +45,8 @@ pub enum OutputFormat {
     Dot,
     /// JSON
     Json,
+    /// An SVG drawing, laid out here (no Graphviz needed)
+    Svg,
 }
 
 /// The parsed command line.
@@ -265,40 +268,68 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
             json.push('\n');
             json
         }
+        OutputFormat::Svg => crate::svg::render(&graph, &crate::svg::SvgOptions::default()),
     }
 }
 
 /// Runs `xep serverinfo graph`, writing to the given streams; returns the exit status.
+/// Shows no progress.
 pub fn run(options: &Options, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    run_with_progress(options, stdout, stderr, false)
+}
+
+/// [`run`], with a progress bar on the process's standard error when `progress` is
+/// set and [`crate::progress`] finds it worth showing (a terminal, many or large
+/// inputs). `stderr` must not hold the process's standard error locked: the bar draws
+/// on it from its own thread.
+pub fn run_with_progress(
+    options: &Options,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    progress: bool,
+) -> u8 {
     let limits = Limits::default();
     let mut inputs = Vec::new();
     let mut malformed = false;
+    let bar = if progress {
+        Progress::for_inputs(&options.files, "reading")
+    } else {
+        Progress::hidden()
+    };
     for name in &options.files {
+        bar.start(name);
         let bytes = match read_input(name, limits.max_bytes) {
             Ok(bytes) => bytes,
             Err(e) => {
-                let _ = writeln!(stderr, "xep: {name}: {e}");
+                bar.suspend(|| writeln!(stderr, "xep: {name}: {e}")).ok();
                 malformed = true;
                 continue;
             }
         };
         match collect(&bytes, &limits) {
             Ok(collected) => {
-                for p in &collected.problems {
-                    let _ = writeln!(
-                        stderr,
-                        "xep: {name}:{}:{}: {}: {}",
-                        p.at.line, p.at.column, p.at.path, p.message
-                    );
-                }
+                bar.suspend(|| {
+                    for p in &collected.problems {
+                        let _ = writeln!(
+                            stderr,
+                            "xep: {name}:{}:{}: {}: {}",
+                            p.at.line, p.at.column, p.at.path, p.message
+                        );
+                    }
+                });
                 inputs.push(collected);
             }
             Err(e) => {
-                let _ = writeln!(stderr, "xep: {name}:{}:{}: {}", e.line, e.column, e.message);
+                bar.suspend(|| {
+                    writeln!(stderr, "xep: {name}:{}:{}: {}", e.line, e.column, e.message)
+                })
+                .ok();
                 malformed = true;
             }
         }
+        bar.done(bytes.len() as u64);
     }
+    bar.finish();
     if malformed {
         return 2;
     }

@@ -11,6 +11,7 @@ use crate::args::{Emit, InspectArgs};
 use crate::input::read_input;
 use crate::inspect::{Finding, Inspection, inspect};
 use crate::output::Out;
+use crate::progress::Progress;
 use crate::registry::Registry;
 
 /// How findings are shown.
@@ -44,10 +45,30 @@ impl Show {
 /// the inputs earned: 2 when any is malformed or unreadable (or output failed), else 1
 /// when `--strict` saw deviations, else 0.
 pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    run_with_progress(args, show, stdout, err, false)
+}
+
+/// [`run`], with a progress bar on the process's standard error when `progress` is
+/// set and [`crate::progress`] finds it worth showing (a terminal, many or large
+/// inputs). `err` must not hold the process's standard error locked: the bar draws on
+/// it from its own thread.
+pub fn run_with_progress(
+    args: &InspectArgs,
+    show: Show,
+    stdout: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: bool,
+) -> u8 {
     let mut files: Vec<&str> = args.files.iter().map(String::as_str).collect();
     if files.is_empty() {
         files.push("-");
     }
+    let bar = if progress {
+        let names: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+        Progress::for_inputs(&names, "inspecting")
+    } else {
+        Progress::hidden()
+    };
     let limits = Limits::default();
     let registry = Registry::default();
     let several = files.len() > 1;
@@ -55,10 +76,11 @@ pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn
     let mut malformed = false;
     let mut deviations: Vec<String> = Vec::new();
     for name in &files {
+        bar.start(name);
         let bytes = match read_input(name, limits.max_bytes) {
             Ok(bytes) => bytes,
             Err(e) => {
-                let _ = writeln!(err, "xep: {name}: {e}");
+                bar.suspend(|| writeln!(err, "xep: {name}: {e}")).ok();
                 malformed = true;
                 continue;
             }
@@ -66,30 +88,40 @@ pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn
         let inspection = match inspect(&bytes, &registry, &limits) {
             Ok(inspection) => inspection,
             Err(e) => {
-                let _ = writeln!(err, "xep: {name}: {e}");
+                bar.suspend(|| writeln!(err, "xep: {name}: {e}")).ok();
                 malformed = true;
                 continue;
             }
         };
-        if out.is_open() {
-            let label = several.then_some(*name);
-            match show {
-                Show::Json => {
-                    for f in &inspection.findings {
-                        let _ = writeln!(out, "{}", f.to_json(label));
+        bar.done(bytes.len() as u64);
+        // With a bar on screen, what is printed goes out now, while the bar is away.
+        bar.suspend(|| {
+            if out.is_open() {
+                let label = several.then_some(*name);
+                match show {
+                    Show::Json => {
+                        for f in &inspection.findings {
+                            let _ = writeln!(out, "{}", f.to_json(label));
+                        }
+                    }
+                    Show::Wire => {
+                        let _ = out.write_all(inspection.wire.as_bytes());
+                    }
+                    Show::Pretty => {
+                        let _ = out.write_all(pretty(&inspection, name).as_bytes());
                     }
                 }
-                Show::Wire => {
-                    let _ = out.write_all(inspection.wire.as_bytes());
-                }
-                Show::Pretty => {
-                    let _ = out.write_all(pretty(&inspection, name).as_bytes());
-                }
             }
-        }
+            if bar.is_shown() {
+                let _ = out.flush();
+            }
+        });
         for d in inspection.deviations() {
             if args.strict {
-                let _ = writeln!(err, "xep: {name}: deviation: {}", cut(&d.to_string(), 1000));
+                bar.suspend(|| {
+                    writeln!(err, "xep: {name}: deviation: {}", cut(&d.to_string(), 1000))
+                })
+                .ok();
             }
             deviations.push(if several {
                 format!("{name}: {d}")
@@ -98,6 +130,7 @@ pub fn run(args: &InspectArgs, show: Show, stdout: &mut dyn Write, err: &mut dyn
             });
         }
     }
+    bar.finish();
     let status = if malformed {
         2
     } else if !deviations.is_empty() && args.strict {

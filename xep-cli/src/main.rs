@@ -17,15 +17,15 @@ fn main() -> ExitCode {
         Err(e) => return ExitCode::from(xep_cli::args::report_clap_error(&e, &args)),
     };
     let stdout = io::stdout();
-    let stderr = io::stderr();
-    let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    // Standard error is not held locked: a progress bar draws on it from its own thread.
+    let (mut out, mut err) = (stdout.lock(), io::stderr());
     let status = match cli.command {
         Command::Inspect(args) => {
             let show = xep_cli::inspect_cmd::Show::from_args(&args, io::stdout().is_terminal());
-            xep_cli::inspect_cmd::run(&args, show, &mut out, &mut err)
+            xep_cli::inspect_cmd::run_with_progress(&args, show, &mut out, &mut err, true)
         }
         Command::Serverinfo(ServerinfoCommand::Graph(args)) => {
-            xep_cli::graph_cmd::run(&args.into(), &mut out, &mut err)
+            xep_cli::graph_cmd::run_with_progress(&args.into(), &mut out, &mut err, true)
         }
         Command::Status(command) => {
             // The one place the CLI reads the clock; `--now` replaces it.

@@ -36,7 +36,23 @@ pub fn run(
             args.output.as_deref(),
             &StatusFile::NoOutage.to_json_pretty(),
             &mut out,
-        ),
+        )
+        .and_then(|status| {
+            let now = args.now.now.unwrap_or(clock);
+            page_too(
+                args.page.as_deref(),
+                &StatusFile::NoOutage,
+                args.output.as_deref(),
+                now,
+                true,
+            )?;
+            Ok(status)
+        }),
+        StatusCommand::Page(args) => Ok(crate::page_cmd::status_page(
+            &(args, clock).into(),
+            &mut out,
+            err,
+        )),
         StatusCommand::Validate(args) => validate(&args, clock, &mut out),
         StatusCommand::Schema(args) => {
             let _ = out.write_all(xep_sos::schema::schema_text(args.spec.into()).as_bytes());
@@ -54,6 +70,22 @@ pub fn run(
         }
     };
     out.finish().exit_status(status, err)
+}
+
+/// The `--page PAGE` of `new`, `update` and `end`, after the status file was written.
+fn page_too(
+    page: Option<&str>,
+    file: &StatusFile,
+    json: Option<&str>,
+    now: DateTime<Utc>,
+    end: bool,
+) -> Result<(), Refused> {
+    let Some(page) = page else {
+        return Ok(());
+    };
+    crate::page_cmd::write_page_for(file, page, json, now, end).map_err(|e| {
+        Refused::new(e).hint("the status file was written; `xep status page` makes the page again")
+    })
 }
 
 /// Why nothing was written: one line, and at most one line of advice.
@@ -219,12 +251,21 @@ fn new(
         spelled.push(("expected_end", text));
     }
     let text = status_text(&status, &spelled);
+    let file = StatusFile::Outage(status);
     // What is written is what the strict reading accepts.
     debug_assert_eq!(
-        StatusFile::read_strict(&text, version).ok(),
-        Some(StatusFile::Outage(status))
+        StatusFile::read_strict(&text, version).ok().as_ref(),
+        Some(&file)
     );
-    write_output(args.output.as_deref(), &text, out)
+    let written = write_output(args.output.as_deref(), &text, out)?;
+    page_too(
+        args.page.as_deref(),
+        &file,
+        args.output.as_deref(),
+        now,
+        false,
+    )?;
+    Ok(written)
 }
 
 /// The status file's members in the order the spec lists them.
@@ -362,7 +403,15 @@ fn update(
         let _ = writeln!(err, "xep: note: {name}:{line}");
     }
     let output = args.output.as_deref().unwrap_or(name);
-    write_output(Some(output), &updated, out)
+    let written = write_output(Some(output), &updated, out)?;
+    page_too(
+        args.page.as_deref(),
+        &lenient.value,
+        Some(output),
+        now,
+        false,
+    )?;
+    Ok(written)
 }
 
 fn read_input(name: &str) -> io::Result<String> {
