@@ -32,6 +32,26 @@ use rxml::{Event, Options, Parse, Parser, WithOptions};
 
 use crate::ns;
 
+/// Whether XML 1.0 can carry `c` (production \[2\] `Char`): tab, line feed, carriage
+/// return, and everything from U+0020 on except U+FFFE and U+FFFF (surrogates cannot be
+/// a `char`). A value holding any other character cannot be written, even escaped, so
+/// readers refuse it where it enters (a percent-decoded URI, a JSON string).
+///
+/// ```
+/// use xep_core::xml::{is_xml_char, is_xml_text};
+/// assert!(is_xml_char('\t') && is_xml_char('é') && is_xml_char('\u{10FFFF}'));
+/// assert!(!is_xml_char('\0') && !is_xml_char('\u{1B}') && !is_xml_char('\u{FFFE}'));
+/// assert!(is_xml_text("plain") && !is_xml_text("a\0b"));
+/// ```
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether XML 1.0 can carry every character of `s` (see [`is_xml_char`]).
+pub fn is_xml_text(s: &str) -> bool {
+    s.chars().all(is_xml_char)
+}
+
 /// Bounds on what [`parse_items`] accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

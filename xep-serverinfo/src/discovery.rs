@@ -182,7 +182,11 @@ impl TypedForm for NodeForm {
         let mut seed_nodes = Vec::new();
         for value in reader.list(NODE_VAR) {
             let trimmed = value.trim();
-            if trimmed.len() >= 5 && trimmed[..5].eq_ignore_ascii_case("xmpp:") {
+            // `get`, not `[..5]`: byte 5 may fall inside a character ("xmppď").
+            if trimmed
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("xmpp:"))
+            {
                 match PubSubUri::parse(trimmed) {
                     Ok(uri) if !uri.node.is_empty() => {
                         let at = Coordinates::new(uri.service, uri.node);

@@ -391,3 +391,23 @@ proptest! {
         }
     }
 }
+
+/// Reading n message keys costs O(n): `Messages::insert` scanned a `Vec` for each key,
+/// so 200,000 languages took 26 s in release (and far longer here); with an index
+/// they take well under a second. The 4x-input / 4x-time figure is in
+/// `benches/benches/sos.rs` (`status_messages`).
+#[test]
+fn many_message_keys_are_read_in_linear_time() {
+    let n = 200_000;
+    let mut text = String::from(r#"{"beginning": "2021-01-12T01:01:01Z", "message": {"#);
+    for i in 0..n {
+        text.push_str(&format!(r#""x-k{i}": "t{i}", "#));
+    }
+    text.push_str(r#""default": "d"}}"#);
+    let file = StatusFile::parse(&text, Version::V0_4).unwrap();
+    let messages = file.outage().unwrap().message.as_ref().unwrap();
+    assert_eq!(messages.len(), n + 1);
+    let keys: Vec<&str> = messages.iter().map(|(k, _)| k).take(3).collect();
+    assert_eq!(keys, ["default", "x-k0", "x-k1"]);
+    assert_eq!(messages.get("x-k199999"), Some("t199999"));
+}
