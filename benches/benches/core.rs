@@ -42,12 +42,10 @@ fn disco_info(c: &mut Criterion) {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].element, element);
     let info = DiscoInfoResult::try_from(element.clone()).expect("a disco#info result");
-    let reading = ContactAddresses::from_disco(&info)
-        .expect("the form is present")
-        .expect("the form reads");
+    let reading = ContactAddresses::read(&info.extensions);
     assert!(reading.deviations.is_empty(), "{:?}", reading.deviations);
-    assert_eq!(reading.unknown_fields.len(), 1);
-    let contacts = reading.value;
+    assert_eq!(ContactAddresses::unknown_fields(&info.extensions).len(), 1);
+    let contacts = reading.value.expect("the form is present");
     assert!(contacts.by_var().iter().all(|(_, v)| v.len() == 2));
 
     let mut g = c.benchmark_group("disco_info");
@@ -66,9 +64,9 @@ fn disco_info(c: &mut Criterion) {
     });
     g.bench_function("disco_info_to_contacts", |b| {
         b.iter(|| {
-            ContactAddresses::from_disco(black_box(&info))
+            ContactAddresses::read(&black_box(&info).extensions)
+                .value
                 .expect("form present")
-                .expect("form reads")
         })
     });
     g.bench_function("element_to_contacts", |b| {
@@ -76,9 +74,9 @@ fn disco_info(c: &mut Criterion) {
             || element.clone(),
             |element| {
                 let info = DiscoInfoResult::try_from(black_box(element)).expect("disco#info");
-                ContactAddresses::from_disco(&info)
+                ContactAddresses::read(&info.extensions)
+                    .value
                     .expect("form present")
-                    .expect("form reads")
             },
             BatchSize::SmallInput,
         )
@@ -87,9 +85,9 @@ fn disco_info(c: &mut Criterion) {
         b.iter(|| {
             let info =
                 DiscoInfoResult::try_from(minidom_parse(black_box(bytes))).expect("disco#info");
-            ContactAddresses::from_disco(&info)
+            ContactAddresses::read(&info.extensions)
+                .value
                 .expect("form present")
-                .expect("form reads")
         })
     });
     g.bench_function("contacts_to_form", |b| {

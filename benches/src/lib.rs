@@ -343,17 +343,19 @@ mod tests {
         let items = parse_items(info.as_bytes(), &Limits::default()).unwrap();
         assert_eq!(items[0].element, element);
         let info = xmpp_parsers::disco::DiscoInfoResult::try_from(element).unwrap();
-        let reading = ContactAddresses::from_disco(&info).unwrap().unwrap();
+        let reading = ContactAddresses::read(&info.extensions);
         assert!(reading.deviations.is_empty(), "{:?}", reading.deviations);
-        for ((var, values), (expected_var, expected)) in
-            reading.value.by_var().iter().zip(CONTACT_FIELDS)
-        {
+        let value = reading.value.unwrap();
+        for ((var, values), (expected_var, expected)) in value.by_var().iter().zip(CONTACT_FIELDS) {
             assert_eq!(
                 (*var, *values),
                 (expected_var, &expected.map(String::from)[..])
             );
         }
-        assert_eq!(reading.unknown_fields[0].values, [SERVERINFO_NODE_URI]);
+        assert_eq!(
+            ContactAddresses::unknown_fields(&info.extensions)[0].values,
+            [SERVERINFO_NODE_URI]
+        );
 
         let capture = Capture::new(40);
         let items = parse_items(capture.text().as_bytes(), &Limits::default()).unwrap();

@@ -213,6 +213,17 @@ fn walk(
     if element.is("serverinfo", ns::SERVERINFO) {
         match ServerInfo::read(element) {
             Ok(reading) if reading.value.domains.iter().any(|d| d.name.is_some()) => {
+                // Parts the lenient reading had to leave out are said, not lost.
+                for d in reading
+                    .deviations
+                    .iter()
+                    .filter(|d| d.severity == xep_core::Severity::Dropped)
+                {
+                    out.problems.push(Problem {
+                        at: location(path),
+                        message: format!("{}: {}; the rest is used", d.path, d.message),
+                    });
+                }
                 out.found.push(Found {
                     info: reading.value,
                     stamp: ctx.stamp,

@@ -370,7 +370,7 @@ impl Walker<'_> {
                 out.push((*element).clone());
                 continue;
             };
-            let Some(form_type) = lenient_form_type(form).map(str::to_owned) else {
+            let Some(form_type) = lenient_form_type(form).map(|t| t.into_owned()) else {
                 out.push((*element).clone());
                 continue;
             };
@@ -386,7 +386,7 @@ impl Walker<'_> {
             let group: Vec<DataForm> = parsed
                 .iter()
                 .flatten()
-                .filter(|f| lenient_form_type(f) == Some(form_type.as_str()))
+                .filter(|f| lenient_form_type(f).as_deref() == Some(form_type.as_str()))
                 .cloned()
                 .collect();
             let cx = FormContext {
@@ -417,7 +417,8 @@ impl Walker<'_> {
                         .iter()
                         .zip(&parsed)
                         .filter(|(_, f)| {
-                            f.as_ref().and_then(lenient_form_type) == Some(form_type.as_str())
+                            f.as_ref().and_then(lenient_form_type).as_deref()
+                                == Some(form_type.as_str())
                         })
                         .map(|(e, _)| (*e).clone()),
                 );

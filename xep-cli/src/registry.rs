@@ -15,7 +15,8 @@
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::contact::ContactAddresses;
-use xep_core::forms::{Reading, TypedForm};
+use xep_core::forms::TypedForm;
+use xep_core::reading::Reading;
 use xmpp_parsers::data_forms::{DataForm, Field};
 
 /// What a form kind made of the forms of its FORM_TYPE.
@@ -145,6 +146,16 @@ pub fn form_finding<T: TypedForm>(reading: Reading<T>, fields: Map<String, Value
     }
 }
 
+/// Whether a deviation's path names one of these fields.
+pub fn about_fields(deviation: &xep_core::Deviation, vars: &[&str]) -> bool {
+    vars.iter().any(|var| {
+        deviation
+            .path
+            .as_str()
+            .ends_with(&format!("field[@var='{var}']"))
+    })
+}
+
 /// XEP-0157 contact addresses.
 pub const CONTACT_ADDRESSES: FormKind = FormKind {
     kind: "contact-addresses",
@@ -153,22 +164,30 @@ pub const CONTACT_ADDRESSES: FormKind = FormKind {
 };
 
 fn read_contact_addresses(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
-    let reading = match ContactAddresses::from_forms(cx.forms)? {
-        Ok(reading) => reading,
-        Err(e) => return Some(Err(e.to_string())),
+    let reading = ContactAddresses::read(cx.forms);
+    let Some(value) = reading.value else {
+        if reading.deviations.is_empty() {
+            return None;
+        }
+        return Some(Err(reading
+            .deviations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")));
     };
     let mut addresses = Map::new();
-    for (var, values) in reading.value.by_var() {
+    for (var, values) in value.by_var() {
         let key = var.trim_end_matches("-addresses");
         addresses.insert(key.to_owned(), json!(values));
     }
-    let other: Vec<&str> = reading
-        .unknown_fields
-        .iter()
-        .filter_map(|f| f.var.as_deref())
-        .collect();
+    let unknown = ContactAddresses::unknown_fields(cx.forms);
+    let other: Vec<&str> = unknown.iter().filter_map(|f| f.var.as_deref()).collect();
     let mut fields = Map::new();
     fields.insert("addresses".into(), Value::Object(addresses));
     fields.insert("other_fields".into(), json!(other));
-    Some(Ok(form_finding(reading, fields)))
+    Some(Ok(form_finding(
+        Reading::new(value, reading.deviations),
+        fields,
+    )))
 }

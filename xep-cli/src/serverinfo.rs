@@ -71,11 +71,12 @@ fn read_serverinfo(element: &Element) -> Result<ElementFinding, String> {
 }
 
 fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
-    let features: Vec<&str> = cx.features.iter().map(String::as_str).collect();
-    let discovery = match Discovery::from_parts(&features, cx.forms) {
-        Ok(d) => d,
-        Err(e) => return Some(Err(e.to_string())),
-    };
+    let features: Vec<String> = cx
+        .features
+        .iter()
+        .map(|f| xep_core::disco::collapse(f))
+        .collect();
+    let discovery = Discovery::from_parts(&features, cx.forms);
     if discovery.node.is_none() && !discovery.opted_in {
         return None;
     }
@@ -114,11 +115,8 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
     // (several forms, FORM_TYPE not hidden) concern the whole FORM_TYPE and are
     // reported once, by the contact-addresses kind that always reads the same forms;
     // this kind reports its own fields' deviations.
-    let own = |d: &&xep_core::forms::Deviation| {
-        d.field
-            .as_deref()
-            .is_some_and(|var| NodeForm::FIELDS.iter().any(|f| f.var == var))
-    };
+    let vars: Vec<&str> = NodeForm::FIELDS.iter().map(|f| f.var).collect();
+    let own = |d: &&xep_core::Deviation| crate::registry::about_fields(d, &vars);
     Some(Ok(FormFinding {
         fields,
         deviations: discovery

@@ -8,6 +8,7 @@
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::forms::TypedForm;
+use xep_core::reading::Reading;
 use xep_sos::disco::{SeedForm, Xep0455Form, is_http};
 use xep_sos::items::OutageItem;
 use xep_sos::status::{DiagnosticKind, Severity};
@@ -41,35 +42,25 @@ use crate::registry::FormKind;
 
 fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
     // The forms of one call share one FORM_TYPE: whichever of the two it is.
-    if let Some(reading) = Xep0455Form::from_forms(cx.forms) {
-        return Some(
-            reading
-                .map(|r| discovery_finding(r, xep_sos::ns::SOS_0))
-                .map_err(|e| e.to_string()),
-        );
+    let current = Xep0455Form::read(cx.forms);
+    if let Some(value) = current.value {
+        return Some(Ok(discovery_finding(
+            Reading::new(value, current.deviations),
+            xep_sos::ns::SOS_0,
+        )));
     }
-    let reading = SeedForm::from_forms(cx.forms)?;
-    Some(
-        reading
-            .map(|r| {
-                let r = xep_core::forms::Reading {
-                    value: Xep0455Form(r.value.0),
-                    deviations: r.deviations,
-                    unknown_fields: r.unknown_fields,
-                };
-                let mut found = discovery_finding(r, xep_sos::ns::SOS_TMP);
-                // Written back under its own FORM_TYPE: same fields either way.
-                found.owned = SeedForm::FIELDS.iter().map(|f| f.var).collect();
-                found
-            })
-            .map_err(|e| e.to_string()),
-    )
+    let seed = SeedForm::read(cx.forms);
+    let value = seed.value?;
+    let mut found = discovery_finding(
+        Reading::new(Xep0455Form(value.0), seed.deviations),
+        xep_sos::ns::SOS_TMP,
+    );
+    // Written back under its own FORM_TYPE: same fields either way.
+    found.owned = SeedForm::FIELDS.iter().map(|f| f.var).collect();
+    Some(Ok(found))
 }
 
-fn discovery_finding(
-    reading: xep_core::forms::Reading<Xep0455Form>,
-    form_type: &str,
-) -> FormFinding {
+fn discovery_finding(reading: Reading<Xep0455Form>, form_type: &str) -> FormFinding {
     let addresses = &reading.value.0.addresses;
     let fetchable: Vec<&str> = addresses
         .iter()

@@ -316,31 +316,28 @@ fn validate_disco(text: &str) -> Vec<(Severity, String)> {
     for item in &items {
         let mut forms = Vec::new();
         collect_forms(&item.element, &mut forms);
-        let Some(reading) = ExternalStatusAddresses::from_forms(&forms) else {
+        let reading = ExternalStatusAddresses::read(&forms);
+        let Some(value) = reading.value else {
             continue;
         };
         any = true;
         let at = format!("{}:{}", item.line, item.column);
-        match reading {
-            Err(e) => out.push((Severity::Error, format!("{at}: error: /: {e}"))),
-            Ok(r) => {
-                for d in &r.deviations {
-                    let severity = match &d.kind {
-                        xep_core::forms::DeviationKind::InvalidUri { .. } => Severity::Invalid,
-                        _ => Severity::Warning,
-                    };
-                    out.push((
-                        severity,
-                        format!("{at}: {}: {}", severity_name(severity), d),
-                    ));
-                }
-                if r.value.fetchable().next().is_none() {
-                    out.push((
-                        Severity::Warning,
-                        format!("{at}: warning: no http: or https: address a client could fetch"),
-                    ));
-                }
-            }
+        for d in &reading.deviations {
+            let severity = if d.severity >= xep_core::Severity::Must {
+                Severity::Invalid
+            } else {
+                Severity::Warning
+            };
+            out.push((
+                severity,
+                format!("{at}: {}: {}", severity_name(severity), d),
+            ));
+        }
+        if value.fetchable().next().is_none() {
+            out.push((
+                Severity::Warning,
+                format!("{at}: warning: no http: or https: address a client could fetch"),
+            ));
         }
     }
     if !any {

@@ -119,8 +119,8 @@ fn strict_lists_every_deviation_and_fails() {
     assert_eq!(
         lines,
         [
-            "xep: -: deviation: item 1 /iq/query: contact-addresses: FORM_TYPE field lacks type='hidden' (XEP-0068)",
-            "xep: -: deviation: item 1 /iq/query: contact-addresses: field 'status-addresses': value \"status page\" is not a valid URI (the spec says MUST)",
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: /x[1]/field[@var='FORM_TYPE']: FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway [must]",
+            "xep: -: deviation: item 1 /iq/query: contact-addresses: /x[1]/field[@var='status-addresses']: value \"status page\" is not a valid URI (the spec says MUST) [must]",
         ]
     );
     // The JSON is still printed.
@@ -445,7 +445,7 @@ fn serverinfo_items_from_real_publishers() {
     assert_eq!(strict.status.code(), Some(1));
     let err = stderr(&strict);
     assert!(
-        err.contains("/serverinfo/domain[1]/federation[1]/remote-domain[2]: empty name"),
+        err.contains("/serverinfo[1]/domain[1]/federation[1]/remote-domain[2]/@name: empty name"),
         "{err}"
     );
     assert!(err.contains("pre-draft layout"), "{err}");
@@ -465,8 +465,21 @@ fn broken_serverinfo_is_reported_not_fatal() {
     let o = xep(&["inspect"], input.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let found = json_lines(&o);
-    let error = found[0]["error"].as_str().unwrap();
-    assert!(error.contains("Unknown child in Connection"), "{error}");
+    // The lenient reading keeps the domain and the peer and leaves the broken
+    // connection out ...
+    assert_eq!(found[0]["domains"][0]["name"], "a");
+    assert_eq!(
+        found[0]["domains"][0]["remote_domains"][0]["connections"],
+        serde_json::json!([])
+    );
+    // ... which --strict reports with its path and the reason.
+    let strict = xep(&["inspect", "--strict"], input.as_bytes());
+    assert_eq!(strict.status.code(), Some(1));
+    let err = stderr(&strict);
+    assert!(
+        err.contains("/serverinfo[1]/domain[1]/federation[1]/remote-domain[1]/connection[1]: connection left out: Unknown child in Connection element. [dropped]"),
+        "{err}"
+    );
 }
 
 #[test]

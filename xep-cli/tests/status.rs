@@ -234,7 +234,7 @@ fn validate_checks_discovery_addresses() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "-:1:1: warning: field 'external-status-addresses': address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD)",
+            "-:1:1: warning: /x[1]/field[@var='external-status-addresses']: address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD) [should]",
             "-:1:1: warning: no http: or https: address a client could fetch",
         ]
     );

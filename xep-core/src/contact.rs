@@ -19,10 +19,13 @@
 //!     </x></query>"
 //!     .parse::<minidom::Element>()?
 //!     .try_into()?;
-//! let reading = ContactAddresses::from_disco(&info).expect("form present")?;
-//! assert_eq!(reading.value.admin, ["mailto:xmpp@example.org"]);
-//! // The XEP-0485 field is not ours, but it is kept:
-//! assert_eq!(reading.unknown_fields[0].var.as_deref(), Some("serverinfo-pubsub-node"));
+//! let reading = ContactAddresses::read(&info.extensions);
+//! assert!(reading.deviations.is_empty());
+//! let addresses = reading.value.expect("form present");
+//! assert_eq!(addresses.admin, ["mailto:xmpp@example.org"]);
+//! // The XEP-0485 field is not ours, but it can be kept for writing back:
+//! let others = ContactAddresses::unknown_fields(&info.extensions);
+//! assert_eq!(others[0].var.as_deref(), Some("serverinfo-pubsub-node"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -60,44 +63,22 @@ pub struct ContactAddresses {
     pub support: Vec<String>,
 }
 
-const fn address_field(var: &'static str, label: &'static str) -> FieldSpec {
+const fn address_field(var: &'static str) -> FieldSpec {
     FieldSpec {
         var,
         type_: FieldType::ListMulti,
-        label,
     }
 }
 
 /// The registry entries of XEP-0157 section "Field Standardization", in order.
 const FIELDS: &[FieldSpec] = &[
-    address_field(
-        "abuse-addresses",
-        "One or more addresses for communication related to abusive traffic",
-    ),
-    address_field(
-        "admin-addresses",
-        "One or more addresses for communication with the service administrators",
-    ),
-    address_field(
-        "feedback-addresses",
-        "One or more addresses for customer feedback",
-    ),
-    address_field(
-        "sales-addresses",
-        "One or more addresses for communication related to sales and marketing",
-    ),
-    address_field(
-        "security-addresses",
-        "One or more addresses for communication related to security concerns",
-    ),
-    address_field(
-        "status-addresses",
-        "One or more addresses for service status",
-    ),
-    address_field(
-        "support-addresses",
-        "One or more addresses for customer support",
-    ),
+    address_field("abuse-addresses"),
+    address_field("admin-addresses"),
+    address_field("feedback-addresses"),
+    address_field("sales-addresses"),
+    address_field("security-addresses"),
+    address_field("status-addresses"),
+    address_field("support-addresses"),
 ];
 
 impl ContactAddresses {
@@ -124,7 +105,7 @@ impl TypedForm for ContactAddresses {
     const FORM_TYPE: &'static str = ns::SERVERINFO_FORM;
     const FIELDS: &'static [FieldSpec] = FIELDS;
 
-    fn read(reader: &mut FormReader<'_>) -> Result<Self, Error> {
+    fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, Error> {
         // "Values of 'status-addresses' form field MUST be valid URIs [...]. Values of
         // the 'abuse-addresses', [...] and 'support-addresses' SHOULD be valid URIs."
         Ok(Self {
@@ -151,7 +132,9 @@ impl TypedForm for ContactAddresses {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forms::{DeviationKind, FormBuilder};
+    use crate::forms::FormBuilder;
+    use crate::reading::Reading;
+    use crate::reading::Severity;
     use minidom::Element;
     use proptest::prelude::*;
     use xmpp_parsers::data_forms::DataForm;
@@ -173,12 +156,13 @@ mod tests {
         assert!(
             xmpp_parsers::server_info::ServerInfo::try_from(info.extensions[0].clone()).is_err()
         );
-        let r = ContactAddresses::from_disco(&info).unwrap().unwrap();
-        assert_eq!(r.value.abuse, ["mailto:abuse@example.org"]);
+        let r = ContactAddresses::read(&info.extensions);
+        assert_eq!(r.value.unwrap().abuse, ["mailto:abuse@example.org"]);
         assert!(r.deviations.is_empty(), "{:?}", r.deviations);
-        assert_eq!(r.unknown_fields.len(), 1);
+        let unknown = ContactAddresses::unknown_fields(&info.extensions);
+        assert_eq!(unknown.len(), 1);
         assert_eq!(
-            r.unknown_fields[0].values,
+            unknown[0].values,
             ["xmpp:pubsub.example.org?;node=serverinfo"]
         );
     }
@@ -189,26 +173,23 @@ mod tests {
         let info = disco(&format!(
             "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'>{HIDDEN}<field var='admin-addresses' type='list-multi'><value>xmpp:admin@example.org</value><value>mailto:admin@example.org</value></field><field var='status-addresses' type='list-multi'><value>https://status.example.org/</value></field></x><x xmlns='jabber:x:data' type='result'>{HIDDEN}<field var='serverinfo-pubsub-node' type='text-single'><value>xmpp:pubsub.example.org?;node=serverinfo</value></field><field var='admin-addresses' type='list-multi'><value>xmpp:admin@example.org</value></field></x></query>"
         ));
-        let r = ContactAddresses::from_disco(&info).unwrap().unwrap();
+        let r = ContactAddresses::read(&info.extensions);
+        assert_eq!(r.deviations[0].code, "several-forms");
+        let value = r.value.unwrap();
         assert_eq!(
-            r.value.admin,
+            value.admin,
             ["xmpp:admin@example.org", "mailto:admin@example.org"]
         );
-        assert_eq!(r.value.status, ["https://status.example.org/"]);
+        assert_eq!(value.status, ["https://status.example.org/"]);
         assert_eq!(
-            r.unknown_fields[0].var.as_deref(),
+            ContactAddresses::unknown_fields(&info.extensions)[0]
+                .var
+                .as_deref(),
             Some("serverinfo-pubsub-node")
         );
-        assert!(matches!(
-            r.deviations[0].kind,
-            DeviationKind::SeveralForms { count: 2 }
-        ));
-        let err = ContactAddresses::from_disco(&info)
-            .unwrap()
-            .and_then(|r| r.into_strict())
-            .unwrap_err();
+        let err = ContactAddresses::read_strict(&info.extensions).unwrap_err();
         assert!(
-            err.to_string().contains("2 forms share this FORM_TYPE"),
+            err.to_string().contains("2 forms share the FORM_TYPE"),
             "{err}"
         );
     }
@@ -218,24 +199,38 @@ mod tests {
         let info = disco(
             "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>http://jabber.org/network/serverinfo</value></field><field var='abuse-addresses' type='text-single'><value>mailto:abuse@example.org</value></field><field var='support-addresses' type='jid-multi'><value>support@example.org</value></field><field var='status-addresses'><value>not a uri</value></field></x></query>",
         );
-        let r = ContactAddresses::from_disco(&info).unwrap().unwrap();
-        assert_eq!(r.value.abuse, ["mailto:abuse@example.org"]);
+        let r = ContactAddresses::read(&info.extensions);
+        let value = r.value.unwrap();
+        assert_eq!(value.abuse, ["mailto:abuse@example.org"]);
         assert_eq!(
-            r.value.support,
+            value.support,
             ["support@example.org"],
             "kept although not a URI"
         );
-        assert_eq!(r.value.status, ["not a uri"]);
+        assert_eq!(value.status, ["not a uri"]);
         let shown: Vec<String> = r.deviations.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [
-                "FORM_TYPE field lacks type='hidden' (XEP-0068)",
-                "field 'support-addresses': type is 'jid-multi', registered as 'list-multi'",
-                "field 'status-addresses': value \"not a uri\" is not a valid URI (the spec says MUST)",
-                "field 'support-addresses': value \"support@example.org\" is not a valid URI (the spec says SHOULD)",
+                "/x[1]/field[@var='FORM_TYPE']: FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway [must]",
+                "/x[1]/field[@var='support-addresses']: type is 'jid-multi', registered as 'list-multi' (XEP-0068) [should]",
+                "/x[1]/field[@var='status-addresses']: value \"not a uri\" is not a valid URI (the spec says MUST) [must]",
+                "/x[1]/field[@var='support-addresses']: value \"support@example.org\" is a relative reference, not an absolute URI [should]",
             ]
         );
+    }
+
+    #[test]
+    fn padded_addresses_are_collapsed_like_sos_addresses() {
+        // Fails on the old code: XEP-0157 values were not trimmed, then called invalid.
+        let info = disco(&format!(
+            "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'>{HIDDEN}<field var='status-addresses' type='list-multi'><value>\n  https://status.example.org/\n</value></field></x></query>"
+        ));
+        let r = ContactAddresses::read(&info.extensions);
+        assert_eq!(r.value.unwrap().status, ["https://status.example.org/"]);
+        assert_eq!(r.deviations.len(), 1);
+        assert_eq!(r.deviations[0].code, "value-white-space");
+        assert_eq!(r.deviations[0].severity, Severity::Should);
     }
 
     #[test]
@@ -243,8 +238,8 @@ mod tests {
         let info = disco(&format!(
             "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'>{HIDDEN}<field var='admin-addresses' type='list-multi'/></x></query>"
         ));
-        let r = ContactAddresses::from_disco(&info).unwrap().unwrap();
-        assert!(r.value.is_empty());
+        let r = ContactAddresses::read(&info.extensions);
+        assert!(r.value.unwrap().is_empty());
         assert!(r.deviations.is_empty());
     }
 
@@ -253,7 +248,10 @@ mod tests {
         let info = disco(
             "<query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:serverinfo:0'/></query>",
         );
-        assert!(ContactAddresses::from_disco(&info).is_none());
+        assert_eq!(
+            ContactAddresses::read(&info.extensions),
+            Reading::clean(None)
+        );
     }
 
     #[test]
@@ -279,15 +277,16 @@ mod tests {
         let info = disco(&format!(
             "<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' type='result'>{HIDDEN}<field var='Web chatroom logs' type='list-multi'><value>https://logs.example.org</value></field><field var='feedback-addresses'><value>https://example.org/feedback</value></field></x></query>"
         ));
-        let r = ContactAddresses::from_disco(&info).unwrap().unwrap();
+        let value = ContactAddresses::read(&info.extensions).value.unwrap();
+        let unknown = ContactAddresses::unknown_fields(&info.extensions);
         let form = FormBuilder::new(ContactAddresses::FORM_TYPE)
-            .with(&r.value)
+            .with(&value)
             .unwrap()
-            .with_fields(r.unknown_fields.clone())
+            .with_fields(unknown.clone())
             .build();
-        let again = ContactAddresses::from_forms([&form]).unwrap().unwrap();
-        assert_eq!(again.value, r.value);
-        assert_eq!(again.unknown_fields, r.unknown_fields);
+        let again = ContactAddresses::read([&form]);
+        assert_eq!(again.value.as_ref(), Some(&value));
+        assert_eq!(ContactAddresses::unknown_fields([&form]), unknown);
         assert!(again.deviations.is_empty());
     }
 
@@ -310,7 +309,7 @@ mod tests {
             let c = ContactAddresses { abuse, admin, feedback, sales, security, status, support };
             let elem = Element::from(c.to_form());
             let form = DataForm::try_from(elem).unwrap();
-            let back = ContactAddresses::from_forms_strict([&form]).unwrap().unwrap();
+            let back = ContactAddresses::read_strict([&form]).unwrap().unwrap();
             prop_assert_eq!(back, c);
         }
 
@@ -324,10 +323,10 @@ mod tests {
             let len = forms.len();
             if len > 0 { forms.rotate_left(cut % len); }
             if forms.is_empty() {
-                prop_assert!(ContactAddresses::from_forms(&forms).is_none());
+                prop_assert!(ContactAddresses::read(&forms).value.is_none());
             } else {
-                let r = ContactAddresses::from_forms(&forms).unwrap().unwrap();
-                prop_assert_eq!(r.value, c);
+                let r = ContactAddresses::read(&forms);
+                prop_assert_eq!(r.value, Some(c));
             }
         }
     }

@@ -5,7 +5,7 @@ use core::fmt;
 /// Everything that can go wrong in `xep-core`.
 ///
 /// Peer input that is merely unusual is not an error: the lenient readers accept it and,
-/// where the spec was not followed, report a [`Deviation`](crate::forms::Deviation).
+/// where the spec was not followed, report a [`Deviation`](crate::reading::Deviation).
 /// An `Error` means a value could not be produced at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -34,14 +34,9 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
-    /// The strict reading of a form found deviations from the spec.
-    #[error("form {form_type:?} deviates from its spec: {}", DisplayList(.deviations))]
-    Strict {
-        /// The FORM_TYPE being read.
-        form_type: String,
-        /// Every deviation, in document order.
-        deviations: Vec<crate::forms::Deviation>,
-    },
+    /// A strict reading found deviations of severity `should` or worse.
+    #[error(transparent)]
+    Strict(#[from] crate::reading::Strict),
     /// Typed forms with different FORM_TYPEs were asked to be merged into one form.
     #[error("cannot merge a {found:?} form into a {expected:?} form")]
     FormTypeMismatch {
@@ -150,19 +145,5 @@ impl fmt::Display for UriErrorKind {
             Self::DuplicateParameter => "a query parameter appears twice",
             Self::NotXmlCharacter => "a part holds a character XML cannot carry",
         })
-    }
-}
-
-struct DisplayList<'a, T>(&'a [T]);
-
-impl<T: fmt::Display> fmt::Display for DisplayList<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, item) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{item}")?;
-        }
-        Ok(())
     }
 }

@@ -5,14 +5,19 @@
 //! XEP-0485 node coordinates, XEP-0455 status addresses), and this module reads and
 //! writes it the way real servers need:
 //!
-//! * **Lenient reading** ([`TypedForm::from_forms`]): every form carrying the FORM_TYPE
+//! * **Lenient reading** ([`TypedForm::read`], or [`TypedForm::read_element`] from a
+//!   raw disco#info result): every form carrying the FORM_TYPE
 //!   is used, whether or not its `FORM_TYPE` field says `type='hidden'`; several forms
 //!   with one FORM_TYPE are merged by `var` (values concatenated, exact duplicates
 //!   dropped); unknown fields are ignored (and handed back, so nothing is lost);
 //!   untyped fields are accepted. Every departure from the specs is recorded as a
-//!   [`Deviation`] next to the value.
-//! * **Strict reading** ([`TypedForm::from_forms_strict`]): the same, but any
-//!   deviation makes it an [`Error::Strict`] that lists all of them.
+//!   [`Deviation`] next to the value, with a path such as
+//!   `/x[2]/field[@var='abuse-addresses']`.
+//! * **Strict reading** ([`TypedForm::read_strict`]): the same, but any deviation of
+//!   severity `should` or worse makes it an [`Error::Strict`] that lists them.
+//! * **White space**: FORM_TYPE and xs:anyURI values are collapsed as XML Schema does
+//!   for their datatype before they are compared or returned, and each collapse is
+//!   reported (severity `should`).
 //! * **Writing** ([`FormBuilder`]): several typed forms that share a FORM_TYPE, plus
 //!   any extra fields, become one `<x type='result'/>` with a hidden FORM_TYPE.
 //!
@@ -22,13 +27,14 @@
 //! never reported; any other type that differs from the registered one is a deviation.
 
 use alloc::borrow::Cow;
-use core::fmt;
 use std::collections::{HashMap, HashSet};
 
+use minidom::Element;
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
-use xmpp_parsers::disco::DiscoInfoResult;
 
+use crate::disco::DiscoInfo;
 use crate::error::Error;
+use crate::reading::{Deviation, Path, Reading, Severity, excerpt};
 
 /// The var of the field naming a form's FORM_TYPE (XEP-0068).
 pub const FORM_TYPE_VAR: &str = "FORM_TYPE";
@@ -40,14 +46,15 @@ pub struct FieldSpec {
     pub var: &'static str,
     /// The registered field type.
     pub type_: FieldType,
-    /// The registered label (used when writing the field).
-    pub label: &'static str,
 }
 
 /// One spec's typed share of a registered FORM_TYPE.
 ///
 /// Implementors say which FORM_TYPE and fields they own, how to build themselves from
-/// a [`FormReader`] and how to write their fields; the provided methods do the rest.
+/// a [`FormReader`] and how to write their fields; the provided methods do the rest,
+/// in the [one shape](crate::reading) of every crate: a lenient [`read`](Self::read)
+/// returning the value (absent when no form carries the FORM_TYPE) with every
+/// [`Deviation`], and a strict [`read_strict`](Self::read_strict).
 pub trait TypedForm: Sized {
     /// The FORM_TYPE value this type lives under.
     const FORM_TYPE: &'static str;
@@ -57,7 +64,8 @@ pub trait TypedForm: Sized {
 
     /// Builds the value from the merged fields. Field-level deviations (too many
     /// values, values that are not what the spec says) are recorded on `reader`.
-    fn read(reader: &mut FormReader<'_>) -> Result<Self, Error>;
+    /// An `Err` drops the typed value (reported as [`Severity::Dropped`]).
+    fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, Error>;
 
     /// The fields that represent this value, in registry order. Fields with nothing to
     /// say (an empty address list) are left out.
@@ -65,28 +73,52 @@ pub trait TypedForm: Sized {
 
     /// Reads this type from every form carrying its FORM_TYPE, leniently.
     ///
-    /// `None` when no form has the FORM_TYPE.
-    fn from_forms<'a, I>(forms: I) -> Option<Result<Reading<Self>, Error>>
+    /// The value is `None` when no form has the FORM_TYPE (or the typed form could
+    /// not be built at all, then with a [`Severity::Dropped`] deviation). Paths name
+    /// the forms by their position in `forms`: `/x[2]/field[@var='abuse-addresses']`.
+    fn read<'a, I>(forms: I) -> Reading<Option<Self>>
     where
         I: IntoIterator<Item = &'a DataForm>,
     {
-        let merged = MergedForm::collect(forms, Self::FORM_TYPE)?;
-        Some(merged.read())
+        read_at(forms, &Path::root())
     }
 
-    /// Reads this type from every form carrying its FORM_TYPE, refusing any deviation.
-    ///
-    /// `None` when no form has the FORM_TYPE; [`Error::Strict`] lists every deviation.
-    fn from_forms_strict<'a, I>(forms: I) -> Option<Result<Self, Error>>
+    /// Reads this type from every form carrying its FORM_TYPE, refusing any deviation
+    /// of severity [`Severity::Should`] or worse ([`Error::Strict`] lists them).
+    fn read_strict<'a, I>(forms: I) -> Result<Option<Self>, Error>
     where
         I: IntoIterator<Item = &'a DataForm>,
     {
-        Some(Self::from_forms(forms)?.and_then(Reading::into_strict))
+        Ok(Self::read(forms).into_strict(Self::FORM_TYPE)?)
     }
 
-    /// [`from_forms`](Self::from_forms) over a disco#info result's extensions.
-    fn from_disco(info: &DiscoInfoResult) -> Option<Result<Reading<Self>, Error>> {
-        Self::from_forms(&info.extensions)
+    /// Reads this type from a raw disco#info `<query/>` or the `<iq/>` holding it,
+    /// reading each form on its own ([`DiscoInfo::read`]), so that a malformed
+    /// unrelated form does not hide this one. Deviations of the disco result itself
+    /// (dropped fields, dropped forms) come first.
+    fn read_element(element: &Element) -> Result<Reading<Option<Self>>, Error> {
+        let info = DiscoInfo::read(element)?;
+        let prefix = if element.name() == "iq" {
+            Path::root().elem("iq", 1).elem("query", 1)
+        } else {
+            Path::root().elem("query", 1)
+        };
+        let mut deviations = info.deviations;
+        let typed = read_at(&info.value.forms, &prefix).take(&mut deviations);
+        Ok(Reading::new(typed, deviations))
+    }
+
+    /// The fields of this FORM_TYPE in `forms` that this type does not own (other
+    /// specs' fields, vendor fields), merged by var, in order of first appearance.
+    /// Pass them to [`FormBuilder::with_fields`] to write the form back without
+    /// losing them.
+    fn unknown_fields<'a, I>(forms: I) -> Vec<Field>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+    {
+        MergedForm::collect(forms, Self::FORM_TYPE)
+            .map(|merged| merged.unknown_fields::<Self>())
+            .unwrap_or_default()
     }
 
     /// This value alone as a `result` form with a hidden FORM_TYPE.
@@ -98,132 +130,26 @@ pub trait TypedForm: Sized {
     }
 }
 
-/// The outcome of a lenient reading: the value, what deviated from the spec, and the
-/// fields of the FORM_TYPE that the typed form does not own.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reading<T> {
-    /// The typed value.
-    pub value: T,
-    /// Every deviation from the specs seen while reading, in document order.
-    pub deviations: Vec<Deviation>,
-    /// Fields of this FORM_TYPE that the typed form does not own (other specs' fields,
-    /// vendor fields), merged by var, in order of first appearance. Pass them to
-    /// [`FormBuilder::with_fields`] to write the form back without losing them.
-    pub unknown_fields: Vec<Field>,
-}
-
-impl<T> Reading<T> {
-    /// The value if nothing deviated, else [`Error::Strict`] listing every deviation.
-    pub fn into_strict(self) -> Result<T, Error>
-    where
-        T: TypedForm,
-    {
-        if self.deviations.is_empty() {
-            Ok(self.value)
-        } else {
-            Err(Error::Strict {
-                form_type: T::FORM_TYPE.to_owned(),
-                deviations: self.deviations,
-            })
-        }
-    }
-}
-
-/// A departure from the specs noticed while reading a form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Deviation {
-    /// The field it concerns, `None` for the form as a whole.
-    pub field: Option<String>,
-    /// What deviated.
-    pub kind: DeviationKind,
-}
-
-/// What kind of departure a [`Deviation`] is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeviationKind {
-    /// The form is not of type `result` (XEP-0128 extensions are results).
-    NotResult {
-        /// The form's type.
-        found: String,
-    },
-    /// The FORM_TYPE field lacks `type='hidden'` (XEP-0068: it "MUST be ignored as a
-    /// context indicator"; read anyway, as real clients and servers do).
-    FormTypeNotHidden,
-    /// Several forms carry this FORM_TYPE; they were merged by var.
-    SeveralForms {
-        /// How many.
-        count: usize,
-    },
-    /// A field appears more than once (in one form or across the merged forms).
-    RepeatedField {
-        /// How many times.
-        count: usize,
-    },
-    /// A field's explicit type differs from the registered one.
-    WrongFieldType {
-        /// The registered type.
-        expected: &'static str,
-        /// The type on the wire.
-        found: &'static str,
-    },
-    /// A single-valued field has several values; the first one was used.
-    TooManyValues {
-        /// How many values it had.
-        count: usize,
-    },
-    /// The same value appears more than once in a field; the repeats were dropped.
-    DuplicateValue {
-        /// The value.
-        value: String,
-    },
-    /// A value is not a valid URI (xs:anyURI) where the spec asks for one.
-    InvalidUri {
-        /// The value.
-        value: String,
-        /// Whether the spec says MUST (true) or SHOULD (false).
-        required: bool,
-    },
-    /// Anything else a typed form wants to report.
-    Other(Cow<'static, str>),
-}
-
-impl fmt::Display for Deviation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(var) = &self.field {
-            write!(f, "field '{var}': ")?;
-        }
-        match &self.kind {
-            DeviationKind::NotResult { found } => {
-                write!(f, "form has type '{found}', expected 'result'")
-            }
-            DeviationKind::FormTypeNotHidden => {
-                f.write_str("FORM_TYPE field lacks type='hidden' (XEP-0068)")
-            }
-            DeviationKind::SeveralForms { count } => {
-                write!(f, "{count} forms share this FORM_TYPE; merged by var")
-            }
-            DeviationKind::RepeatedField { count } => {
-                write!(f, "appears {count} times; values merged")
-            }
-            DeviationKind::WrongFieldType { expected, found } => {
-                write!(f, "type is '{found}', registered as '{expected}'")
-            }
-            DeviationKind::TooManyValues { count } => {
-                write!(
-                    f,
-                    "single-valued field has {count} values; the first was used"
-                )
-            }
-            DeviationKind::DuplicateValue { value } => {
-                write!(f, "value {value:?} repeated; kept once")
-            }
-            DeviationKind::InvalidUri { value, required } => write!(
-                f,
-                "value {value:?} is not a valid URI (the spec says {})",
-                if *required { "MUST" } else { "SHOULD" }
-            ),
-            DeviationKind::Other(text) => f.write_str(text),
+fn read_at<'a, T, I>(forms: I, prefix: &Path) -> Reading<Option<T>>
+where
+    T: TypedForm,
+    I: IntoIterator<Item = &'a DataForm>,
+{
+    let Some(merged) = MergedForm::collect_at(forms, T::FORM_TYPE, prefix) else {
+        return Reading::clean(None);
+    };
+    match merged.read::<T>() {
+        Ok(reading) => reading.map(Some),
+        Err(error) => {
+            let path = merged.form_path(0);
+            let mut deviations = merged.deviations;
+            deviations.push(Deviation::new(
+                Severity::Dropped,
+                "typed-form-unreadable",
+                path,
+                format!("the {} form could not be read: {error}", T::FORM_TYPE),
+            ));
+            Reading::new(None, deviations)
         }
     }
 }
@@ -251,13 +177,33 @@ fn is_form_type_field(field: &Field) -> bool {
 
 /// The FORM_TYPE of a form, read leniently: the first value of the first field whose
 /// var is `FORM_TYPE`, whatever its type (XEP-0068 wants `type='hidden'`; Slixmpp and
-/// some servers disagree, see INTEROP P12).
-pub fn lenient_form_type(form: &DataForm) -> Option<&str> {
-    form.fields
+/// some servers disagree, see INTEROP P12), with white space collapsed as for any
+/// URI (a pretty-printed value still names the form).
+pub fn lenient_form_type(form: &DataForm) -> Option<Cow<'_, str>> {
+    let raw = form
+        .fields
         .iter()
         .find(|f| is_form_type_field(f))
-        .and_then(|f| f.values.first())
-        .map(String::as_str)
+        .and_then(|f| f.values.first())?;
+    Some(collapse_value(raw))
+}
+
+/// `value` with white space collapsed (XML Schema `collapse`), borrowed when there was
+/// nothing to collapse.
+fn collapse_value(value: &str) -> Cow<'_, str> {
+    let clean = !value.starts_with(is_xml_space)
+        && !value.ends_with(is_xml_space)
+        && !value.contains(['\t', '\n', '\r'])
+        && !value.contains("  ");
+    if clean {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(crate::disco::collapse(value))
+    }
+}
+
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
 /// All fields of one FORM_TYPE, gathered from every form that carries it and merged
@@ -267,49 +213,100 @@ pub struct MergedForm {
     form_type: String,
     /// Merged fields, in order of first appearance, FORM_TYPE excluded.
     fields: Vec<Field>,
+    /// Per merged field: the index (into `form_paths`) of the form it first appeared in.
+    field_forms: Vec<usize>,
+    /// Var -> index into `fields` (hostile forms can have many fields).
+    index: HashMap<String, usize>,
+    /// Paths of the forms that carry the FORM_TYPE, in order.
+    form_paths: Vec<Path>,
     /// Form-level and merge deviations.
     deviations: Vec<Deviation>,
 }
 
 impl MergedForm {
-    /// Gathers every form whose FORM_TYPE (hidden or not) is `form_type`.
+    /// Gathers every form whose FORM_TYPE (hidden or not, white space collapsed) is
+    /// `form_type`; paths name the forms by position: `/x[1]`, `/x[2]`, ...
     ///
     /// `None` when there is none.
     pub fn collect<'a, I>(forms: I, form_type: &str) -> Option<Self>
     where
         I: IntoIterator<Item = &'a DataForm>,
     {
+        Self::collect_at(forms, form_type, &Path::root())
+    }
+
+    /// [`collect`](Self::collect), with paths under `prefix` (such as
+    /// `/iq[1]/query[1]`).
+    pub fn collect_at<'a, I>(forms: I, form_type: &str, prefix: &Path) -> Option<Self>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+    {
         let mut merged = Self {
             form_type: form_type.to_owned(),
             fields: Vec::new(),
+            field_forms: Vec::new(),
+            index: HashMap::new(),
+            form_paths: Vec::new(),
             deviations: Vec::new(),
         };
-        let mut count = 0usize;
         // Per merged field: how many times its var was seen.
         let mut seen: Vec<usize> = Vec::new();
-        // Var -> index into `merged.fields` (hostile forms can have many fields).
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for form in forms {
-            if lenient_form_type(form) != Some(form_type) {
+        for (position, form) in forms.into_iter().enumerate() {
+            let form_path = prefix.clone().elem("x", position + 1);
+            let Some((field_at, raw)) = form
+                .fields
+                .iter()
+                .enumerate()
+                .find(|(_, f)| is_form_type_field(f))
+                .and_then(|(i, f)| f.values.first().map(|v| (i, v)))
+            else {
+                continue;
+            };
+            if collapse_value(raw) != form_type {
                 continue;
             }
-            count += 1;
+            let form_index = merged.form_paths.len();
+            merged.form_paths.push(form_path.clone());
+            let type_path = form_path.clone().field(FORM_TYPE_VAR);
+            if raw != form_type {
+                merged.deviations.push(Deviation::new(
+                    Severity::Should,
+                    "form-type-white-space",
+                    type_path.clone(),
+                    format!(
+                        "FORM_TYPE value {} has white space around or inside it; read as {}",
+                        excerpt(raw),
+                        excerpt(form_type)
+                    ),
+                ));
+            }
             if form.type_ != DataFormType::Result_ {
-                merged.deviate(
-                    None,
-                    DeviationKind::NotResult {
-                        found: data_form_type_name(&form.type_).to_owned(),
-                    },
-                );
+                merged.deviations.push(Deviation::new(
+                    Severity::Must,
+                    "form-not-result",
+                    form_path.clone().attr("type"),
+                    format!(
+                        "form has type '{}'; disco#info extensions are result forms (XEP-0128)",
+                        data_form_type_name(&form.type_)
+                    ),
+                ));
+            }
+            if form.fields[field_at].type_ != FieldType::Hidden {
+                merged.deviations.push(Deviation::new(
+                    Severity::Must,
+                    "form-type-not-hidden",
+                    type_path,
+                    "FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway",
+                ));
             }
             for field in &form.fields {
                 if is_form_type_field(field) {
-                    if field.type_ != FieldType::Hidden {
-                        merged.deviate(None, DeviationKind::FormTypeNotHidden);
-                    }
                     continue;
                 }
-                let position = field.var.as_ref().and_then(|v| index.get(v).copied());
+                let position = field
+                    .var
+                    .as_ref()
+                    .and_then(|v| merged.index.get(v).copied());
                 match position {
                     Some(i) => {
                         seen[i] += 1;
@@ -321,46 +318,56 @@ impl MergedForm {
                     }
                     None => {
                         if let Some(var) = &field.var {
-                            index.insert(var.clone(), merged.fields.len());
+                            merged.index.insert(var.clone(), merged.fields.len());
                         }
                         merged.fields.push(field.clone());
+                        merged.field_forms.push(form_index);
                         seen.push(1);
                     }
                 }
             }
         }
+        let count = merged.form_paths.len();
         if count == 0 {
             return None;
         }
         if count > 1 {
             merged.deviations.insert(
                 0,
-                Deviation {
-                    field: None,
-                    kind: DeviationKind::SeveralForms { count },
-                },
+                Deviation::new(
+                    Severity::Should,
+                    "several-forms",
+                    merged.form_paths[1].clone(),
+                    format!(
+                        "{count} forms share the FORM_TYPE {}; merged by var \
+                         (XEP-0115 caps verification refuses such a result)",
+                        excerpt(form_type)
+                    ),
+                ),
             );
         }
-        for (field, &n) in merged.fields.iter().zip(&seen) {
+        for (i, &n) in seen.iter().enumerate() {
             if n > 1 {
-                merged.deviations.push(Deviation {
-                    field: field.var.clone(),
-                    kind: DeviationKind::RepeatedField { count: n },
-                });
+                let var = merged.fields[i].var.clone().unwrap_or_default();
+                let path = merged.field_path(i);
+                merged.deviations.push(Deviation::new(
+                    Severity::Must,
+                    "repeated-field",
+                    path,
+                    format!("field {} appears {n} times; values merged", excerpt(&var)),
+                ));
             }
         }
         Some(merged)
     }
 
-    fn deviate(&mut self, field: Option<&str>, kind: DeviationKind) {
-        let deviation = Deviation {
-            field: field.map(str::to_owned),
-            kind,
-        };
-        // One report per distinct problem is enough.
-        if !self.deviations.contains(&deviation) {
-            self.deviations.push(deviation);
-        }
+    fn form_path(&self, form: usize) -> Path {
+        self.form_paths.get(form).cloned().unwrap_or_default()
+    }
+
+    fn field_path(&self, field: usize) -> Path {
+        let var = self.fields[field].var.as_deref().unwrap_or("");
+        self.form_path(self.field_forms[field]).field(var)
     }
 
     /// The FORM_TYPE.
@@ -373,12 +380,23 @@ impl MergedForm {
         &self.fields
     }
 
-    /// Form-level deviations (FORM_TYPE not hidden, several forms, repeated fields).
+    /// Form-level deviations (FORM_TYPE not hidden or padded, several forms, repeated
+    /// fields).
     pub fn deviations(&self) -> &[Deviation] {
         &self.deviations
     }
 
-    /// Reads a typed form from these fields, leniently.
+    /// The merged fields that `T` does not own, in order of first appearance.
+    pub fn unknown_fields<T: TypedForm>(&self) -> Vec<Field> {
+        self.fields
+            .iter()
+            .filter(|f| !T::FIELDS.iter().any(|s| f.var.as_deref() == Some(s.var)))
+            .cloned()
+            .collect()
+    }
+
+    /// Reads a typed form from these fields, leniently: the form-level deviations,
+    /// then the field-level ones.
     pub fn read<T: TypedForm>(&self) -> Result<Reading<T>, Error> {
         if T::FORM_TYPE != self.form_type {
             return Err(Error::FormTypeMismatch {
@@ -389,51 +407,49 @@ impl MergedForm {
         let mut reader = FormReader {
             merged: self,
             deviations: self.deviations.clone(),
-            reported: self.deviations.iter().cloned().collect(),
+            reported: HashSet::new(),
         };
         for spec in T::FIELDS {
             let Some(field) = reader.field(spec.var) else {
                 continue;
             };
             if field.type_ != spec.type_ && field.type_ != FieldType::TextSingle {
-                let kind = DeviationKind::WrongFieldType {
-                    expected: field_type_name(&spec.type_),
-                    found: field_type_name(&field.type_),
-                };
-                reader.deviate(spec.var, kind);
+                let message = format!(
+                    "type is '{}', registered as '{}' (XEP-0068)",
+                    field_type_name(&field.type_),
+                    field_type_name(&spec.type_)
+                );
+                reader.deviate(spec.var, Severity::Should, "wrong-field-type", message);
             }
         }
-        let value = T::read(&mut reader)?;
-        let unknown_fields = self
-            .fields
-            .iter()
-            .filter(|f| !T::FIELDS.iter().any(|s| f.var.as_deref() == Some(s.var)))
-            .cloned()
-            .collect();
-        Ok(Reading {
-            value,
-            deviations: reader.deviations,
-            unknown_fields,
-        })
+        let value = T::from_reader(&mut reader)?;
+        Ok(Reading::new(value, reader.deviations))
     }
 }
 
-/// The view of a merged form that [`TypedForm::read`] gets.
+/// The view of a merged form that [`TypedForm::from_reader`] gets.
 #[derive(Debug)]
 pub struct FormReader<'a> {
     merged: &'a MergedForm,
     deviations: Vec<Deviation>,
-    /// The same deviations, to report each once without a scan.
-    reported: HashSet<Deviation>,
+    /// (code, path) of the field deviations reported through
+    /// [`deviate`](Self::deviate), to report each once without a scan.
+    reported: HashSet<(&'static str, Path)>,
 }
 
 impl<'a> FormReader<'a> {
     /// The merged field with this var.
     pub fn field(&self, var: &str) -> Option<&'a Field> {
-        self.merged
-            .fields
-            .iter()
-            .find(|f| f.var.as_deref() == Some(var))
+        self.merged.index.get(var).map(|&i| &self.merged.fields[i])
+    }
+
+    /// The path of the field with this var (its first appearance), or of the field in
+    /// the first form when it is absent.
+    pub fn path(&self, var: &str) -> Path {
+        match self.merged.index.get(var) {
+            Some(&i) => self.merged.field_path(i),
+            None => self.merged.form_path(0).field(var),
+        }
     }
 
     /// All values of a field (none when the field is absent), whatever its type: a
@@ -443,19 +459,26 @@ impl<'a> FormReader<'a> {
     }
 
     /// The values of a multi-valued field with exact duplicates removed (first
-    /// occurrence kept, each repeat reported).
+    /// occurrence kept, each repeated value reported once).
     pub fn list(&mut self, var: &str) -> Vec<String> {
+        let values = self.values(var).to_vec();
+        self.dedup(var, values)
+    }
+
+    fn dedup(&mut self, var: &str, values: Vec<String>) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mut kept: HashSet<&str> = HashSet::new();
-        for value in self.values(var) {
-            if !kept.insert(value) {
-                let kind = DeviationKind::DuplicateValue {
-                    value: value.clone(),
-                };
-                self.deviate(var, kind);
-            } else {
-                out.push(value.clone());
+        let mut kept: HashSet<String> = HashSet::new();
+        let mut repeated: HashSet<String> = HashSet::new();
+        for value in values {
+            if kept.contains(&value) {
+                if repeated.insert(value.clone()) {
+                    let message = format!("value {} repeated; kept once", excerpt(&value));
+                    self.deviate_each(var, Severity::Should, "duplicate-value", message);
+                }
+                continue;
             }
+            kept.insert(value.clone());
+            out.push(value);
         }
         out
     }
@@ -465,39 +488,95 @@ impl<'a> FormReader<'a> {
     pub fn single(&mut self, var: &str) -> Option<&'a str> {
         let values = self.values(var);
         if values.len() > 1 {
-            let kind = DeviationKind::TooManyValues {
-                count: values.len(),
-            };
-            self.deviate(var, kind);
+            let message = format!(
+                "single-valued field has {} values; the first was used",
+                values.len()
+            );
+            self.deviate(var, Severity::Must, "too-many-values", message);
         }
         values.first().map(String::as_str)
     }
 
-    /// Like [`list`](Self::list), also checking that each value is an xs:anyURI
-    /// (an RFC 3987 IRI); invalid values are kept and reported.
-    pub fn uri_list(&mut self, var: &str, required: bool) -> Vec<String> {
-        let values = self.list(var);
-        for value in &values {
-            if !is_uri(value) {
-                let kind = DeviationKind::InvalidUri {
-                    value: value.clone(),
-                    required,
-                };
-                self.deviate(var, kind);
+    /// Like [`list`](Self::list) for token-like values (JIDs, node names, URIs):
+    /// white space collapsed as XML Schema does (each collapse reported, severity
+    /// `should`), then duplicates removed.
+    pub fn collapsed_list(&mut self, var: &str) -> Vec<String> {
+        let mut collapsed = Vec::new();
+        for value in self.values(var) {
+            let clean = collapse_value(value);
+            if clean != value.as_str() {
+                let message = format!(
+                    "value {} has white space around or inside it; read as {}",
+                    excerpt(value),
+                    excerpt(&clean)
+                );
+                self.deviate_each(var, Severity::Should, "value-white-space", message);
             }
+            collapsed.push(clean.into_owned());
         }
-        values
+        self.dedup(var, collapsed)
     }
 
-    /// Records a deviation on a field.
-    pub fn deviate(&mut self, var: &str, kind: DeviationKind) {
-        let deviation = Deviation {
-            field: Some(var.to_owned()),
-            kind,
-        };
-        if self.reported.insert(deviation.clone()) {
-            self.deviations.push(deviation);
+    /// Like [`list`](Self::list) for xs:anyURI values: white space collapsed as XML
+    /// Schema does for the type (reported), duplicates removed, and each value checked.
+    /// A value that is not an absolute URI is kept and reported: as a MUST violation
+    /// only when `required` and the value is not even a relative reference (xs:anyURI
+    /// admits those, so they are at most a SHOULD-level problem).
+    pub fn uri_list(&mut self, var: &str, required: bool) -> Vec<String> {
+        let out = self.collapsed_list(var);
+        for value in &out {
+            if is_uri(value) {
+                continue;
+            }
+            let relative = is_uri_reference(value);
+            let severity = if required && !relative {
+                Severity::Must
+            } else {
+                Severity::Should
+            };
+            let message = if relative {
+                format!(
+                    "value {} is a relative reference, not an absolute URI",
+                    excerpt(value)
+                )
+            } else {
+                format!(
+                    "value {} is not a valid URI (the spec says {})",
+                    excerpt(value),
+                    if required { "MUST" } else { "SHOULD" }
+                )
+            };
+            self.deviate_each(var, severity, "invalid-uri", message);
         }
+        out
+    }
+
+    /// Records a deviation on a field, once per (code, field).
+    pub fn deviate(
+        &mut self,
+        var: &str,
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
+        let path = self.path(var);
+        if self.reported.insert((code, path.clone())) {
+            self.deviations
+                .push(Deviation::new(severity, code, path, message));
+        }
+    }
+
+    /// Records a deviation on a field, one per offending value.
+    pub fn deviate_each(
+        &mut self,
+        var: &str,
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
+        let path = self.path(var);
+        self.deviations
+            .push(Deviation::new(severity, code, path, message));
     }
 }
 
@@ -505,6 +584,11 @@ impl<'a> FormReader<'a> {
 /// addresses (RFC 3987 syntax, checked with the `iri-string` crate).
 pub fn is_uri(value: &str) -> bool {
     iri_string::types::IriStr::new(value).is_ok()
+}
+
+/// Whether a value is an IRI reference, absolute or relative (what xs:anyURI admits).
+pub fn is_uri_reference(value: &str) -> bool {
+    iri_string::types::IriReferenceStr::new(value).is_ok()
 }
 
 fn data_form_type_name(type_: &DataFormType) -> &'static str {
@@ -569,7 +653,7 @@ impl FormBuilder {
         Ok(self)
     }
 
-    /// Adds extra fields (such as [`Reading::unknown_fields`]); a field whose var is
+    /// Adds extra fields (such as [`TypedForm::unknown_fields`]); a field whose var is
     /// already present is skipped, as is any FORM_TYPE field.
     pub fn with_fields(mut self, fields: impl IntoIterator<Item = Field>) -> Self {
         for field in fields {
@@ -629,15 +713,13 @@ mod tests {
             FieldSpec {
                 var: "name",
                 type_: FieldType::TextSingle,
-                label: "Name",
             },
             FieldSpec {
                 var: "tags",
                 type_: FieldType::ListMulti,
-                label: "Tags",
             },
         ];
-        fn read(reader: &mut FormReader<'_>) -> Result<Self, Error> {
+        fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, Error> {
             Ok(Self {
                 name: reader.single("name").map(str::to_owned),
                 tags: reader.list("tags"),
@@ -662,12 +744,13 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field><field var='name'><value>a</value></field><field var='tags' type='list-multi'><value>x</value><value>y</value></field></x>"
         ));
-        let r = Probe::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.name.as_deref(), Some("a"));
-        assert_eq!(r.value.tags, ["x", "y"]);
+        let r = Probe::read([&f]);
+        let value = r.value.clone().unwrap();
+        assert_eq!(value.name.as_deref(), Some("a"));
+        assert_eq!(value.tags, ["x", "y"]);
         assert!(r.deviations.is_empty(), "{:?}", r.deviations);
-        assert!(r.unknown_fields.is_empty());
-        assert_eq!(Probe::from_forms_strict([&f]).unwrap().unwrap(), r.value);
+        assert!(Probe::unknown_fields([&f]).is_empty());
+        assert_eq!(Probe::read_strict([&f]).unwrap(), Some(value));
     }
 
     #[test]
@@ -678,8 +761,10 @@ mod tests {
         let none = form(&format!(
             "<x {X} type='result'><field var='name'><value>a</value></field></x>"
         ));
-        assert!(Probe::from_forms([&other, &none]).is_none());
-        assert!(Probe::from_forms_strict([&other]).is_none());
+        let r = Probe::read([&other, &none]);
+        assert_eq!(r.value, None);
+        assert!(r.deviations.is_empty());
+        assert_eq!(Probe::read_strict([&other]).unwrap(), None);
     }
 
     #[test]
@@ -689,19 +774,16 @@ mod tests {
         ));
         // xmpp-parsers' own form_type() ignores it:
         assert_eq!(f.form_type(), None);
-        let r = Probe::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.name.as_deref(), Some("a"));
-        assert_eq!(
-            r.deviations,
-            [Deviation {
-                field: None,
-                kind: DeviationKind::FormTypeNotHidden
-            }]
-        );
-        let err = Probe::from_forms_strict([&f]).unwrap().unwrap_err();
+        let r = Probe::read([&f]);
+        assert_eq!(r.value.unwrap().name.as_deref(), Some("a"));
+        assert_eq!(r.deviations.len(), 1);
+        assert_eq!(r.deviations[0].code, "form-type-not-hidden");
+        assert_eq!(r.deviations[0].severity, Severity::Must);
+        let err = Probe::read_strict([&f]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "form \"urn:test:probe\" deviates from its spec: FORM_TYPE field lacks type='hidden' (XEP-0068)"
+            "urn:test:probe deviates from its spec: /x[1]/field[@var='FORM_TYPE']: \
+             FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway [must]"
         );
     }
 
@@ -713,18 +795,21 @@ mod tests {
         let b = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field><field var='tags' type='list-multi'><value>x</value><value>z</value></field><field var='name'><value>n</value></field></x>"
         ));
-        let r = Probe::from_forms([&a, &b]).unwrap().unwrap();
-        assert_eq!(r.value.tags, ["x", "z"]);
-        assert_eq!(r.value.name.as_deref(), Some("n"));
-        assert_eq!(r.unknown_fields.len(), 1);
-        assert_eq!(r.unknown_fields[0].var.as_deref(), Some("vendor"));
+        let r = Probe::read([&a, &b]);
+        let value = r.value.unwrap();
+        assert_eq!(value.tags, ["x", "z"]);
+        assert_eq!(value.name.as_deref(), Some("n"));
+        let unknown = Probe::unknown_fields([&a, &b]);
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].var.as_deref(), Some("vendor"));
         let shown: Vec<String> = r.deviations.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [
-                "2 forms share this FORM_TYPE; merged by var",
-                "field 'tags': appears 2 times; values merged",
-                "field 'tags': value \"x\" repeated; kept once",
+                "/x[2]: 2 forms share the FORM_TYPE \"urn:test:probe\"; merged by var \
+                 (XEP-0115 caps verification refuses such a result) [should]",
+                "/x[1]/field[@var='tags']: field \"tags\" appears 2 times; values merged [must]",
+                "/x[1]/field[@var='tags']: value \"x\" repeated; kept once [should]",
             ]
         );
     }
@@ -734,20 +819,17 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='form'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field><field var='name' type='text-multi'><value>a</value><value>b</value></field><field var='tags'><value>only</value></field></x>"
         ));
-        let r = Probe::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.name.as_deref(), Some("a"));
-        assert_eq!(
-            r.value.tags,
-            ["only"],
-            "an untyped single value is one value"
-        );
+        let r = Probe::read([&f]);
+        let value = r.value.unwrap();
+        assert_eq!(value.name.as_deref(), Some("a"));
+        assert_eq!(value.tags, ["only"], "an untyped single value is one value");
         let shown: Vec<String> = r.deviations.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [
-                "form has type 'form', expected 'result'",
-                "field 'name': type is 'text-multi', registered as 'text-single'",
-                "field 'name': single-valued field has 2 values; the first was used",
+                "/x[1]/@type: form has type 'form'; disco#info extensions are result forms (XEP-0128) [must]",
+                "/x[1]/field[@var='name']: type is 'text-multi', registered as 'text-single' (XEP-0068) [should]",
+                "/x[1]/field[@var='name']: single-valued field has 2 values; the first was used [must]",
             ]
         );
     }
@@ -779,7 +861,7 @@ mod tests {
         assert_eq!(vars, ["FORM_TYPE", "name", "extra", "tags"]);
         assert_eq!(built.fields[1].values, ["n"]);
         assert_eq!(built.fields[2].values, ["e"]);
-        let back = Probe::from_forms_strict([&built]).unwrap().unwrap();
+        let back = Probe::read_strict([&built]).unwrap().unwrap();
         assert_eq!(back, probe);
     }
 
@@ -825,21 +907,120 @@ mod tests {
             instructions: None,
             fields,
         };
-        let r = Probe::from_forms([&form, &form]).unwrap().unwrap();
-        assert_eq!(r.value.tags, ["v0", "v1"]);
-        assert_eq!(r.unknown_fields.len(), n);
+        let r = Probe::read([&form, &form]);
+        assert_eq!(r.value.unwrap().tags, ["v0", "v1"]);
+        let unknown = Probe::unknown_fields([&form, &form]);
+        assert_eq!(unknown.len(), n);
         // Two distinct duplicate values, each reported once.
         let dups = r
             .deviations
             .iter()
-            .filter(|d| matches!(d.kind, DeviationKind::DuplicateValue { .. }))
+            .filter(|d| d.code == "duplicate-value")
             .count();
         assert_eq!(dups, 2);
         let built = FormBuilder::new(Probe::FORM_TYPE)
-            .with_fields(r.unknown_fields.clone())
-            .with_fields(r.unknown_fields)
+            .with_fields(unknown.clone())
+            .with_fields(unknown)
             .build();
         assert_eq!(built.fields.len(), n + 1);
+    }
+
+    #[test]
+    fn pretty_printed_form_type_and_padded_uris_are_read_and_reported() {
+        // Fails on the old code: the whole form was invisible, with no deviation.
+        let f = form(&format!(
+            "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>\n    urn:test:probe\n  </value></field><field var='name'><value>a</value></field></x>"
+        ));
+        let r = Probe::read([&f]);
+        assert_eq!(r.value.unwrap().name.as_deref(), Some("a"));
+        assert_eq!(r.deviations[0].code, "form-type-white-space");
+        assert!(Probe::read_strict([&f]).is_err());
+    }
+
+    #[test]
+    fn unreadable_typed_form_is_dropped_with_its_reason() {
+        #[derive(Debug)]
+        struct Picky;
+        impl TypedForm for Picky {
+            const FORM_TYPE: &'static str = "urn:test:probe";
+            const FIELDS: &'static [FieldSpec] = &[];
+            fn from_reader(_: &mut FormReader<'_>) -> Result<Self, Error> {
+                Err(Error::Form {
+                    form_type: "urn:test:probe".into(),
+                    reason: "no".into(),
+                })
+            }
+            fn write(&self) -> Vec<Field> {
+                Vec::new()
+            }
+        }
+        let f = form(&format!(
+            "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field></x>"
+        ));
+        let r = Picky::read([&f]);
+        assert!(r.value.is_none());
+        assert_eq!(r.deviations[0].severity, Severity::Dropped);
+        assert_eq!(r.deviations[0].path.as_str(), "/x[1]");
+    }
+
+    #[test]
+    fn read_element_sees_past_a_broken_unrelated_form() {
+        let iq: Element = format!(
+            "<iq xmlns='jabber:client' type='result' id='q'><query xmlns='http://jabber.org/protocol/disco#info'>\
+             <x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value><value>urn:b</value></field></x>\
+             <x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field>\
+             <field var='name'><value>a</value><value>b</value></field></x></query></iq>"
+        )
+        .parse()
+        .unwrap();
+        let r = Probe::read_element(&iq).unwrap();
+        assert_eq!(r.value.unwrap().name.as_deref(), Some("a"));
+        let paths: Vec<_> = r.deviations.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/iq[1]/query[1]/x[1]/field[1]",
+                "/iq[1]/query[1]/x[2]/field[@var='name']"
+            ]
+        );
+    }
+
+    #[test]
+    fn relative_references_are_at_most_should() {
+        #[derive(Debug)]
+        struct Uris(Vec<String>);
+        impl TypedForm for Uris {
+            const FORM_TYPE: &'static str = "urn:test:probe";
+            const FIELDS: &'static [FieldSpec] = &[];
+            fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, Error> {
+                Ok(Self(reader.uri_list("u", true)))
+            }
+            fn write(&self) -> Vec<Field> {
+                Vec::new()
+            }
+        }
+        let f = form(&format!(
+            "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:test:probe</value></field>\
+             <field var='u'><value>/status.json</value><value> https://a.example/ </value><value>a b c</value></field></x>"
+        ));
+        let r = Uris::read([&f]);
+        assert_eq!(
+            r.value.unwrap().0,
+            ["/status.json", "https://a.example/", "a b c"]
+        );
+        let got: Vec<_> = r
+            .deviations
+            .iter()
+            .map(|d| (&*d.code, d.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("value-white-space", Severity::Should),
+                ("invalid-uri", Severity::Should),
+                ("invalid-uri", Severity::Must),
+            ]
+        );
     }
 
     #[test]

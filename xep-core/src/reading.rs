@@ -342,6 +342,16 @@ impl<T> Reading<T> {
     }
 }
 
+/// A reading derefs to its value, so that `reading.field` reads the value's field while
+/// `reading.deviations` stays at hand.
+impl<T> core::ops::Deref for Reading<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
 /// A strict reading refused its input: every deviation that made it fail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} deviates from its spec: {}", DisplayList(.deviations))]

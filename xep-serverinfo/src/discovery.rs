@@ -29,7 +29,9 @@
 //!     </x></query>"
 //!     .parse::<minidom::Element>()?
 //!     .try_into()?;
-//! let discovery = Discovery::from_disco(&info)?;
+//! let reading = Discovery::from_disco(&info);
+//! assert!(reading.deviations.is_empty());
+//! let discovery = reading.value;
 //! let Plan::Fetch(at) = discovery.plan() else { panic!("coordinates are advertised") };
 //! assert_eq!(at.service.to_string(), "pubsub.example.org");
 //! assert_eq!(at.node, "serverinfo");
@@ -39,11 +41,14 @@
 
 use core::fmt;
 
+use std::collections::HashSet;
+
 use jid::Jid;
+use minidom::Element;
 use xep_core::contact::ContactAddresses;
-use xep_core::forms::{
-    Deviation, DeviationKind, FieldSpec, FormBuilder, FormReader, MergedForm, TypedForm,
-};
+use xep_core::disco::DiscoInfo;
+use xep_core::forms::{FieldSpec, FormBuilder, FormReader, MergedForm, TypedForm};
+use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 use xep_core::uri::PubSubUri;
 use xmpp_parsers::data_forms::{DataForm, Field, FieldType};
 use xmpp_parsers::disco::DiscoInfoResult;
@@ -158,70 +163,73 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec {
         var: NODE_VAR,
         type_: FieldType::ListMulti,
-        label: "An URI (per XEP-0060 section 12.22) identifying the pub-sub node on which \
-                Server Information data is published.",
     },
     FieldSpec {
         var: SERVICE_VAR,
         type_: FieldType::ListMulti,
-        label: "The address of a pub-sub service that hosts a node on which Server \
-                Information data is published.",
     },
 ];
 
-fn other(text: String) -> DeviationKind {
-    DeviationKind::Other(text.into())
+/// Whether `value` starts with the `xmpp:` scheme, compared without regard to case
+/// and without slicing inside a character.
+fn has_xmpp_scheme(value: &str) -> bool {
+    value
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"xmpp:"))
 }
 
 impl TypedForm for NodeForm {
     const FORM_TYPE: &'static str = ns::SERVERINFO_FORM;
     const FIELDS: &'static [FieldSpec] = FIELDS;
 
-    fn read(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
+    fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
         let mut form = Self::default();
         let mut seed_nodes = Vec::new();
-        for value in reader.list(NODE_VAR) {
-            let trimmed = value.trim();
-            // `get`, not `[..5]`: byte 5 may fall inside a character ("xmppď").
-            if trimmed
-                .get(..5)
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("xmpp:"))
-            {
-                match PubSubUri::parse(trimmed) {
+        let mut seen = HashSet::new();
+        for value in reader.collapsed_list(NODE_VAR) {
+            if has_xmpp_scheme(&value) {
+                match PubSubUri::parse(&value) {
                     Ok(uri) if !uri.node.is_empty() => {
                         let at = Coordinates::new(uri.service, uri.node);
-                        if !form.coordinates.contains(&at) {
+                        if seen.insert(at.clone()) {
                             form.coordinates.push(at);
                         }
                     }
                     Ok(_) => {
-                        reader.deviate(
-                            NODE_VAR,
-                            other(format!("URI {value:?} names no node; ignored")),
-                        );
+                        let message = format!("URI {} names no node; ignored", excerpt(&value));
+                        reader.deviate_each(NODE_VAR, Severity::Must, "uri-without-node", message);
                         form.unusable_nodes.push(value);
                     }
                     Err(e) => {
-                        reader.deviate(NODE_VAR, other(format!("{e}; ignored")));
+                        reader.deviate_each(
+                            NODE_VAR,
+                            Severity::Must,
+                            "bad-node-uri",
+                            format!("{e}; ignored"),
+                        );
                         form.unusable_nodes.push(value);
                     }
                 }
-            } else if trimmed.is_empty() {
-                reader.deviate(NODE_VAR, other("empty value ignored".to_owned()));
+            } else if value.is_empty() {
+                reader.deviate(
+                    NODE_VAR,
+                    Severity::Must,
+                    "empty-node",
+                    "empty value ignored",
+                );
                 form.unusable_nodes.push(value);
             } else {
-                seed_nodes.push(trimmed.to_owned());
+                seed_nodes.push(value);
             }
         }
         let mut services = Vec::new();
-        for value in reader.list(SERVICE_VAR) {
-            match value.trim().parse::<Jid>() {
+        for value in reader.collapsed_list(SERVICE_VAR) {
+            match value.parse::<Jid>() {
                 Ok(jid) => services.push(jid),
                 Err(e) => {
-                    reader.deviate(
-                        SERVICE_VAR,
-                        other(format!("{value:?} is not a JID ({e}); ignored")),
-                    );
+                    let message = format!("{} is not a JID ({e}); ignored", excerpt(&value));
+                    reader.deviate_each(SERVICE_VAR, Severity::Must, "bad-service-jid", message);
                     form.unusable_services.push(value);
                 }
             }
@@ -252,9 +260,9 @@ impl TypedForm for NodeForm {
             (a, b) => {
                 reader.deviate(
                     NODE_VAR,
-                    other(format!(
-                        "{a} services and {b} nodes cannot be paired; every combination kept"
-                    )),
+                    Severity::Should,
+                    "unpaired-seed-lists",
+                    format!("{a} services and {b} nodes cannot be paired; every combination kept"),
                 );
                 services
                     .iter()
@@ -264,7 +272,7 @@ impl TypedForm for NodeForm {
         };
         for (service, node) in pairs {
             let at = Coordinates::new(service, node);
-            if !form.coordinates.contains(&at) {
+            if seen.insert(at.clone()) {
                 form.coordinates.push(at);
             }
         }
@@ -274,18 +282,18 @@ impl TypedForm for NodeForm {
     fn write(&self) -> Vec<Field> {
         match self.layout {
             FormLayout::V1 => {
-                let values: Vec<String> = self
+                // 1.0.0 registers the field as text-single: one value. The first
+                // coordinates are the ones every reader uses; with none, the first
+                // unusable value is kept so that the form still says what it said.
+                let value = self
                     .coordinates
-                    .iter()
-                    .map(|c| c.to_string())
-                    .chain(self.unusable_nodes.iter().cloned())
-                    .collect();
-                if values.is_empty() {
-                    return Vec::new();
+                    .first()
+                    .map(ToString::to_string)
+                    .or_else(|| self.unusable_nodes.first().cloned());
+                match value {
+                    Some(value) => vec![Field::text_single(NODE_VAR, &value)],
+                    None => Vec::new(),
                 }
-                let mut field = Field::new(NODE_VAR, FieldType::TextSingle);
-                field.values = values;
-                vec![field]
             }
             FormLayout::Seed => {
                 let mut fields = Vec::new();
@@ -427,7 +435,8 @@ impl fmt::Display for Unavailable {
 /// What a server's disco#info says about its serverinfo data and contact addresses.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Discovery {
-    /// Whether the server advertises [`FEATURE`].
+    /// Whether the server advertises [`FEATURE`] (compared after white space is
+    /// collapsed, as the publisher does).
     pub opted_in: bool,
     /// XEP-0485's share of the form; `None` when no form has the FORM_TYPE or the
     /// form holds no XEP-0485 field.
@@ -437,64 +446,111 @@ pub struct Discovery {
     /// Fields of the FORM_TYPE that neither spec registers (vendor fields, P7), kept
     /// so that [`Discovery::to_form`] loses nothing.
     pub other_fields: Vec<Field>,
-    /// Every deviation seen in the form or the features.
-    pub deviations: Vec<Deviation>,
 }
 
 impl Discovery {
-    /// Reads a disco#info result (of the server's bare domain).
-    ///
-    /// The feature matches exactly; a var that matches only once white space is
-    /// trimmed (P14) counts, with a deviation.
-    pub fn from_disco(info: &DiscoInfoResult) -> Result<Self, Error> {
-        let features: Vec<&str> = info.features.iter().map(String::as_str).collect();
-        Self::from_parts(&features, &info.extensions)
+    /// Reads a raw disco#info `<query/>` (of the server's bare domain) or the `<iq/>`
+    /// holding it, each form on its own: one malformed unrelated form cannot hide the
+    /// opt-in, the coordinates or the contact addresses.
+    pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        let info = DiscoInfo::read(element)?;
+        let prefix = if element.name() == "iq" {
+            Path::root().elem("iq", 1).elem("query", 1)
+        } else {
+            Path::root().elem("query", 1)
+        };
+        let mut deviations = info.deviations;
+        let value = Self::from_parts_at(&info.value.features, &info.value.forms, &prefix)
+            .take(&mut deviations);
+        Ok(Reading::new(value, deviations))
     }
 
-    /// Reads features and disco extension forms given separately.
-    pub fn from_parts(features: &[&str], forms: &[DataForm]) -> Result<Self, Error> {
+    /// [`read`](Self::read), refusing any deviation of severity `should` or worse.
+    pub fn read_strict(element: &Element) -> Result<Self, Error> {
+        Ok(Self::read(element)?
+            .into_strict("serverinfo discovery")
+            .map_err(xep_core::Error::from)?)
+    }
+
+    /// Reads an xmpp-parsers disco#info result. A feature var that matches only once
+    /// white space is collapsed counts, with a deviation (P14).
+    pub fn from_disco(info: &DiscoInfoResult) -> Reading<Self> {
+        let mut deviations = Vec::new();
+        let features: Vec<String> = info
+            .features
+            .iter()
+            .map(|raw| {
+                let var = xep_core::disco::collapse(raw);
+                if var != *raw {
+                    deviations.push(feature_white_space(raw, &var));
+                }
+                var
+            })
+            .collect();
+        let value = Self::from_parts(&features, &info.extensions).take(&mut deviations);
+        Reading::new(value, deviations)
+    }
+
+    /// Reads features (already collapsed, as [`DiscoInfo`] gives them) and disco
+    /// extension forms given separately.
+    pub fn from_parts(features: &[String], forms: &[DataForm]) -> Reading<Self> {
+        Self::from_parts_at(features, forms, &Path::root())
+    }
+
+    fn from_parts_at(features: &[String], forms: &[DataForm], prefix: &Path) -> Reading<Self> {
         let mut discovery = Self {
-            opted_in: features.contains(&FEATURE),
+            opted_in: features.iter().any(|f| f == FEATURE),
             ..Self::default()
         };
-        if !discovery.opted_in && features.iter().any(|f| f.trim() == FEATURE) {
-            discovery.opted_in = true;
-            discovery.deviations.push(Deviation {
-                field: None,
-                kind: other(format!("feature {FEATURE:?} advertised with white space")),
-            });
-        }
-        if let Some(merged) = MergedForm::collect(forms, ns::SERVERINFO_FORM) {
-            let node = merged.read::<NodeForm>()?;
-            let contact = merged.read::<ContactAddresses>()?;
-            let owned = |f: &Field| {
-                let var = f.var.as_deref();
-                FIELDS.iter().any(|s| Some(s.var) == var)
-                    || ContactAddresses::FIELDS.iter().any(|s| Some(s.var) == var)
-            };
-            discovery.other_fields = node
-                .unknown_fields
-                .iter()
-                .filter(|f| !owned(f))
-                .cloned()
-                .collect();
-            let mut deviations = node.deviations;
-            for d in contact.deviations {
-                if !deviations.contains(&d) {
-                    deviations.push(d);
+        let mut deviations = Vec::new();
+        let Some(merged) = MergedForm::collect_at(forms, ns::SERVERINFO_FORM, prefix) else {
+            return Reading::new(discovery, deviations);
+        };
+        let mut seen: HashSet<Deviation> = HashSet::new();
+        let mut add = |d: Deviation, out: &mut Vec<Deviation>| {
+            if seen.insert(d.clone()) {
+                out.push(d);
+            }
+        };
+        match merged.read::<NodeForm>() {
+            Ok(node) => {
+                for d in node.deviations {
+                    add(d, &mut deviations);
+                }
+                let has_node_fields = merged
+                    .fields()
+                    .iter()
+                    .any(|f| matches!(f.var.as_deref(), Some(NODE_VAR | SERVICE_VAR)));
+                if has_node_fields {
+                    discovery.node = Some(node.value);
                 }
             }
-            discovery.deviations.extend(deviations);
-            discovery.contact = contact.value;
-            let has_node_fields = merged
-                .fields()
-                .iter()
-                .any(|f| matches!(f.var.as_deref(), Some(NODE_VAR | SERVICE_VAR)));
-            if has_node_fields {
-                discovery.node = Some(node.value);
-            }
+            Err(e) => add(
+                dropped(prefix, "serverinfo node fields", &e),
+                &mut deviations,
+            ),
         }
-        Ok(discovery)
+        match merged.read::<ContactAddresses>() {
+            Ok(contact) => {
+                for d in contact.deviations {
+                    add(d, &mut deviations);
+                }
+                discovery.contact = contact.value;
+            }
+            Err(e) => add(dropped(prefix, "contact addresses", &e), &mut deviations),
+        }
+        let owned = |f: &Field| {
+            let var = f.var.as_deref();
+            FIELDS.iter().any(|s| Some(s.var) == var)
+                || ContactAddresses::FIELDS.iter().any(|s| Some(s.var) == var)
+        };
+        discovery.other_fields = merged
+            .fields()
+            .iter()
+            .filter(|f| !owned(f))
+            .cloned()
+            .collect();
+        Reading::new(discovery, deviations)
     }
 
     /// What a crawler does next.
@@ -531,6 +587,31 @@ impl Discovery {
     pub fn to_form(&self) -> DataForm {
         server_form(&self.contact, self.node.as_ref(), self.other_fields.clone())
     }
+}
+
+fn feature_white_space(raw: &str, var: &str) -> Deviation {
+    Deviation::new(
+        Severity::Should,
+        "feature-white-space",
+        Path::from_raw(format!(
+            "/query[1]/feature[@var='{}']",
+            raw.replace('\'', "&apos;")
+        )),
+        format!(
+            "feature {} has white space around it; read as {}",
+            excerpt(raw),
+            excerpt(var)
+        ),
+    )
+}
+
+fn dropped(prefix: &Path, what: &str, error: &xep_core::Error) -> Deviation {
+    Deviation::new(
+        Severity::Dropped,
+        "typed-form-unreadable",
+        prefix.clone(),
+        format!("the {what} could not be read: {error}"),
+    )
 }
 
 /// The merged `http://jabber.org/network/serverinfo` form a server advertises: XEP-0157

@@ -35,15 +35,3 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] xep_core::Error),
 }
-
-impl Error {
-    pub(crate) fn from_xso(element: &'static str, error: xso::error::FromElementError) -> Self {
-        let reason = match error {
-            xso::error::FromElementError::Mismatch(e) => {
-                format!("unexpected element <{}/> in {:?}", e.name(), e.ns())
-            }
-            xso::error::FromElementError::Invalid(e) => e.to_string(),
-        };
-        Self::Payload { element, reason }
-    }
-}

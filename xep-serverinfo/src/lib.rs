@@ -4,7 +4,7 @@
 pub mod discovery;
 pub mod error;
 pub mod graph;
-pub mod legacy;
+mod legacy;
 pub mod payload;
 pub mod publisher;
 

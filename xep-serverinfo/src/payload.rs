@@ -10,7 +10,7 @@
 //! The conversions are written by hand rather than derived (a crawler reads items of
 //! thousands of peers): `TryFrom<Element>` moves attribute values and extensions out
 //! of the element instead of replaying it as events, `From<&T> for Element` clones
-//! prepared elements, and the `FromXml` [`Builder`] is a flat state machine. They
+//! prepared elements, and the `FromXml` builder is a flat state machine. They
 //! behave exactly as the derives did (the tests keep the derives as a reference),
 //! except that error messages for stray text now name the element.
 //!
@@ -38,12 +38,12 @@
 use core::fmt;
 
 use minidom::Element;
+use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 
 use crate::ns;
 
 mod codec;
-
-pub use codec::{Builder, Items};
+mod partial;
 
 /// A domain name as it appears in a `name` attribute.
 ///
@@ -219,12 +219,13 @@ struct ConnectionExtra {
 impl Connection {
     /// A connection with the given direction and no text.
     ///
-    /// Meant for the three known directions; [`Direction::Other`] has no value of its
-    /// own and gives the connection `type='other'` (use [`Connection::other`] to keep
-    /// a value).
+    /// Meant for the three known directions. [`Direction::Other`] names no value, so
+    /// it gives an untyped connection, `<connection/>`: the schema knows no `other`
+    /// type, and an invented one would be sent to every reader. Use
+    /// [`Connection::other`] to keep a value that was read.
     pub fn new(direction: Direction) -> Self {
         match direction {
-            Direction::Other => Self::other(direction.as_str()),
+            Direction::Other => Self::untyped(),
             known => Self {
                 direction: Some(known),
                 extra: None,
@@ -597,32 +598,48 @@ impl ServerInfo {
     /// although the schema has no wildcard for them. Empty when the value validates.
     pub fn schema_deviations(&self) -> Vec<Deviation> {
         let mut out = Vec::new();
+        let root = Path::root().elem("serverinfo", 1);
         match self.domains.len() {
-            0 => out.push(Deviation::new("/serverinfo", DeviationKind::NoDomain)),
+            0 => out.push(Deviation::new(
+                Severity::Must,
+                "no-domain",
+                root.clone(),
+                "no <domain/> (the schema requires one)",
+            )),
             1 => {}
             count => out.push(Deviation::new(
-                "/serverinfo",
-                DeviationKind::SeveralDomains { count },
+                Severity::Must,
+                "several-domains",
+                root.clone(),
+                format!("{count} <domain/> elements (the schema allows one)"),
             )),
         }
         for (d, domain) in self.domains.iter().enumerate() {
-            let path = format!("/serverinfo/domain[{}]", d + 1);
+            let path = root.clone().elem("domain", d + 1);
             if domain.federation.is_none() {
-                out.push(Deviation::new(&path, DeviationKind::NoFederation));
+                out.push(Deviation::new(
+                    Severity::Must,
+                    "no-federation",
+                    path.clone(),
+                    "no <federation/> (the schema requires one)",
+                ));
             }
             for (r, remote) in domain.remote_domains().iter().enumerate() {
                 for (c, connection) in remote.connections.iter().enumerate() {
                     if connection.direction() == Some(Direction::Other) {
                         let value = connection.type_value().unwrap_or_default();
                         out.push(Deviation::new(
+                            Severity::Must,
+                            "unknown-direction",
+                            path.clone()
+                                .elem("federation", 1)
+                                .elem("remote-domain", r + 1)
+                                .elem("connection", c + 1)
+                                .attr("type"),
                             format!(
-                                "{path}/federation/remote-domain[{}]/connection[{}]",
-                                r + 1,
-                                c + 1
+                                "connection type {} is not incoming, outgoing or bidi; kept as sent",
+                                excerpt(value)
                             ),
-                            DeviationKind::UnknownDirection {
-                                value: value.to_string(),
-                            },
                         ));
                     }
                 }
@@ -632,33 +649,53 @@ impl ServerInfo {
     }
 
     /// Reads a `<serverinfo/>` element as real publishers write it, reporting every
-    /// departure from the spec.
+    /// departure from the spec with its path (`/serverinfo[1]/domain[1]/...`).
     ///
     /// Besides what `TryFrom<Element>` accepts, this maps the pre-draft layout of
-    /// Openfire's plugin 1.0.0 (P16) and reports it as
-    /// [`DeviationKind::PreDraftLayout`]. Deviations also cover what `TryFrom` drops
-    /// or normalises silently: unknown attributes, empty names, `type='both'`,
-    /// untyped connections, and what the schema refuses
+    /// Openfire's plugin 1.0.0 (P16, code `pre-draft-layout`). Deviations also cover
+    /// what `TryFrom` drops or normalises silently: unknown attributes, empty names,
+    /// `type='both'`, untyped connections, and what the schema refuses
     /// ([`schema_deviations`](Self::schema_deviations)).
-    pub fn read(element: &Element) -> Result<Reading, crate::Error> {
+    ///
+    /// A part that cannot be read (a `<remote-domain/>` or `<connection/>` with text
+    /// or children where there should be none) is left out and reported with
+    /// [`Severity::Dropped`]; the rest of the item is kept. `TryFrom<Element>` stays
+    /// strict and refuses the whole element.
+    pub fn read(element: &Element) -> Result<Reading<Self>, crate::Error> {
         if !element.is("serverinfo", ns::SERVERINFO) {
             return Err(crate::Error::NotServerInfo {
                 name: element.name().to_owned(),
                 namespace: element.ns(),
             });
         }
+        let root = Path::root().elem("serverinfo", 1);
         if crate::legacy::is_pre_draft(element) {
             let value = crate::legacy::map_pre_draft(element)?;
-            let mut deviations = vec![Deviation::new("/serverinfo", DeviationKind::PreDraftLayout)];
+            let mut deviations = vec![Deviation::new(
+                Severity::Must,
+                "pre-draft-layout",
+                root,
+                "pre-draft layout (Openfire pubsubserverinfo 1.0.0): <domain> holds text and \
+                 <federation> sits under <serverinfo>; mapped to XEP-0485",
+            )];
             deviations.extend(value.schema_deviations());
-            return Ok(Reading { value, deviations });
+            return Ok(Reading::new(value, deviations));
         }
         let mut deviations = Vec::new();
-        wire_deviations(element, "/serverinfo", &mut deviations);
-        let value =
-            Self::try_from(element.clone()).map_err(|e| crate::Error::from_xso("serverinfo", e))?;
+        wire_deviations(element, &root, &mut deviations);
+        let value = match Self::try_from(element.clone()) {
+            Ok(value) => value,
+            Err(_) => partial::server_info(element, &root, &mut deviations)?,
+        };
         deviations.extend(value.schema_deviations());
-        Ok(Reading { value, deviations })
+        Ok(Reading::new(value, deviations))
+    }
+
+    /// [`read`](Self::read), refusing any deviation of severity `should` or worse.
+    pub fn read_strict(element: &Element) -> Result<Self, crate::Error> {
+        Ok(Self::read(element)?
+            .into_strict("serverinfo payload")
+            .map_err(xep_core::Error::from)?)
     }
 }
 
@@ -674,30 +711,48 @@ fn plain_attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
 }
 
 /// Deviations only visible on the wire (the typed value no longer shows them).
-fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
+fn wire_deviations(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
     let known: &[&str] = match element.name() {
         "domain" | "remote-domain" => &["name"],
         "connection" => &["type"],
         _ => &[],
     };
-    for ((namespace, attr), _) in element.attrs() {
+    for ((namespace, attr), value) in element.attrs() {
         // Namespaced attributes (xml:lang and the like) are not the payload's own.
         if namespace.is_none() && !known.contains(&attr.as_str()) {
             out.push(Deviation::new(
-                path,
-                DeviationKind::UnknownAttribute {
-                    name: attr.to_string(),
-                },
+                Severity::Dropped,
+                "unknown-attribute",
+                path.clone().attr(attr),
+                format!(
+                    "attribute {attr:?} is not defined by XEP-0485; its value {} is not kept",
+                    excerpt(value)
+                ),
             ));
         }
     }
     match element.name() {
         "domain" | "remote-domain" if plain_attr(element, "name") == Some("") => {
-            out.push(Deviation::new(path, DeviationKind::EmptyName));
+            out.push(Deviation::new(
+                Severity::Should,
+                "empty-name",
+                path.clone().attr("name"),
+                "empty name, read as an anonymous peer (an anonymous peer has no name)",
+            ));
         }
         "connection" => match plain_attr(element, "type") {
-            None => out.push(Deviation::new(path, DeviationKind::UntypedConnection)),
-            Some("both") => out.push(Deviation::new(path, DeviationKind::BothForBidi)),
+            None => out.push(Deviation::new(
+                Severity::Should,
+                "untyped-connection",
+                path.clone(),
+                "connection without type",
+            )),
+            Some("both") => out.push(Deviation::new(
+                Severity::Should,
+                "both-for-bidi",
+                path.clone().attr("type"),
+                "type 'both' (pre-draft), read as 'bidi'",
+            )),
             _ => {}
         },
         _ => {}
@@ -715,15 +770,6 @@ fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
             continue;
         }
         let name = child.name();
-        if !expected.contains(&name) {
-            out.push(Deviation::new(
-                path,
-                DeviationKind::UnknownElement {
-                    name: name.to_owned(),
-                },
-            ));
-            continue;
-        }
         let index = match counts.iter_mut().find(|(n, _)| *n == name) {
             Some((_, count)) => {
                 *count += 1;
@@ -734,111 +780,18 @@ fn wire_deviations(element: &Element, path: &str, out: &mut Vec<Deviation>) {
                 1
             }
         };
-        let child_path = format!("{path}/{name}[{index}]");
+        let child_path = path.clone().elem(name, index);
+        if !expected.contains(&name) {
+            out.push(Deviation::new(
+                Severity::Should,
+                "unknown-element",
+                child_path,
+                format!(
+                    "<{name}/> in the serverinfo namespace is not defined by XEP-0485; kept as an extension"
+                ),
+            ));
+            continue;
+        }
         wire_deviations(child, &child_path, out);
-    }
-}
-
-/// The outcome of [`ServerInfo::read`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reading {
-    /// The payload.
-    pub value: ServerInfo,
-    /// Every departure from the spec, in document order, then the schema's view.
-    pub deviations: Vec<Deviation>,
-}
-
-/// A departure from XEP-0485 seen in a payload.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Deviation {
-    /// Where: an XPath-like path with 1-based indexes, such as
-    /// `/serverinfo/domain[1]/federation[1]/remote-domain[3]`.
-    pub path: String,
-    /// What.
-    pub kind: DeviationKind,
-}
-
-impl Deviation {
-    fn new(path: impl Into<String>, kind: DeviationKind) -> Self {
-        Self {
-            path: path.into(),
-            kind,
-        }
-    }
-}
-
-impl fmt::Display for Deviation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.kind)
-    }
-}
-
-/// What kind of departure a [`Deviation`] is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeviationKind {
-    /// `<serverinfo/>` has no `<domain/>` (ejabberd with no s2s, P4).
-    NoDomain,
-    /// More than one `<domain/>` in one item (P15).
-    SeveralDomains {
-        /// How many.
-        count: usize,
-    },
-    /// A `<domain/>` without `<federation/>` (the schema requires one; the spec's own
-    /// minimal example omits it).
-    NoFederation,
-    /// `name=''`, read as anonymous (ejabberd, P1).
-    EmptyName,
-    /// `<connection/>` without `type` (Openfire's anonymous peers, P2).
-    UntypedConnection,
-    /// `type='both'`, read as `bidi` (Openfire, P2).
-    BothForBidi,
-    /// A `type` outside `incoming`, `outgoing`, `bidi`, kept as is.
-    UnknownDirection {
-        /// The value.
-        value: String,
-    },
-    /// An attribute the spec does not define; it is not kept.
-    UnknownAttribute {
-        /// The attribute's name.
-        name: String,
-    },
-    /// A child in the `urn:xmpp:serverinfo:0` namespace that XEP-0485 does not define
-    /// (extensions "MUST be namespaced appropriately"); kept as an extension.
-    UnknownElement {
-        /// Its local name.
-        name: String,
-    },
-    /// The pre-draft layout of Openfire's plugin 1.0.0 (P16), mapped to the current one.
-    PreDraftLayout,
-}
-
-impl fmt::Display for DeviationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoDomain => f.write_str("no <domain/> (the schema requires one)"),
-            Self::SeveralDomains { count } => {
-                write!(f, "{count} <domain/> elements (the schema allows one)")
-            }
-            Self::NoFederation => f.write_str("no <federation/> (the schema requires one)"),
-            Self::EmptyName => f.write_str("empty name, read as an anonymous peer"),
-            Self::UntypedConnection => f.write_str("connection without type"),
-            Self::BothForBidi => f.write_str("type 'both' (pre-draft), read as 'bidi'"),
-            Self::UnknownDirection { value } => write!(
-                f,
-                "connection type {value:?} is not incoming, outgoing or bidi"
-            ),
-            Self::UnknownAttribute { name } => {
-                write!(f, "unknown attribute {name:?} dropped")
-            }
-            Self::UnknownElement { name } => write!(
-                f,
-                "<{name}/> in the serverinfo namespace is not defined by XEP-0485; kept as an extension"
-            ),
-            Self::PreDraftLayout => f.write_str(
-                "pre-draft layout (Openfire pubsubserverinfo 1.0.0): <domain> holds text and \
-                 <federation> sits under <serverinfo>; mapped to XEP-0485",
-            ),
-        }
     }
 }

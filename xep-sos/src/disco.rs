@@ -20,24 +20,25 @@
 //!     </x></query>"
 //!     .parse::<minidom::Element>()?
 //!     .try_into()?;
-//! let found = ExternalStatusAddresses::from_disco(&info).expect("form present")?;
-//! assert_eq!(found.value.addresses, ["https://status.example.org/xmpp.json"]);
+//! let found = ExternalStatusAddresses::read(&info.extensions);
 //! // FORM_TYPE without type='hidden' is read, and reported.
 //! assert_eq!(found.deviations.len(), 1);
+//! let addresses = found.value.expect("form present");
+//! assert_eq!(addresses.addresses, ["https://status.example.org/xmpp.json"]);
 //!
 //! // Written in the namespace asked for.
-//! let form = found.value.to_form(Version::Seed);
+//! let form = addresses.to_form_version(Version::Seed);
 //! assert_eq!(form.form_type(), Some("urn:xmpp:tmp:sos"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::HashSet;
 
-use xep_core::forms::{
-    Deviation, DeviationKind, FieldSpec, FormReader, Reading, TypedForm, list_multi_field,
-};
+use minidom::Element;
+use xep_core::disco::DiscoInfo;
+use xep_core::forms::{FieldSpec, FormReader, TypedForm, list_multi_field};
+use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 use xmpp_parsers::data_forms::{DataForm, Field, FieldType};
-use xmpp_parsers::disco::DiscoInfoResult;
 
 use crate::{Error, Version, ns};
 
@@ -47,7 +48,6 @@ pub const FIELD_VAR: &str = "external-status-addresses";
 const FIELDS: &[FieldSpec] = &[FieldSpec {
     var: FIELD_VAR,
     type_: FieldType::ListMulti,
-    label: "One or more addresses containing a file with the server status",
 }];
 
 /// The addresses of a server's external status file, whichever FORM_TYPE carried them.
@@ -76,71 +76,105 @@ impl ExternalStatusAddresses {
             .filter(|a| is_http(a))
     }
 
-    /// Reads every form carrying either FORM_TYPE: the `urn:xmpp:sos:0` ones first, then
-    /// the seed's, merged and deduplicated. `None` when neither FORM_TYPE is present.
+    /// Reads every form carrying either FORM_TYPE, leniently: the `urn:xmpp:sos:0`
+    /// ones first, then the seed's, merged and deduplicated. The value is `None` when
+    /// neither FORM_TYPE is present.
     ///
     /// The deviations of both readings are listed (those of `urn:xmpp:sos:0` first),
-    /// plus a [`DeviationKind::DuplicateValue`] for an address given under both.
-    /// `unknown_fields` holds the other fields of both FORM_TYPEs.
-    pub fn from_forms<'a, I>(forms: I) -> Option<Result<Reading<Self>, Error>>
+    /// plus a `duplicate-value` for an address given under both.
+    pub fn read<'a, I>(forms: I) -> Reading<Option<Self>>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+        I::IntoIter: Clone,
+    {
+        Self::read_at(forms, &Path::root())
+    }
+
+    fn read_at<'a, I>(forms: I, prefix: &Path) -> Reading<Option<Self>>
     where
         I: IntoIterator<Item = &'a DataForm>,
         I::IntoIter: Clone,
     {
         let forms = forms.into_iter();
-        let current = Xep0455Form::from_forms(forms.clone());
-        let seed = SeedForm::from_forms(forms);
-        let readings: Vec<Reading<Self>> = match (current, seed) {
-            (None, None) => return None,
-            (a, b) => {
-                let mut out = Vec::new();
-                for r in [
-                    a.map(|r| r.map(|r| unwrap_reading(r, |f| f.0))),
-                    b.map(|r| r.map(|r| unwrap_reading(r, |f| f.0))),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    match r {
-                        Ok(r) => out.push(r),
-                        Err(e) => return Some(Err(e.into())),
-                    }
-                }
-                out
-            }
-        };
-        let mut merged = Reading {
-            value: Self::default(),
-            deviations: Vec::new(),
-            unknown_fields: Vec::new(),
-        };
+        let current = read_typed::<Xep0455Form, _>(forms.clone(), prefix);
+        let seed = read_typed::<SeedForm, _>(forms, prefix);
+        let mut deviations = Vec::new();
+        let readings: Vec<Self> = [current, seed]
+            .into_iter()
+            .filter_map(|r| r.take(&mut deviations))
+            .collect();
+        if readings.is_empty() {
+            return Reading::new(None, deviations);
+        }
+        let mut value = Self::default();
         let mut seen: HashSet<String> = HashSet::new();
         for reading in readings {
-            merged.deviations.extend(reading.deviations);
-            merged.unknown_fields.extend(reading.unknown_fields);
-            for address in reading.value.addresses {
+            for address in reading.addresses {
                 if seen.insert(address.clone()) {
-                    merged.value.addresses.push(address);
+                    value.addresses.push(address);
                 } else {
-                    merged.deviations.push(Deviation {
-                        field: Some(FIELD_VAR.to_owned()),
-                        kind: DeviationKind::DuplicateValue { value: address },
-                    });
+                    deviations.push(Deviation::new(
+                        Severity::Should,
+                        "duplicate-value",
+                        prefix.clone().field(FIELD_VAR),
+                        format!(
+                            "address {} given under both FORM_TYPEs; kept once",
+                            excerpt(&address)
+                        ),
+                    ));
                 }
             }
         }
-        Some(Ok(merged))
+        Reading::new(Some(value), deviations)
     }
 
-    /// [`from_forms`](Self::from_forms) over a disco#info result's extensions.
-    pub fn from_disco(info: &DiscoInfoResult) -> Option<Result<Reading<Self>, Error>> {
-        Self::from_forms(&info.extensions)
+    /// [`read`](Self::read), refusing any deviation of severity `should` or worse.
+    pub fn read_strict<'a, I>(forms: I) -> Result<Option<Self>, Error>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+        I::IntoIter: Clone,
+    {
+        Ok(Self::read(forms)
+            .into_strict("external-status-addresses form")
+            .map_err(xep_core::Error::from)?)
+    }
+
+    /// Reads the addresses from a raw disco#info `<query/>` or the `<iq/>` holding it,
+    /// each form on its own, so that a malformed unrelated form cannot hide them.
+    pub fn read_element(element: &Element) -> Result<Reading<Option<Self>>, Error> {
+        let info = DiscoInfo::read(element)?;
+        let prefix = if element.name() == "iq" {
+            Path::root().elem("iq", 1).elem("query", 1)
+        } else {
+            Path::root().elem("query", 1)
+        };
+        let mut deviations = info.deviations;
+        let value = Self::read_at(&info.value.forms, &prefix).take(&mut deviations);
+        Ok(Reading::new(value, deviations))
+    }
+
+    /// The fields of both FORM_TYPEs that are not `external-status-addresses`.
+    pub fn unknown_fields<'a, I>(forms: I) -> Vec<Field>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+        I::IntoIter: Clone,
+    {
+        let forms = forms.into_iter();
+        let mut out = Xep0455Form::unknown_fields(forms.clone());
+        out.extend(SeedForm::unknown_fields(forms));
+        out
+    }
+
+    /// The form under XEP-0455's FORM_TYPE `urn:xmpp:sos:0` (what v0.2 and v0.4
+    /// clients read).
+    pub fn to_form(&self) -> DataForm {
+        self.to_form_version(Version::V0_4)
     }
 
     /// The form for `version`'s FORM_TYPE (`urn:xmpp:tmp:sos` for the seed,
     /// `urn:xmpp:sos:0` otherwise), `type='result'`, hidden FORM_TYPE, `list-multi`
     /// field. With no address, the field is written with no value, as Prosody does.
-    pub fn to_form(&self, version: Version) -> DataForm {
+    pub fn to_form_version(&self, version: Version) -> DataForm {
         match version {
             Version::Seed => SeedForm(self.clone()).to_form(),
             Version::V0_2 | Version::V0_4 => Xep0455Form(self.clone()).to_form(),
@@ -148,50 +182,57 @@ impl ExternalStatusAddresses {
     }
 }
 
-fn unwrap_reading<T>(
-    r: Reading<T>,
-    f: impl FnOnce(T) -> ExternalStatusAddresses,
-) -> Reading<ExternalStatusAddresses> {
-    Reading {
-        value: f(r.value),
-        deviations: r.deviations,
-        unknown_fields: r.unknown_fields,
+/// One FORM_TYPE's reading, with paths under `prefix`.
+fn read_typed<'a, T, I>(forms: I, prefix: &Path) -> Reading<Option<ExternalStatusAddresses>>
+where
+    T: TypedForm + Into<ExternalStatusAddresses>,
+    I: IntoIterator<Item = &'a DataForm>,
+{
+    let forms: Vec<&DataForm> = forms.into_iter().collect();
+    T::read(forms.iter().copied())
+        .map(|v| v.map(Into::into))
+        .map_deviations(|d| d.under(prefix))
+}
+
+trait MapDeviations {
+    fn map_deviations(self, f: impl FnMut(Deviation) -> Deviation) -> Self;
+}
+
+impl<T> MapDeviations for Reading<T> {
+    fn map_deviations(mut self, f: impl FnMut(Deviation) -> Deviation) -> Self {
+        self.deviations = self.deviations.into_iter().map(f).collect();
+        self
+    }
+}
+
+impl From<SeedForm> for ExternalStatusAddresses {
+    fn from(form: SeedForm) -> Self {
+        form.0
+    }
+}
+
+impl From<Xep0455Form> for ExternalStatusAddresses {
+    fn from(form: Xep0455Form) -> Self {
+        form.0
     }
 }
 
 fn read_addresses(reader: &mut FormReader<'_>) -> ExternalStatusAddresses {
-    // xs:anyURI collapses white space, so a pretty-printed `<value>` reads; the
-    // trimmed values are then deduplicated.
-    let mut addresses: Vec<String> = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    for raw in reader.values(FIELD_VAR) {
-        let value = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-        if seen.insert(value) {
-            addresses.push(value.to_owned());
-        } else {
-            let kind = DeviationKind::DuplicateValue {
-                value: value.to_owned(),
-            };
-            reader.deviate(FIELD_VAR, kind);
-        }
-    }
+    // "Values of 'external-status-addresses' form field MUST be valid URIs, i.e.
+    // comply with the 'xs:anyURI' datatype": xs:anyURI collapses white space, so a
+    // pretty-printed `<value>` reads (reported); values are then deduplicated.
+    let addresses = reader.uri_list(FIELD_VAR, true);
     for address in &addresses {
-        if !xep_core::forms::is_uri(address) {
-            // "Values of 'external-status-addresses' form field MUST be valid URIs,
-            // i.e. comply with the 'xs:anyURI' datatype"
-            let kind = DeviationKind::InvalidUri {
-                value: address.clone(),
-                required: true,
-            };
-            reader.deviate(FIELD_VAR, kind);
-        } else if !is_http(address) {
+        if xep_core::forms::is_uri(address) && !is_http(address) {
             // "Links present inside the 'external-status-addresses' field SHOULD use
             // HTTP/HTTPS protocol": others are kept and reported.
-            reader.deviate(
+            reader.deviate_each(
                 FIELD_VAR,
-                DeviationKind::Other(
-                    format!("address {address:?} is not http: or https: (the spec says SHOULD)")
-                        .into(),
+                Severity::Should,
+                "not-http",
+                format!(
+                    "address {} is not http: or https: (the spec says SHOULD)",
+                    excerpt(address)
                 ),
             );
         }
@@ -211,7 +252,7 @@ impl TypedForm for SeedForm {
     const FORM_TYPE: &'static str = ns::SOS_TMP;
     const FIELDS: &'static [FieldSpec] = FIELDS;
 
-    fn read(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
+    fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
         Ok(Self(read_addresses(reader)))
     }
 
@@ -228,7 +269,7 @@ impl TypedForm for Xep0455Form {
     const FORM_TYPE: &'static str = ns::SOS_0;
     const FIELDS: &'static [FieldSpec] = FIELDS;
 
-    fn read(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
+    fn from_reader(reader: &mut FormReader<'_>) -> Result<Self, xep_core::Error> {
         Ok(Self(read_addresses(reader)))
     }
 
@@ -248,8 +289,14 @@ mod tests {
 
     const X: &str = "xmlns='jabber:x:data'";
 
-    fn shown(r: &Reading<ExternalStatusAddresses>) -> Vec<String> {
+    fn shown<T>(r: &Reading<T>) -> Vec<String> {
         r.deviations.iter().map(ToString::to_string).collect()
+    }
+
+    fn read(forms: &[&DataForm]) -> (ExternalStatusAddresses, Reading<()>) {
+        let r = ExternalStatusAddresses::read(forms.iter().copied());
+        let (value, deviations) = (r.value, r.deviations);
+        (value.expect("form present"), Reading::new((), deviations))
     }
 
     #[test]
@@ -257,13 +304,13 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='list-multi'><value>https://a.example/status.json</value><value>http://b.example/s.json</value></field></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
+        let (value, r) = read(&[&f]);
         assert_eq!(
-            r.value.addresses,
+            value.addresses,
             ["https://a.example/status.json", "http://b.example/s.json"]
         );
         assert!(r.deviations.is_empty(), "{:?}", r.deviations);
-        let written = r.value.to_form(Version::V0_4);
+        let written = value.to_form();
         assert_eq!(Element::from(written), Element::from(f));
     }
 
@@ -272,9 +319,9 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:tmp:sos</value></field><field var='external-status-addresses'><value>http://secondary.shakespeare.lit/status.json</value></field></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
+        let (value, r) = read(&[&f]);
         assert_eq!(
-            r.value.addresses,
+            value.addresses,
             ["http://secondary.shakespeare.lit/status.json"]
         );
         assert!(r.deviations.is_empty());
@@ -285,11 +332,13 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='list-multi'><value>https://a.example/s.json</value></field></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.addresses, ["https://a.example/s.json"]);
+        let (value, r) = read(&[&f]);
+        assert_eq!(value.addresses, ["https://a.example/s.json"]);
         assert_eq!(
             shown(&r),
-            ["FORM_TYPE field lacks type='hidden' (XEP-0068)"]
+            [
+                "/x[1]/field[@var='FORM_TYPE']: FORM_TYPE field lacks type='hidden' (XEP-0068); read anyway [must]"
+            ]
         );
     }
 
@@ -298,10 +347,10 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='list-multi'/></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
-        assert!(r.value.addresses.is_empty());
+        let (value, r) = read(&[&f]);
+        assert!(value.addresses.is_empty());
         assert!(r.deviations.is_empty());
-        assert_eq!(r.value.fetchable().count(), 0);
+        assert_eq!(value.fetchable().count(), 0);
     }
 
     #[test]
@@ -315,11 +364,9 @@ mod tests {
         let seed = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:tmp:sos</value></field><field var='external-status-addresses' type='list-multi'><value>https://b.example/s.json</value><value>https://c.example/s.json</value></field></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&seed, &a, &b])
-            .unwrap()
-            .unwrap();
+        let (value, r) = read(&[&seed, &a, &b]);
         assert_eq!(
-            r.value.addresses,
+            value.addresses,
             [
                 "https://a.example/s.json",
                 "https://b.example/s.json",
@@ -329,13 +376,14 @@ mod tests {
         assert_eq!(
             shown(&r),
             [
-                "2 forms share this FORM_TYPE; merged by var",
-                "field 'external-status-addresses': appears 2 times; values merged",
-                "field 'external-status-addresses': value \"https://a.example/s.json\" repeated; kept once",
-                "field 'external-status-addresses': value \"https://b.example/s.json\" repeated; kept once",
+                "/x[3]: 2 forms share the FORM_TYPE \"urn:xmpp:sos:0\"; merged by var (XEP-0115 caps verification refuses such a result) [should]",
+                "/x[2]/field[@var='external-status-addresses']: field \"external-status-addresses\" appears 2 times; values merged [must]",
+                "/x[2]/field[@var='external-status-addresses']: value \"https://a.example/s.json\" repeated; kept once [should]",
+                "/field[@var='external-status-addresses']: address \"https://b.example/s.json\" given under both FORM_TYPEs; kept once [should]",
             ]
         );
-        assert_eq!(r.unknown_fields[0].var.as_deref(), Some("x-vendor"));
+        let unknown = ExternalStatusAddresses::unknown_fields([&seed, &a, &b]);
+        assert_eq!(unknown[0].var.as_deref(), Some("x-vendor"));
     }
 
     #[test]
@@ -343,25 +391,26 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field><field var='external-status-addresses' type='text-multi'><value>xmpp:status@example.org</value><value>status.example.org/s.json</value><value>HTTPS://d.example/s.json</value></field></x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.addresses.len(), 3);
+        let (value, r) = read(&[&f]);
+        assert_eq!(value.addresses.len(), 3);
         assert_eq!(
-            r.value.fetchable().collect::<Vec<_>>(),
+            value.fetchable().collect::<Vec<_>>(),
             ["HTTPS://d.example/s.json"]
         );
         assert_eq!(
             shown(&r),
             [
-                "field 'external-status-addresses': type is 'text-multi', registered as 'list-multi'",
-                "field 'external-status-addresses': address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD)",
-                "field 'external-status-addresses': value \"status.example.org/s.json\" is not a valid URI (the spec says MUST)",
+                "/x[1]/field[@var='external-status-addresses']: type is 'text-multi', registered as 'list-multi' (XEP-0068) [should]",
+                "/x[1]/field[@var='external-status-addresses']: value \"status.example.org/s.json\" is a relative reference, not an absolute URI [should]",
+                "/x[1]/field[@var='external-status-addresses']: address \"xmpp:status@example.org\" is not http: or https: (the spec says SHOULD) [should]",
             ]
         );
-        assert!(
-            SeedForm::from_forms_strict([&f]).is_none(),
+        assert_eq!(
+            SeedForm::read_strict([&f]).unwrap(),
+            None,
             "the seed FORM_TYPE is not there"
         );
-        assert!(Xep0455Form::from_forms_strict([&f]).unwrap().is_err());
+        assert!(Xep0455Form::read_strict([&f]).is_err());
     }
 
     #[test]
@@ -369,12 +418,13 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'>\n  <field xmlns='jabber:x:data' var='FORM_TYPE' type='hidden'><value xmlns='jabber:x:data'>urn:xmpp:sos:0</value></field>\n  <field xmlns='jabber:x:data' var='external-status-addresses' type='list-multi'>\n    <value>\n      https://a.example/s.json\n    </value>\n    <value>https://a.example/s.json</value>\n  </field>\n</x>"
         ));
-        let r = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
-        assert_eq!(r.value.addresses, ["https://a.example/s.json"]);
+        let (value, r) = read(&[&f]);
+        assert_eq!(value.addresses, ["https://a.example/s.json"]);
         assert_eq!(
             shown(&r),
             [
-                "field 'external-status-addresses': value \"https://a.example/s.json\" repeated; kept once"
+                "/x[1]/field[@var='external-status-addresses']: value \"\\n      https://a.example/s.json\\n    \" has white space around or inside it; read as \"https://a.example/s.json\" [should]",
+                "/x[1]/field[@var='external-status-addresses']: value \"https://a.example/s.json\" repeated; kept once [should]",
             ]
         );
     }
@@ -389,12 +439,12 @@ mod tests {
             (Version::V0_2, "urn:xmpp:sos:0"),
             (Version::V0_4, "urn:xmpp:sos:0"),
         ] {
-            let f = v.to_form(version);
+            let f = v.to_form_version(version);
             assert_eq!(f.form_type(), Some(ns));
             assert_eq!(f.fields[1].type_, FieldType::ListMulti);
-            let back = ExternalStatusAddresses::from_forms([&f]).unwrap().unwrap();
-            assert_eq!(back.value, v);
-            assert!(back.deviations.is_empty());
+            let (back, r) = read(&[&f]);
+            assert_eq!(back, v);
+            assert!(r.deviations.is_empty());
         }
     }
 
@@ -403,6 +453,28 @@ mod tests {
         let f = form(&format!(
             "<x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field><field var='external-status-addresses'><value>https://a.example/</value></field></x>"
         ));
-        assert!(ExternalStatusAddresses::from_forms([&f]).is_none());
+        assert_eq!(ExternalStatusAddresses::read([&f]), Reading::clean(None));
+    }
+
+    #[test]
+    fn read_element_reports_paths_inside_the_query() {
+        let iq: Element = format!(
+            "<iq xmlns='jabber:client' type='result' id='d'><query xmlns='http://jabber.org/protocol/disco#info'>\
+             <x {X} type='result'><field type='text-single'/></x>\
+             <x {X} type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:sos:0</value></field>\
+             <field var='external-status-addresses'><value>ftp://a.example/s.json</value></field></x></query></iq>"
+        )
+        .parse()
+        .unwrap();
+        let r = ExternalStatusAddresses::read_element(&iq).unwrap();
+        assert_eq!(r.value.unwrap().addresses, ["ftp://a.example/s.json"]);
+        let paths: Vec<_> = r.deviations.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/iq[1]/query[1]/x[1]/field[1]",
+                "/iq[1]/query[1]/x[2]/field[@var='external-status-addresses']"
+            ]
+        );
     }
 }

@@ -972,17 +972,9 @@ impl OutageTracker {
         if !self.is_server(from) {
             return false;
         }
-        let addresses = match ExternalStatusAddresses::from_disco(info) {
-            None => ExternalStatusAddresses::default(),
-            Some(Ok(reading)) => reading.value,
-            Some(Err(e)) => {
-                self.events.push_back(Event::InvalidItem {
-                    id: None,
-                    error: e.to_string(),
-                });
-                return true;
-            }
-        };
+        let addresses = ExternalStatusAddresses::read(&info.extensions)
+            .value
+            .unwrap_or_default();
         let changed = self.addresses.as_ref().map(|c| &c.addresses) != Some(&addresses);
         if changed {
             self.events.push_back(Event::AddressesUpdated {

@@ -58,19 +58,17 @@ fn check(file: &str, version: Version) -> Counts {
                 .filter(|e| e.is("x", "jabber:x:data"))
                 .map(|e| DataForm::try_from((*e).clone()).unwrap())
                 .collect();
-            if let Some(reading) = ExternalStatusAddresses::from_forms(&forms) {
-                let reading = reading.unwrap();
+            let reading = ExternalStatusAddresses::read(&forms);
+            if let Some(value) = reading.value {
                 assert_eq!(
-                    reading.value.addresses,
+                    value.addresses,
                     ["http://secondary.shakespeare.lit/status.json"]
                 );
                 assert!(reading.deviations.is_empty(), "{:?}", reading.deviations);
-                let written = reading.value.to_form(version);
+                let written = value.to_form_version(version);
                 assert_eq!(written.form_type(), Some(version.namespace()));
-                let back = ExternalStatusAddresses::from_forms([&written])
-                    .unwrap()
-                    .unwrap();
-                assert_eq!(back.value, reading.value);
+                let back = ExternalStatusAddresses::read_strict([&written]).unwrap();
+                assert_eq!(back, Some(value));
                 counts.forms += 1;
             }
             for e in all

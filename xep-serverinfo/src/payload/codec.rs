@@ -312,6 +312,10 @@ impl Core {
 /// The `xso::FromEventsBuilder` of every payload type (`Builder<ServerInfo>`,
 /// `Builder<Domain>`, ...): a flat state machine that moves attribute values into the
 /// typed value and builds elements in other namespaces without recursion.
+#[allow(
+    unnameable_types,
+    reason = "reached only as `<T as FromXml>::Builder`, like the types xso's derives generate"
+)]
 pub struct Builder<T> {
     core: Core,
     output: PhantomData<fn() -> T>,
@@ -759,6 +763,10 @@ impl<'x> Frame<'x> {
 /// The `xso::AsXml` item iterator of every payload type. Elements in other
 /// namespaces are walked with an explicit stack, so any depth is written without
 /// recursion.
+#[allow(
+    unnameable_types,
+    reason = "reached only as `<T as AsXml>::ItemIter`, like the types xso's derives generate"
+)]
 pub struct Items<'x> {
     stack: Vec<Frame<'x>>,
 }
