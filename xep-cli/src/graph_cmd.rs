@@ -1,8 +1,9 @@
 //! `xep serverinfo graph`: fold the XEP-0485 items found in captures into one federation
 //! graph and print it as Graphviz DOT or JSON.
 //!
-//! Inputs are read as `xep inspect` reads them ([`xep_core::xml::parse_items`]): bare
-//! payloads, pubsub event messages, IQ results, several stanzas or a whole stream.
+//! Inputs are read as `xep inspect` reads them ([`xep_core::xml::ItemReader`], one
+//! top-level element at a time): bare payloads, pubsub event messages, IQ results,
+//! several stanzas or a whole stream.
 //! Every `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>` anywhere inside is used, with
 //!
 //! * its time: the nearest XEP-0203 `<delay xmlns='urn:xmpp:delay' stamp='…'/>` on an
@@ -25,7 +26,7 @@ use minidom::Element;
 use xep_core::ns;
 
 use crate::input::read_input;
-use xep_core::xml::{Limits, XmlError, parse_items};
+use xep_core::xml::{ItemReader, Limits, XmlError};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
 
@@ -182,7 +183,9 @@ struct Context {
 /// well-formed XML (or is over the limits).
 pub fn collect(input: &[u8], limits: &Limits) -> Result<Collected, XmlError> {
     let mut out = Collected::default();
-    for item in parse_items(input, limits)? {
+    // One top-level element at a time, each dropped when done.
+    for item in ItemReader::new(input, limits) {
+        let item = item?;
         let mut path = String::new();
         walk(
             &item.element,

@@ -8,7 +8,7 @@ use minidom::{Element, Node};
 use serde_json::{Map, Value};
 use xep_core::forms::{MergedForm, lenient_form_type};
 use xep_core::ns;
-use xep_core::xml::{Limits, XmlError, parse_items};
+use xep_core::xml::{ItemReader, Limits, XmlError};
 use xmpp_parsers::data_forms::DataForm;
 
 use crate::registry::{FormContext, Registry};
@@ -148,10 +148,12 @@ pub fn inspect(
     if first == Some(&b'{') {
         return inspect_json(bytes, registry, limits);
     }
-    let items = parse_items(bytes, limits)?;
     let mut findings = Vec::new();
     let mut wire = String::new();
-    for (i, item) in items.iter().enumerate() {
+    // One top-level element at a time, each dropped when done: a capture of a million
+    // stanzas holds one stanza's tree, not a million.
+    for (i, item) in ItemReader::new(bytes, limits).enumerate() {
+        let item = item?;
         let path = format!("/{}", item.element.name());
         let mut walker = Walker {
             registry,

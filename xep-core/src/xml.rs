@@ -52,6 +52,67 @@ pub fn is_xml_text(s: &str) -> bool {
     s.chars().all(is_xml_char)
 }
 
+/// Values that can tell whether XML can carry all their text: the strings a serde
+/// reading produces and a writer later puts into a stanza.
+pub trait XmlText {
+    /// Whether every character of every string in `self` is one XML can carry.
+    fn is_xml_text(&self) -> bool;
+}
+
+impl XmlText for String {
+    fn is_xml_text(&self) -> bool {
+        is_xml_text(self)
+    }
+}
+
+impl<T: XmlText> XmlText for Option<T> {
+    fn is_xml_text(&self) -> bool {
+        self.as_ref().is_none_or(T::is_xml_text)
+    }
+}
+
+impl<T: XmlText> XmlText for Vec<T> {
+    fn is_xml_text(&self) -> bool {
+        self.iter().all(T::is_xml_text)
+    }
+}
+
+impl<K, V: XmlText> XmlText for alloc::collections::BTreeMap<K, V> {
+    fn is_xml_text(&self) -> bool {
+        self.values().all(V::is_xml_text)
+    }
+}
+
+/// For `#[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]`: reads
+/// the value as usual, then refuses it if it holds a character XML cannot carry (a
+/// JSON `"\u0000"`), so that no value read from JSON makes an XML writer panic.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// # #[allow(dead_code)]
+/// struct Form {
+///     #[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]
+///     values: Vec<String>,
+/// }
+/// assert!(serde_json::from_str::<Form>(r#"{"values": ["ok"]}"#).is_ok());
+/// let err = serde_json::from_str::<Form>(r#"{"values": ["a\u0000b"]}"#).err().unwrap();
+/// assert!(err.to_string().starts_with("a character XML cannot carry"));
+/// ```
+pub fn deserialize_xml_text<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + XmlText,
+{
+    let value = T::deserialize(deserializer)?;
+    if value.is_xml_text() {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(
+            "a character XML cannot carry (such as U+0000)",
+        ))
+    }
+}
+
 /// Bounds on what [`parse_items`] accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,172 +181,293 @@ pub struct XmlError {
 /// header whose children are returned (the stream may be left open, as captures of a
 /// live stream are), or any number of elements separated by white space. Comments are
 /// skipped. Refuses an input with no element at all.
+///
+/// This holds every element at once; [`ItemReader`] reads the same input one
+/// top-level element at a time, so that a tool can drop each when done.
 pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
-    let at = |offset: usize, message: String| {
-        let (line, column) = line_column(input, offset);
+    ItemReader::new(input, limits).collect()
+}
+
+/// Reads the top-level elements of a capture one at a time: what [`parse_items`]
+/// returns, as an iterator, so that only the element being read is held in memory (a
+/// capture of a million stanzas costs one stanza's tree, not a million).
+///
+/// Yields each element as soon as its end tag is read, then, if the input is not
+/// well-formed or exceeds the limits, one [`XmlError`], and nothing after it. Elements
+/// yielded before the error were well-formed; a caller that wants all or nothing
+/// collects into `Result<Vec<_>, _>`.
+///
+/// ```
+/// use xep_core::xml::{ItemReader, Limits};
+/// let mut reader = ItemReader::new(b"<presence/>\n<iq type='get' id='1'/><bad>", &Limits::default());
+/// assert_eq!(reader.next().unwrap().unwrap().element.name(), "presence");
+/// assert_eq!(reader.next().unwrap().unwrap().line, 2);
+/// let err = reader.next().unwrap().unwrap_err();
+/// assert_eq!(err.to_string(), "line 2, column 29: input ends inside <bad> opened at line 2, column 24");
+/// assert!(reader.next().is_none());
+/// ```
+pub struct ItemReader<'a> {
+    input: &'a [u8],
+    limits: Limits,
+    parser: Parser,
+    /// What the parser has not been given yet.
+    buf: &'a [u8],
+    /// Offset of the next event's first byte, summed from event metrics (the lexer's
+    /// read position runs ahead of it by its look-ahead).
+    consumed: usize,
+    /// Elements under construction, with the line and column of their start tag.
+    stack: Vec<(Element, usize, usize)>,
+    cursor: Cursor,
+    in_stream: bool,
+    stream_closed: bool,
+    /// Top-level elements yielded so far.
+    yielded: usize,
+    /// An error found before the first element (size, XML declaration).
+    pending: Option<XmlError>,
+    /// Set once the end or an error has been reported.
+    done: bool,
+}
+
+impl fmt::Debug for ItemReader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemReader")
+            .field("input_len", &self.input.len())
+            .field("consumed", &self.consumed)
+            .field("depth", &self.stack.len())
+            .field("yielded", &self.yielded)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ItemReader<'a> {
+    /// A reader of `input` within `limits`.
+    pub fn new(input: &'a [u8], limits: &Limits) -> Self {
+        let options = Options {
+            comments: rxml::parser::CommentMode::Discard,
+            max_token_length: limits.max_token,
+            ..Options::default()
+        };
+        let mut parser = Parser::with_options(options);
+        // A synthetic stream header gives unprefixed stanzas the client namespace,
+        // binds the `stream:` prefix (stream features and errors cut from a log), lets
+        // the parser take any number of top-level elements, and lets a capture that
+        // starts mid-stream end with `</stream:stream>`.
+        let mut prologue: &[u8] = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+        loop {
+            match parser.parse(&mut prologue, false) {
+                Ok(Some(_)) => {}
+                Err(EndOrError::NeedMoreData) => break,
+                Ok(None) | Err(EndOrError::Error(_)) => {
+                    unreachable!("the prologue is well-formed")
+                }
+            }
+        }
+        let mut reader = Self {
+            input,
+            limits: *limits,
+            parser,
+            buf: &[],
+            consumed: 0,
+            stack: Vec::new(),
+            cursor: Cursor::default(),
+            in_stream: false,
+            stream_closed: false,
+            yielded: 0,
+            pending: None,
+            done: false,
+        };
+        match reader.start() {
+            Ok(start) => {
+                reader.buf = &input[start..];
+                reader.consumed = start;
+            }
+            Err(e) => reader.pending = Some(e),
+        }
+        reader
+    }
+
+    fn at(&self, offset: usize, message: String) -> XmlError {
+        let (line, column) = line_column(self.input, offset);
         XmlError {
             line,
             column,
             message,
         }
-    };
-    if input.len() > limits.max_bytes {
-        return Err(at(
-            0,
-            format!(
-                "input is {} bytes, over the limit of {}",
-                input.len(),
-                limits.max_bytes
-            ),
-        ));
     }
-    let mut start = 0;
-    if input.starts_with(b"\xEF\xBB\xBF") {
-        start = 3;
-    }
-    let skip_ws = |mut i: usize| {
-        while input.get(i).is_some_and(u8::is_ascii_whitespace) {
+
+    fn skip_ws(&self, mut i: usize) -> usize {
+        while self.input.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
         }
         i
-    };
-    if input[start..].starts_with(b"<?xml") {
-        let end = find(&input[start..], b"?>")
-            .ok_or_else(|| at(start, "unterminated XML declaration".into()))?;
-        start = skip_ws(start + end + 2);
     }
 
-    let options = Options {
-        comments: rxml::parser::CommentMode::Discard,
-        max_token_length: limits.max_token,
-        ..Options::default()
-    };
-    let mut parser = Parser::with_options(options);
-    // A synthetic stream header gives unprefixed stanzas the client namespace, binds
-    // the `stream:` prefix (stream features and errors cut from a log), lets the
-    // parser take any number of top-level elements, and lets a capture that starts
-    // mid-stream end with `</stream:stream>`.
-    let mut prologue: &[u8] =
-        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
-    loop {
-        match parser.parse(&mut prologue, false) {
-            Ok(Some(_)) => {}
-            Err(EndOrError::NeedMoreData) => break,
-            Ok(None) | Err(EndOrError::Error(_)) => unreachable!("the prologue is well-formed"),
+    /// Checks the size and skips a byte order mark and an XML declaration: the offset
+    /// the elements start at.
+    fn start(&self) -> Result<usize, XmlError> {
+        let input = self.input;
+        if input.len() > self.limits.max_bytes {
+            return Err(self.at(
+                0,
+                format!(
+                    "input is {} bytes, over the limit of {}",
+                    input.len(),
+                    self.limits.max_bytes
+                ),
+            ));
         }
+        let mut start = 0;
+        if input.starts_with(b"\xEF\xBB\xBF") {
+            start = 3;
+        }
+        if input[start..].starts_with(b"<?xml") {
+            let end = find(&input[start..], b"?>")
+                .ok_or_else(|| self.at(start, "unterminated XML declaration".into()))?;
+            start = self.skip_ws(start + end + 2);
+        }
+        Ok(start)
     }
 
-    let mut items = Vec::new();
-    // Elements under construction, with the line and column of their start tag.
-    let mut stack: Vec<(Element, usize, usize)> = Vec::new();
-    let mut cursor = Cursor::default();
-    let mut in_stream = false;
-    let mut stream_closed = false;
-    let mut buf = &input[start..];
-    // Offset of the next event's first byte, summed from event metrics (the lexer's
-    // read position runs ahead of it by its look-ahead).
-    let mut consumed = start;
-    loop {
-        let before = consumed;
-        let event = match parser.parse(&mut buf, false) {
-            Ok(Some(event)) => event,
-            // The synthetic stream was closed: anything after it is refused below.
-            Ok(None) => break,
-            Err(EndOrError::NeedMoreData) => break,
-            // Reported at the start of the construct that failed (the lexer's own
-            // position runs ahead of it).
-            Err(EndOrError::Error(e)) => return Err(at(skip_ws(before), error_message(&e))),
-        };
-        consumed += event.metrics().len();
-        match event {
-            Event::XmlDeclaration(..) => {
-                return Err(at(
-                    before,
-                    "XML declaration after the start of the input".into(),
-                ));
-            }
-            Event::StartElement(metrics, (namespace, name), attrs) => {
-                // The start offset: skip leading white space the metrics include.
-                let offset = skip_ws(before).min(before + metrics.len());
-                let ns_str: &str = &namespace;
-                if stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
-                    if in_stream {
-                        return Err(at(offset, "stream header inside a stream".into()));
-                    }
-                    if !items.is_empty() || stream_closed {
-                        return Err(at(offset, "stream header after other elements".into()));
-                    }
-                    in_stream = true;
-                    continue;
+    /// The next top-level element, `Ok(None)` at a well-formed end.
+    fn read_next(&mut self) -> Result<Option<Item>, XmlError> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        loop {
+            let before = self.consumed;
+            let event = match self.parser.parse(&mut self.buf, false) {
+                Ok(Some(event)) => event,
+                // The synthetic stream was closed: anything after it is refused below.
+                Ok(None) => break,
+                Err(EndOrError::NeedMoreData) => break,
+                // Reported at the start of the construct that failed (the lexer's own
+                // position runs ahead of it).
+                Err(EndOrError::Error(e)) => {
+                    return Err(self.at(self.skip_ws(before), error_message(&e)));
                 }
-                if stack.len() >= limits.max_depth {
-                    return Err(at(
-                        offset,
-                        format!("elements nested deeper than {} levels", limits.max_depth),
+            };
+            self.consumed += event.metrics().len();
+            match event {
+                Event::XmlDeclaration(..) => {
+                    return Err(self.at(
+                        before,
+                        "XML declaration after the start of the input".into(),
                     ));
                 }
-                // XMPP has no unqualified top-level elements; one written back would
-                // read as `jabber:client`.
-                if stack.is_empty() && ns_str.is_empty() {
-                    return Err(at(offset, format!("element <{name}> is in no namespace")));
-                }
-                let mut element = Element::builder(name.as_str(), ns_str).build();
-                *element.attrs_mut() = attrs;
-                cursor.advance(input, offset);
-                stack.push((element, cursor.line, cursor.column));
-            }
-            Event::EndElement(_) => match stack.pop() {
-                Some((element, line, column)) => match stack.last_mut() {
-                    Some((parent, ..)) => {
-                        parent.append_child(element);
+                Event::StartElement(metrics, (namespace, name), attrs) => {
+                    // The start offset: skip leading white space the metrics include.
+                    let offset = self.skip_ws(before).min(before + metrics.len());
+                    let ns_str: &str = &namespace;
+                    if self.stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
+                        if self.in_stream {
+                            return Err(self.at(offset, "stream header inside a stream".into()));
+                        }
+                        if self.yielded > 0 || self.stream_closed {
+                            return Err(
+                                self.at(offset, "stream header after other elements".into())
+                            );
+                        }
+                        self.in_stream = true;
+                        continue;
                     }
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(self.at(
+                            offset,
+                            format!(
+                                "elements nested deeper than {} levels",
+                                self.limits.max_depth
+                            ),
+                        ));
+                    }
+                    // XMPP has no unqualified top-level elements; one written back
+                    // would read as `jabber:client`.
+                    if self.stack.is_empty() && ns_str.is_empty() {
+                        return Err(self.at(offset, format!("element <{name}> is in no namespace")));
+                    }
+                    let mut element = Element::builder(name.as_str(), ns_str).build();
+                    *element.attrs_mut() = attrs;
+                    self.cursor.advance(self.input, offset);
+                    self.stack
+                        .push((element, self.cursor.line, self.cursor.column));
+                }
+                Event::EndElement(_) => match self.stack.pop() {
+                    Some((element, line, column)) => match self.stack.last_mut() {
+                        Some((parent, ..)) => {
+                            parent.append_child(element);
+                        }
+                        None => {
+                            self.yielded += 1;
+                            return Ok(Some(Item {
+                                element,
+                                line,
+                                column,
+                            }));
+                        }
+                    },
+                    // The end of a stream, whether its header is in the capture or not.
                     None => {
-                        items.push(Item {
-                            element,
-                            line,
-                            column,
-                        });
+                        self.in_stream = false;
+                        self.stream_closed = true;
                     }
                 },
-                // The end of a stream, whether its header is in the capture or not.
-                None => {
-                    in_stream = false;
-                    stream_closed = true;
-                }
-            },
-            Event::Text(_, text) => match stack.last_mut() {
-                Some((parent, ..)) => parent.append_text(text),
-                None if text.trim().is_empty() => {}
-                None => {
-                    let offset = skip_ws(before);
-                    return Err(at(offset, "text outside any element".into()));
-                }
-            },
+                Event::Text(_, text) => match self.stack.last_mut() {
+                    Some((parent, ..)) => parent.append_text(text),
+                    None if text.trim().is_empty() => {}
+                    None => {
+                        let offset = self.skip_ws(before);
+                        return Err(self.at(offset, "text outside any element".into()));
+                    }
+                },
+            }
+        }
+        let input = self.input;
+        // Bytes the parser holds back, waiting for more input: a trailing text run or
+        // a cut-off tag.
+        let tail = self.skip_ws(self.consumed);
+        if tail < input.len() && self.stack.is_empty() {
+            return Err(if input[tail] == b'<' {
+                self.at(input.len(), "input ends inside a tag".into())
+            } else {
+                self.at(tail, "text outside any element".into())
+            });
+        }
+        if let Some((element, line, column)) = self.stack.last() {
+            return Err(self.at(
+                input.len(),
+                format!(
+                    "input ends inside <{}> opened at line {line}, column {column}",
+                    element.name()
+                ),
+            ));
+        }
+        if self.yielded == 0 {
+            return Err(self.at(input.len(), "no XML element in the input".into()));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for ItemReader<'_> {
+    type Item = Result<Item, XmlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.read_next() {
+            Ok(Some(item)) => Some(Ok(item)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                // The elements under construction are no longer needed.
+                self.stack = Vec::new();
+                Some(Err(e))
+            }
         }
     }
-    // Bytes the parser holds back, waiting for more input: a trailing text run or a
-    // cut-off tag.
-    let tail = skip_ws(consumed);
-    if tail < input.len() && stack.is_empty() {
-        return Err(if input[tail] == b'<' {
-            at(input.len(), "input ends inside a tag".into())
-        } else {
-            at(tail, "text outside any element".into())
-        });
-    }
-    if let Some((element, line, column)) = stack.last() {
-        return Err(at(
-            input.len(),
-            format!(
-                "input ends inside <{}> opened at line {line}, column {column}",
-                element.name()
-            ),
-        ));
-    }
-    if items.is_empty() {
-        return Err(at(input.len(), "no XML element in the input".into()));
-    }
-    Ok(items)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
