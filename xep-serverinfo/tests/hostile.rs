@@ -26,8 +26,8 @@ fn non_ascii_node_values_do_not_panic() {
         "ab\u{1F600}",
         "\u{e9}\u{e9}\u{e9}",
     ] {
-        let d = Discovery::read(&disco_with_node(value))
-            .unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        let d =
+            Discovery::read(&disco_with_node(value)).unwrap_or_else(|e| panic!("{value:?}: {e}"));
         assert!(d.value.opted_in, "{value:?}");
     }
 }
