@@ -8,7 +8,7 @@ use minidom::{Element, Node};
 use serde_json::{Map, Value};
 use xep_core::forms::{MergedForm, lenient_form_type};
 use xep_core::ns;
-use xep_core::xml::{ItemReader, Limits, XmlError};
+use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
 use xmpp_parsers::data_forms::DataForm;
 
 use crate::registry::{FormContext, Registry};
@@ -151,9 +151,43 @@ pub fn inspect(
     let mut findings = Vec::new();
     let mut wire = String::new();
     // One top-level element at a time, each dropped when done: a capture of a million
-    // stanzas holds one stanza's tree, not a million.
-    for (i, item) in ItemReader::new(bytes, limits).enumerate() {
-        let item = item?;
+    // stanzas holds one stanza's tree, not a million. A top-level <serverinfo/> is read
+    // from its bytes, without a tree.
+    let serverinfo = crate::serverinfo::SERVERINFO;
+    let raw_serverinfo = registry
+        .element_kinds
+        .iter()
+        .any(|k| k.kind == serverinfo.kind);
+    let is_raw = |namespace: &str, name: &str| {
+        raw_serverinfo && namespace == serverinfo.namespace && name == serverinfo.name
+    };
+    let mut reader = ItemReader::new(bytes, limits).with_raw(&is_raw);
+    let mut i = 0;
+    while let Some(piece) = reader.next_piece() {
+        let item = match piece? {
+            Piece::Element(item) => item,
+            Piece::Raw(raw) => {
+                let path = format!("/{}", serverinfo.name);
+                let mut walker = Walker {
+                    registry,
+                    item: i + 1,
+                    findings: &mut findings,
+                };
+                match crate::serverinfo::read_serverinfo_bytes(&bytes[raw.range.clone()]) {
+                    Ok((fields, deviations, written)) => {
+                        walker.found(serverinfo.kind, &path, fields, deviations);
+                        wire.push_str(&written);
+                    }
+                    Err(error) => {
+                        walker.broken(serverinfo.kind, &path, error);
+                        wire.push_str(&String::from_utf8_lossy(&bytes[raw.range]));
+                    }
+                }
+                wire.push('\n');
+                i += 1;
+                continue;
+            }
+        };
         let path = format!("/{}", item.element.name());
         let mut walker = Walker {
             registry,
@@ -163,6 +197,7 @@ pub fn inspect(
         let written = walker.walk(&item.element, &path);
         wire.push_str(&String::from(&written));
         wire.push('\n');
+        i += 1;
     }
     Ok(Inspection {
         format: Format::Xml,

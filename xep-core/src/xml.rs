@@ -163,6 +163,28 @@ pub struct Item {
     pub column: usize,
 }
 
+/// A top-level element [`ItemReader::next_piece`] did not build a tree for: its bytes
+/// in the input, checked well-formed and within the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawItem {
+    /// Its bytes, from `<` of the start tag to `>` of the end tag, as a range of the
+    /// input.
+    pub range: core::ops::Range<usize>,
+    /// 1-based line of its start tag.
+    pub line: usize,
+    /// 1-based column (in characters) of its start tag.
+    pub column: usize,
+}
+
+/// What [`ItemReader::next_piece`] yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// An element built as a tree.
+    Element(Item),
+    /// An element the caller asked to read from its bytes.
+    Raw(RawItem),
+}
+
 /// Input that is not well-formed XML, or exceeds the [`Limits`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
@@ -226,6 +248,11 @@ pub struct ItemReader<'a> {
     pending: Option<XmlError>,
     /// Set once the end or an error has been reported.
     done: bool,
+    /// Top-level elements (namespace, name) to yield as [`RawItem`]s.
+    raw: Option<&'a dyn Fn(&str, &str) -> bool>,
+    /// The top-level element being skipped as raw: start offset, line, column, and
+    /// the depth inside it.
+    raw_open: Option<(usize, usize, usize, usize)>,
 }
 
 impl fmt::Debug for ItemReader<'_> {
@@ -275,6 +302,8 @@ impl<'a> ItemReader<'a> {
             yielded: 0,
             pending: None,
             done: false,
+            raw: None,
+            raw_open: None,
         };
         match reader.start() {
             Ok(start) => {
@@ -284,6 +313,52 @@ impl<'a> ItemReader<'a> {
             Err(e) => reader.pending = Some(e),
         }
         reader
+    }
+
+    /// Makes [`next_piece`](Self::next_piece) yield the top-level elements for which
+    /// `raw(namespace, name)` holds as a byte range ([`RawItem`]) instead of a tree, for
+    /// a caller that reads them straight from the parser's events (a 15 MB payload then
+    /// costs its typed value, not a tree many times its size). The iterator
+    /// ([`Iterator::next`]) is unaffected and always builds trees.
+    ///
+    /// A raw element is parsed here too (so that it is well-formed and within the
+    /// limits), but nothing of it is kept. Its bytes rely on no namespace declaration
+    /// outside it except the defaults every item gets (`jabber:client`, `stream:`).
+    ///
+    /// ```
+    /// use xep_core::xml::{ItemReader, Limits, Piece};
+    /// let input = b"<presence/><big xmlns='urn:example'><a/><a/></big>";
+    /// let mut reader = ItemReader::new(input, &Limits::default())
+    ///     .with_raw(&|ns, name| ns == "urn:example" && name == "big");
+    /// assert!(matches!(reader.next_piece(), Some(Ok(Piece::Element(_)))));
+    /// let Some(Ok(Piece::Raw(raw))) = reader.next_piece() else { panic!() };
+    /// assert_eq!(&input[raw.range], b"<big xmlns='urn:example'><a/><a/></big>");
+    /// assert!(reader.next_piece().is_none());
+    /// ```
+    pub fn with_raw(mut self, raw: &'a dyn Fn(&str, &str) -> bool) -> Self {
+        self.raw = Some(raw);
+        self
+    }
+
+    /// The next top-level element, as a tree or (see [`with_raw`](Self::with_raw)) as
+    /// a byte range; then at most one error, then `None`.
+    pub fn next_piece(&mut self) -> Option<Result<Piece, XmlError>> {
+        if self.done {
+            return None;
+        }
+        match self.read_next(self.raw) {
+            Ok(Some(piece)) => Some(Ok(piece)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                // The elements under construction are no longer needed.
+                self.stack = Vec::new();
+                Some(Err(e))
+            }
+        }
     }
 
     fn at(&self, offset: usize, message: String) -> XmlError {
@@ -329,7 +404,10 @@ impl<'a> ItemReader<'a> {
     }
 
     /// The next top-level element, `Ok(None)` at a well-formed end.
-    fn read_next(&mut self) -> Result<Option<Item>, XmlError> {
+    fn read_next(
+        &mut self,
+        raw: Option<&dyn Fn(&str, &str) -> bool>,
+    ) -> Result<Option<Piece>, XmlError> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
@@ -347,6 +425,33 @@ impl<'a> ItemReader<'a> {
                 }
             };
             self.consumed += event.metrics().len();
+            if let Some((start, line, column, depth)) = self.raw_open {
+                let depth = match event {
+                    Event::StartElement(..) => depth + 1,
+                    Event::EndElement(_) => depth - 1,
+                    _ => depth,
+                };
+                if depth > self.limits.max_depth {
+                    return Err(self.at(
+                        self.skip_ws(before),
+                        format!(
+                            "elements nested deeper than {} levels",
+                            self.limits.max_depth
+                        ),
+                    ));
+                }
+                if depth == 0 {
+                    self.raw_open = None;
+                    self.yielded += 1;
+                    return Ok(Some(Piece::Raw(RawItem {
+                        range: start..self.consumed,
+                        line,
+                        column,
+                    })));
+                }
+                self.raw_open = Some((start, line, column, depth));
+                continue;
+            }
             match event {
                 Event::XmlDeclaration(..) => {
                     return Err(self.at(
@@ -384,6 +489,11 @@ impl<'a> ItemReader<'a> {
                     if self.stack.is_empty() && ns_str.is_empty() {
                         return Err(self.at(offset, format!("element <{name}> is in no namespace")));
                     }
+                    if self.stack.is_empty() && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
+                        self.cursor.advance(self.input, offset);
+                        self.raw_open = Some((offset, self.cursor.line, self.cursor.column, 1));
+                        continue;
+                    }
                     let mut element = Element::builder(name.as_str(), ns_str).build();
                     *element.attrs_mut() = attrs;
                     self.cursor.advance(self.input, offset);
@@ -397,11 +507,11 @@ impl<'a> ItemReader<'a> {
                         }
                         None => {
                             self.yielded += 1;
-                            return Ok(Some(Item {
+                            return Ok(Some(Piece::Element(Item {
                                 element,
                                 line,
                                 column,
-                            }));
+                            })));
                         }
                     },
                     // The end of a stream, whether its header is in the capture or not.
@@ -424,12 +534,25 @@ impl<'a> ItemReader<'a> {
         // Bytes the parser holds back, waiting for more input: a trailing text run or
         // a cut-off tag.
         let tail = self.skip_ws(self.consumed);
-        if tail < input.len() && self.stack.is_empty() {
+        if tail < input.len() && self.stack.is_empty() && self.raw_open.is_none() {
             return Err(if input[tail] == b'<' {
                 self.at(input.len(), "input ends inside a tag".into())
             } else {
                 self.at(tail, "text outside any element".into())
             });
+        }
+        if let Some((start, line, column, _)) = self.raw_open {
+            let name_end = input[start + 1..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                .map_or(input.len(), |i| start + 1 + i);
+            return Err(self.at(
+                input.len(),
+                format!(
+                    "input ends inside <{}> opened at line {line}, column {column}",
+                    String::from_utf8_lossy(&input[start + 1..name_end])
+                ),
+            ));
         }
         if let Some((element, line, column)) = self.stack.last() {
             return Err(self.at(
@@ -454,8 +577,9 @@ impl Iterator for ItemReader<'_> {
         if self.done {
             return None;
         }
-        match self.read_next() {
-            Ok(Some(item)) => Some(Ok(item)),
+        match self.read_next(None) {
+            Ok(Some(Piece::Element(item))) => Some(Ok(item)),
+            Ok(Some(Piece::Raw(_))) => unreachable!("raw items only when asked"),
             Ok(None) => {
                 self.done = true;
                 None
@@ -727,7 +851,58 @@ mod tests {
         })
     }
 
+    /// Every piece of `input`, with every top-level element in no-stream namespaces
+    /// read raw and then parsed on its own.
+    fn pieces_reparsed(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
+        let mut reader = ItemReader::new(input, limits).with_raw(&|ns, _| ns != ns::STREAM);
+        let mut out = Vec::new();
+        while let Some(piece) = reader.next_piece() {
+            match piece? {
+                Piece::Element(item) => out.push(item),
+                Piece::Raw(raw) => {
+                    let mut again = parse_items(&input[raw.range], limits).unwrap();
+                    assert_eq!(again.len(), 1);
+                    let mut item = again.remove(0);
+                    (item.line, item.column) = (raw.line, raw.column);
+                    out.push(item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn raw_pieces_and_errors_match_the_trees() {
+        for input in [
+            "<a xmlns='urn:a'><b/>text</a>\n  <iq type='get' id='1'><query/></iq>",
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message/><presence/>",
+            "<a xmlns='urn:a'><b>",
+            "<a xmlns='urn:a'/><b",
+            "<a xmlns='urn:a'><b><c><d><e/></d></c></b></a>",
+            "<a xmlns='urn:a'/>text",
+        ] {
+            // Errors at the same place (a raw element cut off is named by its
+            // top-level element, not by the innermost one open).
+            let limits = Limits::default().with_max_depth(4);
+            assert_eq!(
+                pieces_reparsed(input.as_bytes(), &limits).map_err(|e| (e.line, e.column)),
+                parse_items(input.as_bytes(), &limits).map_err(|e| (e.line, e.column)),
+                "{input}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn raw_pieces_reparse_to_the_same_trees(trees in proptest::collection::vec(tree(), 1..4)) {
+            let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");
+            let limits = Limits::default();
+            prop_assert_eq!(
+                pieces_reparsed(text.as_bytes(), &limits),
+                parse_items(text.as_bytes(), &limits)
+            );
+        }
+
         #[test]
         fn serialised_trees_read_back_equal(trees in proptest::collection::vec(tree(), 1..4)) {
             let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");

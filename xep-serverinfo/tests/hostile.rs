@@ -2,6 +2,7 @@
 //! misbehaved; now each is read into a value or a clean error.
 
 use minidom::Element;
+use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 
 fn disco_with_node(value: &str) -> Element {
@@ -30,4 +31,77 @@ fn non_ascii_node_values_do_not_panic() {
             Discovery::read(&disco_with_node(value)).unwrap_or_else(|e| panic!("{value:?}: {e}"));
         assert!(d.value.opted_in, "{value:?}");
     }
+}
+
+fn tree(bytes: &str) -> Element {
+    bytes.parse().unwrap()
+}
+
+/// `read_bytes` (no tree) gives the reading `read` (tree) gives, deviations and their
+/// order included, for payloads with every kind of wire deviation and for those that
+/// need the tree (pre-draft layout, parts the strict builder refuses).
+#[test]
+fn reading_from_bytes_equals_reading_from_the_tree() {
+    let cases = [
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'/>",
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation>\
+         <remote-domain name='b.example'><connection type='incoming'/><connection type='outgoing'/></remote-domain>\
+         <remote-domain name=''><connection/><connection type='both'/></remote-domain>\
+         <remote-domain/><remote-domain name='c.example' extra='1'><connection type='sideways'/></remote-domain>\
+         </federation><x xmlns='urn:other'><domain/></x><bogus/><bogus/></domain>\
+         <domain name='d.example' xml:lang='en'/><unknown><remote-domain/></unknown></serverinfo>",
+        // Pre-draft layout (Openfire 1.0.0).
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain>a.example</domain><federation>\
+         <connection type='incoming'><domain>b.example</domain></connection></federation></serverinfo>",
+        // Text where there should be none: the strict builder refuses, the lenient
+        // reading drops the part.
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation>\
+         <remote-domain name='b.example'>text</remote-domain><remote-domain name='c.example'/>\
+         </federation></domain></serverinfo>",
+        // Two federations.
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation/><federation/></domain></serverinfo>",
+    ];
+    for xml in cases {
+        assert_eq!(
+            ServerInfo::read_bytes(xml.as_bytes()),
+            ServerInfo::read(&tree(xml)),
+            "{xml}"
+        );
+    }
+    assert!(ServerInfo::read_bytes(b"<serverinfo xmlns='urn:xmpp:serverinfo:0'>").is_err());
+    assert!(ServerInfo::read_bytes(b"<other xmlns='urn:x'/>").is_err());
+}
+
+/// Positions of unknown elements were counted by searching a list per child: an item
+/// of 50,000 distinct unknown names was quadratic. Now a map.
+#[test]
+fn many_distinct_unknown_elements_are_read_in_linear_time() {
+    let mut xml =
+        String::from("<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'>");
+    for i in 0..50_000 {
+        xml.push_str(&format!("<u{i}/>"));
+    }
+    xml.push_str("</domain></serverinfo>");
+    let reading = ServerInfo::read(&tree(&xml)).unwrap();
+    assert_eq!(
+        reading
+            .deviations
+            .iter()
+            .filter(|d| d.code == "unknown-element")
+            .count(),
+        50_000
+    );
+    assert_eq!(ServerInfo::read_bytes(xml.as_bytes()).unwrap(), reading);
+}
+
+/// Writing straight to bytes (`xso::to_vec`, no tree) gives the text writing through
+/// an `Element` gives, so that a tool can write a large payload back without a tree.
+#[test]
+fn writing_to_bytes_equals_writing_through_a_tree() {
+    let xml = "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation>\
+         <remote-domain name='b.example'><connection type='incoming'/><connection type='outgoing'/></remote-domain>\
+         <remote-domain/></federation><x xmlns='urn:other' a='&apos;&quot;'>t&amp;</x></domain></serverinfo>";
+    let value = ServerInfo::read(&tree(xml)).unwrap().value;
+    let direct = String::from_utf8(xso::to_vec(&value).unwrap()).unwrap();
+    assert_eq!(direct, String::from(&Element::from(&value)));
 }
