@@ -190,7 +190,7 @@ fn graph_items(count: usize) -> Vec<String> {
 /// Folding 1,000 items (one per domain) into a graph, against minidom parsing the
 /// same 1,000 items' bytes.
 fn graph(c: &mut Criterion) {
-    use xep_serverinfo::graph::{GraphBuilder, GraphConfig, LinkStatus, Observation};
+    use xep_serverinfo::graph::{GraphBuilder, GraphConfig, LinkStatus, Observation, Trust};
 
     let now = chrono::DateTime::from_timestamp(1_748_779_200, 0).expect("a valid time");
     let xml = graph_items(1000);
@@ -203,9 +203,9 @@ fn graph(c: &mut Criterion) {
         .map(|i| now - chrono::TimeDelta::seconds((i % 3600) as i64))
         .collect();
     let fold = |infos: &[ServerInfo]| {
-        let mut builder = GraphBuilder::new(GraphConfig::default());
+        let mut builder = GraphBuilder::new(GraphConfig::default().with_trust(Trust::AnySource));
         for (info, at) in infos.iter().zip(&stamps) {
-            builder.add(Observation::new(info, *at));
+            builder.add(*at, Observation::new(info, *at));
         }
         builder.graph(now)
     };

@@ -6,10 +6,11 @@ use std::hint::black_box;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use jid::DomainPart;
 use minidom::Element;
+use xep_core::disco::DiscoInfo;
 use xep_serverinfo::discovery::Coordinates;
 use xep_serverinfo::publisher::{LinkDirection, Publisher, PublisherConfig};
-use xmpp_parsers::disco::DiscoInfoResult;
 
 fn t0() -> DateTime<Utc> {
     "2026-11-22T10:00:00Z".parse().expect("a valid timestamp")
@@ -23,20 +24,27 @@ fn loaded(peers: usize) -> Publisher {
     config.create_node = false;
     let now = t0();
     let mut p = Publisher::new(config, now);
-    let yes: DiscoInfoResult = "<query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:serverinfo:0'/></query>"
-        .parse::<Element>()
-        .expect("xml")
-        .try_into()
-        .expect("disco");
-    let no: DiscoInfoResult = "<query xmlns='http://jabber.org/protocol/disco#info'/>"
-        .parse::<Element>()
-        .expect("xml")
-        .try_into()
-        .expect("disco");
+    let yes = DiscoInfo::read(
+        &"<query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:serverinfo:0'/></query>"
+            .parse::<Element>()
+            .expect("xml"),
+    )
+    .expect("disco")
+    .value;
+    let no = DiscoInfo::read(
+        &"<query xmlns='http://jabber.org/protocol/disco#info'/>"
+            .parse::<Element>()
+            .expect("xml"),
+    )
+    .expect("disco")
+    .value;
     for i in 0..peers {
-        let peer = format!("peer{i}.example.net");
+        let peer = DomainPart::new(&format!("peer{i}.example.net"))
+            .expect("domain")
+            .into_owned();
         p.handle_connection_opened(now, &peer, LinkDirection::Incoming);
-        p.handle_disco_result(now, &peer, if i % 2 == 0 { &yes } else { &no });
+        let id = p.pending_query(&peer).expect("asked").to_owned();
+        p.handle_disco_info(now, &peer, &id, if i % 2 == 0 { &yes } else { &no });
     }
     p.handle_timeout(now);
     while p.poll_transmit().is_some() {}
@@ -52,7 +60,9 @@ fn connection_event(c: &mut Criterion) {
     for peers in [100usize, 1_000, 10_000] {
         let mut p = loaded(peers);
         let now = t0() + TimeDelta::seconds(1);
-        let target = format!("peer{}.example.net", peers / 2);
+        let target = DomainPart::new(&format!("peer{}.example.net", peers / 2))
+            .expect("domain")
+            .into_owned();
         g.bench_with_input(BenchmarkId::from_parameter(peers), &peers, |b, _| {
             b.iter(|| {
                 p.handle_connection_opened(now, black_box(&target), LinkDirection::Outgoing);

@@ -38,9 +38,60 @@ pub fn shared_dir(sub: &str) -> Option<PathBuf> {
     } else if on_ci() {
         panic!("{} missing on CI", dir.display());
     } else {
-        eprintln!("skipping: no directory at {}", dir.display());
+        say_skipped_once(sub, &dir);
         None
     }
+}
+
+/// Says, once per test binary and directory, that the tests reading it are skipped.
+///
+/// Written straight to the process's standard error, past the test harness's output
+/// capture, so that it shows in a normal `cargo test` run (a skipped test still
+/// passes) and only once, however many tests or proptest cases skip.
+fn say_skipped_once(sub: &str, dir: &Path) {
+    use std::io::Write;
+    if !first_time(sub) {
+        return;
+    }
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|s| match s.rsplit_once('-') {
+            // Cargo names test binaries `NAME-HASH`.
+            Some((name, hash)) if hash.len() == 16 => name.to_owned(),
+            _ => s,
+        })
+        .unwrap_or_else(|| "tests".to_owned());
+    let _ = writeln!(std::io::stderr(), "{}", skip_note(&binary, sub, dir));
+}
+
+/// Whether this is the first skip of `sub` in this process.
+fn first_time(sub: &str) -> bool {
+    use std::sync::Mutex;
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if said.iter().any(|s| s == sub) {
+        return false;
+    }
+    said.push(sub.to_owned());
+    true
+}
+
+/// The note a test binary prints when `dir` (for `sub`) is missing.
+fn skip_note(binary: &str, sub: &str, dir: &Path) -> String {
+    let how = if sub == "specs" {
+        "the XEP texts are the XSF's `xeps` repository (https://github.com/xsf/xeps): \
+         set XEP_SPECS_DIR to a directory holding them"
+    } else {
+        "set XEP_SHARED_DIR to the directory holding it"
+    };
+    format!(
+        "note: {binary}: no {} here, so the tests that read {sub}/ pass without checking \
+         anything ({how})",
+        dir.display()
+    )
 }
 
 /// The spec texts' directory, [`shared_dir`]`("specs")`.
@@ -148,6 +199,21 @@ mod tests {
         );
         assert_eq!((got[1].caption.as_str(), got[1].number), ("Two", 2));
         assert_eq!((got[2].caption.as_str(), got[2].line), ("", 5));
+    }
+
+    #[test]
+    fn a_missing_directory_is_said_once_with_where_to_get_it() {
+        assert!(first_time("probe-a"));
+        assert!(!first_time("probe-a"));
+        assert!(first_time("probe-b"));
+        let note = skip_note("schema", "specs", Path::new("/x/shared/specs"));
+        assert_eq!(
+            note,
+            "note: schema: no /x/shared/specs here, so the tests that read specs/ pass without \
+             checking anything (the XEP texts are the XSF's `xeps` repository \
+             (https://github.com/xsf/xeps): set XEP_SPECS_DIR to a directory holding them)"
+        );
+        assert!(!note.contains('\n'));
     }
 
     #[test]

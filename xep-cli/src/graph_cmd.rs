@@ -8,18 +8,21 @@
 //!
 //! * its time: the nearest XEP-0203 `<delay xmlns='urn:xmpp:delay' stamp='…'/>` on an
 //!   enclosing element (the `<item/>`, the stanza); else `--now`; else the newest stamp
-//!   seen in all inputs (so a capture is judged at its own time, never the clock's);
-//!   with no stamp anywhere, every item is fresh;
+//!   seen in all inputs (so a capture is judged at its own time); with no stamp
+//!   anywhere, the time of the run (an item is never dated 1970);
 //! * its source: the stanza's `from` (the pubsub service), the enclosing
 //!   `<items node='…'/>` and `<item id='…'/>`;
-//! * its publisher: the `<domain name='…'/>`s it holds.
+//! * its publisher: the `<domain name='…'/>`s it holds. A capture is vouched for by
+//!   whoever made it, so every named domain counts
+//!   ([`Trust::AnySource`](xep_serverinfo::graph::Trust)); a crawler that fetches
+//!   items itself should use the library's default trust, which counts an item only
+//!   for the domain whose advertised node it came from.
 //!
 //! Malformed XML stops everything (exit 2, `FILE:LINE:COLUMN: message`, nothing printed).
 //! A payload that cannot be read, or that names no domain, is reported on standard
 //! error with where it is, and skipped.
 
-use std::io::{self, Write};
-use std::process::ExitCode;
+use std::io::Write;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use minidom::Element;
@@ -28,36 +31,20 @@ use xep_core::ns;
 use crate::input::read_input;
 use xep_core::reading::Reading;
 use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
+use crate::output::Out;
 use xep_serverinfo::ServerInfo;
-use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source};
+use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source, Trust};
 
 /// The XEP-0203 delayed-delivery namespace.
 const DELAY: &str = "urn:xmpp:delay";
 
-/// Usage of `xep serverinfo graph`.
-pub const USAGE: &str = "\
-usage: xep serverinfo graph [--format dot|json] [--max-age SECS] [--now RFC3339] [FILE|-]...
-
-Folds every XEP-0485 <serverinfo/> found in the inputs (payloads, pubsub events, IQ
-results, streams) into one federation graph and prints it as Graphviz DOT (default) or
-JSON. An item's time is its <delay/> stamp, else --now, else the newest stamp seen;
-items older than --max-age (default 10800) at --now (else the newest stamp) are dropped.
-
-  --format FORMAT  dot (default) or json
-  --max-age SECS   how old an item may be, in seconds
-  --now RFC3339    the time to judge staleness at, such as 2025-06-01T12:00:00Z
-  -h, --help       this text
-
-Exit status: 0 when the graph was printed (unreadable payloads are reported and
-skipped), 2 when an input is malformed or unreadable, or the command line is wrong.";
-
 /// What `--format` asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// Graphviz DOT.
+    /// Graphviz DOT
     #[default]
     Dot,
-    /// JSON.
+    /// JSON
     Json,
 }
 
@@ -74,59 +61,18 @@ pub struct Options {
     pub files: Vec<String>,
 }
 
-impl Options {
-    /// Parses the arguments after `serverinfo graph`. `Ok(None)` means `--help`.
-    pub fn parse(args: &[String]) -> Result<Option<Self>, String> {
-        let mut options = Self {
-            format: OutputFormat::Dot,
-            max_age: xep_serverinfo::graph::DEFAULT_MAX_AGE,
-            now: None,
-            files: Vec::new(),
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-                _ => (arg.as_str(), None),
-            };
-            let mut value = |name: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next().cloned())
-                    .ok_or_else(|| format!("{name} needs a value"))
-            };
-            match flag {
-                "--format" => {
-                    options.format = match value("--format")?.as_str() {
-                        "dot" => OutputFormat::Dot,
-                        "json" => OutputFormat::Json,
-                        other => return Err(format!("--format takes dot or json, not {other:?}")),
-                    }
-                }
-                "--max-age" => {
-                    let v = value("--max-age")?;
-                    options.max_age = v
-                        .parse::<u32>()
-                        .ok()
-                        .map(|s| TimeDelta::seconds(i64::from(s)))
-                        .ok_or_else(|| format!("--max-age takes whole seconds, not {v:?}"))?;
-                }
-                "--now" => {
-                    let v = value("--now")?;
-                    let now = DateTime::parse_from_rfc3339(&v)
-                        .map_err(|e| format!("--now takes an RFC 3339 time, not {v:?}: {e}"))?;
-                    options.now = Some(now.with_timezone(&Utc));
-                }
-                "-h" | "--help" => return Ok(None),
-                "-" => options.files.push("-".to_owned()),
-                s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
-                s => options.files.push(s.to_owned()),
-            }
+impl From<crate::args::GraphArgs> for Options {
+    fn from(args: crate::args::GraphArgs) -> Self {
+        let mut files = args.files;
+        if files.is_empty() {
+            files.push("-".to_owned());
         }
-        if options.files.is_empty() {
-            options.files.push("-".to_owned());
+        Self {
+            format: args.format,
+            max_age: TimeDelta::seconds(i64::from(args.max_age)),
+            now: args.now,
+            files,
         }
-        Ok(Some(options))
     }
 }
 
@@ -324,11 +270,22 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
         .iter()
         .flat_map(|c| c.found.iter().filter_map(|f| f.stamp))
         .max();
-    let now = options.now.or(newest).unwrap_or(DateTime::UNIX_EPOCH);
-    let mut builder = GraphBuilder::new(GraphConfig::default().with_max_age(options.max_age));
+    // The CLI is where clocks live: with no stamp and no --now, the run's own time.
+    let now = options
+        .now
+        .or(newest)
+        .unwrap_or_else(|| DateTime::<Utc>::from(std::time::SystemTime::now()));
+    let mut builder = GraphBuilder::new(
+        GraphConfig::default()
+            .with_max_age(options.max_age)
+            .with_trust(Trust::AnySource),
+    );
     for found in inputs.iter().flat_map(|c| &c.found) {
         let at = found.stamp.unwrap_or(now);
-        builder.add(Observation::new(&found.info, at).with_source(&found.source));
+        builder.add(
+            now,
+            Observation::new(&found.info, at).with_source(&found.source),
+        );
     }
     let graph = builder.finish(now);
     match options.format {
@@ -341,20 +298,8 @@ pub fn render(inputs: &[Collected], options: &Options) -> String {
     }
 }
 
-/// Runs `xep serverinfo graph` with the arguments after `graph`, writing to the given
-/// streams; returns the exit status.
-pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let options = match Options::parse(args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            let _ = writeln!(stdout, "{USAGE}");
-            return 0;
-        }
-        Err(message) => {
-            let _ = writeln!(stderr, "xep: {message}\n\n{USAGE}");
-            return 2;
-        }
-    };
+/// Runs `xep serverinfo graph`, writing to the given streams; returns the exit status.
+pub fn run(options: &Options, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     let limits = Limits::default();
     let mut inputs = Vec::new();
     let mut malformed = false;
@@ -393,15 +338,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u
             "xep: note: no readable <serverinfo/> with a named <domain/> found"
         );
     }
-    // A closed standard output (a pager quit) is not an error.
-    let _ = stdout.write_all(render(&inputs, &options).as_bytes());
-    0
-}
-
-/// `xep serverinfo graph ARGS`: [`run`] on the process's streams.
-pub fn main(args: &[String]) -> ExitCode {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let status = run(args, &mut stdout.lock(), &mut stderr.lock());
-    ExitCode::from(status)
+    let mut out = Out::new(stdout);
+    let _ = out.write_all(render(&inputs, options).as_bytes());
+    out.finish().exit_status(0, stderr)
 }

@@ -197,6 +197,11 @@ pub fn inspect(
         let written = walker.walk(&item.element, &path);
         wire.push_str(&String::from(&written));
         wire.push('\n');
+        for kind in &registry.context_kinds {
+            for found in (kind.read)(&item.element) {
+                add_context(&mut findings, kind.kind, i + 1, found);
+            }
+        }
         i += 1;
     }
     Ok(Inspection {
@@ -204,6 +209,31 @@ pub fn inspect(
         findings,
         wire,
     })
+}
+
+/// Completes the finding of `kind` at the context's path, or adds one of its own.
+fn add_context(
+    findings: &mut Vec<Finding>,
+    kind: &'static str,
+    item: usize,
+    found: crate::registry::ContextFinding,
+) {
+    let existing = findings
+        .iter_mut()
+        .find(|f| f.kind == kind && f.item == item && f.path == found.path);
+    match existing {
+        Some(finding) => {
+            finding.fields.extend(found.fields);
+            finding.deviations.extend(found.deviations);
+        }
+        None => findings.push(Finding {
+            kind,
+            item,
+            path: found.path,
+            fields: found.fields,
+            deviations: found.deviations,
+        }),
+    }
 }
 
 fn inspect_json(

@@ -76,6 +76,31 @@ pub struct ElementKind {
     pub read: fn(&Element) -> Result<ElementFinding, String>,
 }
 
+/// What a context kind says about one place in a stanza.
+#[derive(Debug)]
+pub struct ContextFinding {
+    /// Element path inside the top-level item, in the format of the walk
+    /// (`/message/event/items/item/status`, `[n]` only among same-name siblings).
+    pub path: String,
+    /// Fields added to the finding of the same kind at that path (the pubsub item
+    /// around a payload), or the fields of a finding of its own where there is none (a
+    /// retraction, a purge).
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen in the stanza around the payload.
+    pub deviations: Vec<String>,
+}
+
+/// A kind that also reads the whole top-level stanza, for what its element kind cannot
+/// see: who published a payload, its item id, and events that carry no payload. It
+/// writes nothing: the stanza is written back by the walk.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextKind {
+    /// The kind whose findings it completes.
+    pub kind: &'static str,
+    /// Reads a top-level stanza.
+    pub read: fn(&Element) -> Vec<ContextFinding>,
+}
+
 /// What a JSON kind made of a JSON document.
 #[derive(Debug)]
 pub struct JsonFinding {
@@ -106,6 +131,8 @@ pub struct Registry {
     pub element_kinds: Vec<ElementKind>,
     /// Kinds that are a whole JSON document.
     pub json_kinds: Vec<JsonKind>,
+    /// Kinds that also read the stanza around their elements.
+    pub context_kinds: Vec<ContextKind>,
 }
 
 impl Default for Registry {
@@ -114,8 +141,10 @@ impl Default for Registry {
             form_kinds: vec![CONTACT_ADDRESSES, crate::serverinfo::SERVERINFO_DISCOVERY],
             element_kinds: vec![crate::serverinfo::SERVERINFO],
             json_kinds: Vec::new(),
+            context_kinds: Vec::new(),
         };
         crate::sos::register(&mut registry);
+        crate::user_status::register(&mut registry);
         registry
     }
 }

@@ -118,10 +118,10 @@ fn descriptions(map: &xep_core::lang::LangMap) -> Value {
 }
 
 fn read_item(element: &Element) -> Result<ElementFinding, String> {
-    let item = OutageItem::try_from(element.clone()).map_err(|e| match e {
-        xso::error::FromElementError::Invalid(e) => e.to_string(),
-        xso::error::FromElementError::Mismatch(_) => "not an outage payload".to_owned(),
-    })?;
+    // Lenient: a broken description or value is left out and reported, the rest kept.
+    let reading = OutageItem::read(element).map_err(|e| e.to_string())?;
+    let deviations = reading.deviations.iter().map(ToString::to_string).collect();
+    let item = reading.value;
     let mut fields = Map::new();
     fields.insert("version".into(), item.version().as_str().into());
     match &item {
@@ -141,7 +141,7 @@ fn read_item(element: &Element) -> Result<ElementFinding, String> {
     }
     Ok(ElementFinding {
         fields,
-        deviations: Vec::new(),
+        deviations,
         written: item.into(),
     })
 }

@@ -6,198 +6,362 @@
 //! none.
 
 use std::io::{self, Write};
+use std::path::Path;
 
-use xep_core::lang::Lang;
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use serde_json::{Map, Value};
 use xep_core::xml::{Limits, parse_items};
 use xep_sos::disco::ExternalStatusAddresses;
 use xep_sos::status::{DiagnosticKind, Messages, OutageScope, Severity, Status};
 use xep_sos::{StatusFile, Timestamp, Version};
 use xmpp_parsers::data_forms::DataForm;
 
-/// The usage text of `xep status`.
-pub const USAGE: &str = "\
-usage: xep status new --beginning TIME [--expected-end TIME] [--planned|--unplanned]
-                      [--outage partial|complete] [--message LANG=TEXT]...
-                      [--spec seed|v0.2|v0.4] [-o FILE]
-       xep status end [-o FILE]
-       xep status validate [--spec seed|v0.2|v0.4] [--now TIME] [--strict] [FILE|-]
-       xep status schema [--spec seed|v0.2|v0.4]
+use crate::args::{NewArgs, Outage, StatusCommand, TimeArg, UpdateArgs, ValidateArgs};
+use crate::output::{Out, write_atomically};
 
-new       writes a status file describing an outage. TIME is RFC 3339
-          (2026-11-22T10:00:00Z, offsets and fractions allowed); a beginning in the
-          future announces a planned outage that has not started. --message takes
-          `default=TEXT` (required when any message is given) or a BCP 47 tag
-          (`de=TEXT`, `pt-BR=TEXT`) and may be repeated. --outage exists in the seed
-          and v0.2 only. --spec defaults to v0.4.
-end       writes `{}`, the file that says the outage is over.
-validate  checks a status file (or, for input starting with `<`, the
-          external-status-addresses disco forms in a stanza) and prints one line per
-          finding: FILE:LINE:COLUMN: error|invalid|warning: PATH: MESSAGE.
-          `invalid` is what the published schema rejects but clients still read
-          (a bad expected_end, a message without default); warnings are advice (a
-          message key that is not a language tag, an end before the beginning, an
-          expected end already past at --now, an address that is not http(s)).
-schema    prints the JSON Schema of the status file (--spec seed for the one with
-          the `outage` field).
-
-Exit status: 0 when the file is valid (warnings allowed), 1 when --strict saw
-warnings, 2 for errors or invalid files, unreadable input or a wrong command line.";
-
-/// Runs `xep status ARGS...`; returns the exit status.
-pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let result = match args.first().map(String::as_str) {
-        Some("new") => new(&args[1..], out),
-        Some("end") => end(&args[1..], out),
-        Some("validate") => validate(&args[1..], out),
-        Some("schema") => schema(&args[1..], out),
-        Some("-h" | "--help") => {
-            let _ = writeln!(out, "{USAGE}");
+/// Runs `xep status ...`; `clock` is the machine's current time, which `--now`
+/// replaces. Returns the exit status.
+pub fn run(
+    command: StatusCommand,
+    clock: DateTime<Utc>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let mut out = Out::new(out);
+    let result = match command {
+        StatusCommand::New(args) => new(args, clock, &mut out, err),
+        StatusCommand::Update(args) => update(args, clock, &mut out, err),
+        StatusCommand::End(args) => write_output(
+            args.output.as_deref(),
+            &StatusFile::NoOutage.to_json_pretty(),
+            &mut out,
+        ),
+        StatusCommand::Validate(args) => validate(&args, clock, &mut out),
+        StatusCommand::Schema(args) => {
+            let _ = out.write_all(xep_sos::schema::schema_text(args.spec.into()).as_bytes());
             Ok(0)
         }
-        Some(other) => Err(Usage(format!("unknown status command {other:?}"))),
-        None => Err(Usage("no status command given".into())),
     };
-    match result {
-        Ok(code) => code,
-        Err(Usage(message)) => {
-            let _ = writeln!(err, "xep: {message}\n\n{USAGE}");
+    let status = match result {
+        Ok(status) => status,
+        Err(refused) => {
+            let _ = writeln!(err, "xep: {}", refused.message);
+            if let Some(hint) = refused.hint {
+                let _ = writeln!(err, "  {hint}");
+            }
             2
         }
+    };
+    out.finish().exit_status(status, err)
+}
+
+/// Why nothing was written: one line, and at most one line of advice.
+#[derive(Debug)]
+struct Refused {
+    message: String,
+    hint: Option<String>,
+}
+
+impl Refused {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 }
 
-/// A command-line or input problem, reported with the usage text.
-struct Usage(String);
+/// What the `--outage` refusal says, in the error and (shorter) in `--help`.
+const OUTAGE_HINT: &str = "clients read the v0.4 format (Slixmpp, the one known client, ignores `outage`); write the scope into --message, or pass --spec seed or --spec v0.2 for a file in those older formats";
 
-fn value<'a>(args: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<&'a str, Usage> {
-    args.next()
-        .map(String::as_str)
-        .ok_or_else(|| Usage(format!("{flag} needs a value")))
-}
-
-fn timestamp(text: &str, flag: &str) -> Result<Timestamp, Usage> {
-    Timestamp::parse(text).map_err(|_| {
-        Usage(format!(
-            "{flag}: {text:?} is not an RFC 3339 date-time (like 2026-11-22T10:00:00Z)"
+fn check_outage(outage: Option<Outage>, version: Version) -> Result<(), Refused> {
+    if outage.is_some() && !version.has_outage_field() {
+        return Err(Refused::new(format!(
+            "--outage: the {version} status file has no outage field"
         ))
-    })
+        .hint(OUTAGE_HINT));
+    }
+    Ok(())
 }
 
-fn spec(text: &str) -> Result<Version, Usage> {
-    text.parse()
-        .map_err(|e: xep_sos::Error| Usage(e.to_string()))
+/// A time as written into a file: RFC 3339 with `digits` fraction digits (at most 6,
+/// which every client reads) and `Z` for UTC.
+pub fn format_time(at: DateTime<FixedOffset>, digits: usize) -> String {
+    let digits = digits.min(6);
+    let mut text = at.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if digits > 0 {
+        // `digits` is at most 6, so the power fits; a leap second never gets here.
+        let scale = 10u32.pow(9 - digits as u32);
+        let fraction = at.nanosecond().min(999_999_999) / scale;
+        text.push_str(&format!(".{fraction:0digits$}"));
+    }
+    if at.offset().local_minus_utc() == 0 {
+        text.push('Z');
+    } else {
+        text.push_str(&at.format("%:z").to_string());
+    }
+    text
 }
 
-fn write_output(path: Option<&str>, text: &str, out: &mut dyn Write) -> Result<u8, Usage> {
+/// Resolves a time option against the clock, saying on `err` when fraction digits
+/// were cut.
+fn resolve(
+    time: TimeArg,
+    flag: &str,
+    now: DateTime<Utc>,
+    err: &mut dyn Write,
+) -> Result<(Timestamp, String), Refused> {
+    let (at, digits, cut) = time
+        .resolve(now)
+        .map_err(|e| Refused::new(format!("{flag}: the time {e}")))?;
+    let text = format_time(at, digits);
+    if cut {
+        let _ = writeln!(
+            err,
+            "xep: note: {flag}: fraction cut to 6 digits ({text}): Slixmpp reads no more"
+        );
+    }
+    let stamp = Timestamp::parse(&text)
+        .map_err(|e| Refused::new(format!("{flag}: cannot write the time: {e}")))?;
+    Ok((stamp, text))
+}
+
+fn write_output(
+    path: Option<&str>,
+    text: &str,
+    out: &mut Out<&mut dyn Write>,
+) -> Result<u8, Refused> {
     match path {
         None | Some("-") => {
             let _ = out.write_all(text.as_bytes());
             Ok(0)
         }
-        Some(path) => std::fs::write(path, text)
+        Some(path) => write_atomically(Path::new(path), text)
             .map(|()| 0)
-            .map_err(|e| Usage(format!("{path}: {e}"))),
+            .map_err(|e| {
+                Refused::new(format!("{path}: cannot write: {e}"))
+                    .hint("nothing was changed: the file is as it was")
+            }),
     }
 }
 
-fn new(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
-    let mut version = Version::V0_4;
-    let mut beginning = None;
-    let mut expected_end = None;
-    let mut planned = None;
-    let mut outage = None;
-    let mut message = Messages::new();
-    let mut output = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--spec" => version = spec(value(&mut args, "--spec")?)?,
-            "--beginning" => beginning = Some(timestamp(value(&mut args, arg)?, arg)?),
-            "--expected-end" => expected_end = Some(timestamp(value(&mut args, arg)?, arg)?),
-            "--planned" => planned = Some(true),
-            "--unplanned" => planned = Some(false),
-            "--outage" => {
-                let v = value(&mut args, arg)?;
-                outage = Some(v.parse::<OutageScope>().map_err(|()| {
-                    Usage(format!("--outage takes partial or complete, not {v:?}"))
-                })?);
-            }
-            "--message" => {
-                let v = value(&mut args, arg)?;
-                let (key, text) = v
-                    .split_once('=')
-                    .ok_or_else(|| Usage(format!("--message takes LANG=TEXT, not {v:?}")))?;
-                let key = if key == "default" {
-                    key.to_owned()
-                } else {
-                    Lang::parse(key)
-                        .map_err(|_| {
-                            Usage(format!(
-                                "--message: {key:?} is not `default` or a BCP 47 language tag"
-                            ))
-                        })?
-                        .to_string()
-                };
-                if message.insert(key.clone(), text).is_some() {
-                    return Err(Usage(format!("--message {key} given twice")));
-                }
-            }
-            "-o" | "--output" => output = Some(value(&mut args, arg)?),
-            other => return Err(Usage(format!("unknown option {other:?} for status new"))),
-        }
-    }
-    let beginning = beginning.ok_or_else(|| Usage("status new needs --beginning TIME".into()))?;
-    if outage.is_some() && !version.has_outage_field() {
-        return Err(Usage(format!(
-            "--outage: the {version} status file has no outage field (use --spec seed or v0.2)"
-        )));
-    }
+fn check_messages(message: &Messages) -> Result<(), Refused> {
     if !message.is_empty() && message.default_text().is_none() {
-        return Err(Usage(
-            "a message needs a default text: add --message default=TEXT (\"The 'message' field, when set, MUST contain at least a message on the 'default' key\")".into(),
-        ));
+        return Err(Refused::new(
+            "a message needs a default text (\"The 'message' field, when set, MUST contain at least a message on the 'default' key\")",
+        )
+        .hint("add --message default=TEXT"));
     }
-    if let Some(end) = expected_end {
-        if end < beginning {
-            return Err(Usage("--expected-end is before --beginning".into()));
+    Ok(())
+}
+
+fn check_order(beginning: Timestamp, end: Option<Timestamp>) -> Result<(), Refused> {
+    if end.is_some_and(|end| end < beginning) {
+        return Err(Refused::new("--expected-end is before --beginning")
+            .hint("relative times (+2h) count from now, not from --beginning"));
+    }
+    Ok(())
+}
+
+/// The status file as text, with the timestamps spelled as given.
+fn status_text(status: &Status, spelled: &[(&str, &str)]) -> String {
+    let mut value =
+        serde_json::to_value(StatusFile::Outage(status.clone())).expect("a status file serialises");
+    if let Value::Object(map) = &mut value {
+        for (key, text) in spelled {
+            if let Some(slot) = map.get_mut(*key) {
+                *slot = Value::String((*text).to_owned());
+            }
         }
     }
-    let file = StatusFile::Outage(Status {
-        outage,
-        planned,
-        expected_end,
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+fn new(
+    args: NewArgs,
+    clock: DateTime<Utc>,
+    out: &mut Out<&mut dyn Write>,
+    err: &mut dyn Write,
+) -> Result<u8, Refused> {
+    let version: Version = args.spec.into();
+    let now = args.now.now.unwrap_or(clock);
+    check_outage(args.outage, version)?;
+    let (beginning, beginning_text) = resolve(args.beginning, "--beginning", now, err)?;
+    let expected_end = match args.expected_end {
+        Some(t) => Some(resolve(t, "--expected-end", now, err)?),
+        None => None,
+    };
+    let mut message = Messages::new();
+    for m in args.message {
+        if message.insert(m.key.clone(), m.text).is_some() {
+            return Err(Refused::new(format!("--message {} given twice", m.key)));
+        }
+    }
+    check_messages(&message)?;
+    check_order(beginning, expected_end.as_ref().map(|e| e.0))?;
+    let status = Status {
+        outage: args.outage.map(Into::into),
+        planned: args.planned.value(),
+        expected_end: expected_end.as_ref().map(|e| e.0),
         message: (!message.is_empty()).then_some(message),
         ..Status::new(beginning)
-    });
-    let text = file.to_json_pretty();
+    };
+    let mut spelled = vec![("beginning", beginning_text.as_str())];
+    if let Some((_, text)) = &expected_end {
+        spelled.push(("expected_end", text));
+    }
+    let text = status_text(&status, &spelled);
     // What is written is what the strict reading accepts.
-    debug_assert_eq!(StatusFile::parse(&text, version).as_ref(), Ok(&file));
-    write_output(output, &text, out)
+    debug_assert_eq!(
+        StatusFile::parse(&text, version),
+        Ok(StatusFile::Outage(status))
+    );
+    write_output(args.output.as_deref(), &text, out)
 }
 
-fn end(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
-    let mut output = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-o" | "--output" => output = Some(value(&mut args, arg)?),
-            other => return Err(Usage(format!("unknown option {other:?} for status end"))),
-        }
+/// The status file's members in the order the spec lists them.
+const ORDER: [&str; 5] = ["outage", "planned", "beginning", "expected_end", "message"];
+
+/// Sets a member; a new one goes where the spec's order puts it among the members the
+/// file has (after `beginning` for `expected_end`), everything else stays in place.
+fn set(map: &mut Map<String, Value>, key: &str, value: Value) {
+    if let Some(slot) = map.get_mut(key) {
+        *slot = value;
+        return;
     }
-    write_output(output, &StatusFile::NoOutage.to_json_pretty(), out)
+    let rank = ORDER.iter().position(|k| *k == key).unwrap_or(ORDER.len());
+    let before = |k: &String| ORDER.iter().position(|o| o == k).is_some_and(|r| r < rank);
+    let first_known = map.keys().position(|k| ORDER.contains(&k.as_str()));
+    let index = match map.keys().rposition(before) {
+        Some(i) => i + 1,
+        None => first_known.unwrap_or(map.len()),
+    };
+    map.shift_insert(index, key.to_owned(), value);
 }
 
-fn schema(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
-    let mut version = Version::V0_4;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--spec" => version = spec(value(&mut args, arg)?)?,
-            other => return Err(Usage(format!("unknown option {other:?} for status schema"))),
+fn update(
+    args: UpdateArgs,
+    clock: DateTime<Utc>,
+    out: &mut Out<&mut dyn Write>,
+    err: &mut dyn Write,
+) -> Result<u8, Refused> {
+    let name = args.file.as_str();
+    let text = read_input(name).map_err(|e| Refused::new(format!("{name}: {e}")))?;
+    let mut value: Value = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+        .map_err(|e| {
+            Refused::new(format!(
+                "{name}:{}:{}: not well-formed JSON",
+                e.line(),
+                e.column()
+            ))
+            .hint("nothing was changed; `xep status validate FILE` says more")
+        })?;
+    let Value::Object(map) = &mut value else {
+        return Err(Refused::new(format!("{name}: not a JSON object")));
+    };
+    let version: Version = match args.spec {
+        Some(spec) => spec.into(),
+        None if map.contains_key("outage") => Version::V0_2,
+        None => Version::V0_4,
+    };
+    check_outage(args.outage, version)?;
+    let now = args.now.now.unwrap_or(clock);
+    if let Some(t) = args.beginning {
+        set(
+            map,
+            "beginning",
+            resolve(t, "--beginning", now, err)?.1.into(),
+        );
+    }
+    if !map.contains_key("beginning") {
+        return Err(Refused::new(format!(
+            "{name}: the file says there is no outage (no beginning)"
+        ))
+        .hint("start one with `xep status new`, or give --beginning"));
+    }
+    if let Some(t) = args.expected_end {
+        let (_, text) = resolve(t, "--expected-end", now, err)?;
+        set(map, "expected_end", text.into());
+    }
+    if args.no_expected_end {
+        map.shift_remove("expected_end");
+    }
+    if let Some(planned) = args.planned.value() {
+        set(map, "planned", planned.into());
+    }
+    if let Some(outage) = args.outage {
+        let scope: OutageScope = outage.into();
+        set(map, "outage", scope.as_str().into());
+    }
+    if !args.message.is_empty() || !args.remove_message.is_empty() {
+        let mut messages = match map.get("message") {
+            Some(Value::Object(m)) => m.clone(),
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => {
+                return Err(Refused::new(format!(
+                    "{name}: its message is not a JSON object, so it cannot be changed"
+                )));
+            }
+        };
+        for lang in &args.remove_message {
+            let key = messages
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(lang))
+                .cloned()
+                .ok_or_else(|| {
+                    Refused::new(format!("--remove-message: {name} has no {lang:?} message"))
+                })?;
+            messages.shift_remove(&key);
+        }
+        for m in args.message {
+            // Language tags compare without case: replace `de-ch` with `de-CH`.
+            if let Some(old) = messages
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(&m.key))
+                .cloned()
+            {
+                messages.shift_remove(&old);
+            }
+            messages.insert(m.key, m.text.into());
+        }
+        if messages.is_empty() {
+            map.shift_remove("message");
+        } else {
+            set(map, "message", Value::Object(messages));
         }
     }
-    let _ = out.write_all(xep_sos::schema::schema_text(version).as_bytes());
-    Ok(0)
+    let mut updated = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    updated.push('\n');
+    // The same rules as `new` for what the result says.
+    let lenient = StatusFile::parse_lenient(&updated, version).map_err(|e| {
+        Refused::new(format!("the updated file would be unreadable: {e}"))
+            .hint("nothing was changed")
+    })?;
+    if let Some(status) = lenient.file.outage() {
+        if let Some(message) = &status.message {
+            check_messages(message)?;
+        }
+        check_order(status.beginning, status.expected_end)?;
+    }
+    for d in lenient
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Invalid)
+    {
+        let _ = writeln!(err, "xep: note: {name}: kept as it was: {d}");
+    }
+    for (_, line) in client_readability(&updated) {
+        let _ = writeln!(err, "xep: note: {name}:{line}");
+    }
+    let output = args.output.as_deref().unwrap_or(name);
+    write_output(Some(output), &updated, out)
 }
 
 fn read_input(name: &str) -> io::Result<String> {
@@ -205,29 +369,14 @@ fn read_input(name: &str) -> io::Result<String> {
     String::from_utf8(bytes).map_err(|_| io::Error::other("input is not UTF-8"))
 }
 
-fn validate(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
-    let mut version = Version::V0_4;
-    let mut now = None;
-    let mut strict = false;
-    let mut file = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--spec" => version = spec(value(&mut args, arg)?)?,
-            "--now" => now = Some(timestamp(value(&mut args, arg)?, arg)?),
-            "--strict" => strict = true,
-            "-" => file = Some("-"),
-            s if s.starts_with('-') => {
-                return Err(Usage(format!("unknown option {s:?} for status validate")));
-            }
-            s => {
-                if file.replace(s).is_some() {
-                    return Err(Usage("status validate takes one file".into()));
-                }
-            }
-        }
-    }
-    let name = file.unwrap_or("-");
+fn validate(
+    args: &ValidateArgs,
+    clock: DateTime<Utc>,
+    out: &mut Out<&mut dyn Write>,
+) -> Result<u8, Refused> {
+    let version: Version = args.spec.into();
+    let now = Timestamp::from_utc(args.now.now.unwrap_or(clock));
+    let name = args.file.as_str();
     let text = match read_input(name) {
         Ok(text) => text,
         Err(e) => {
@@ -243,14 +392,23 @@ fn validate(args: &[String], out: &mut dyn Write) -> Result<u8, Usage> {
     let mut worst = None;
     for (severity, line) in &findings {
         worst = worst.max(Some(*severity));
-        let _ = writeln!(out, "{name}:{line}");
+        // A hostile value quoted in a message must not make a 15 MB line.
+        match line.char_indices().nth(1000) {
+            None => {
+                let _ = writeln!(out, "{name}:{line}");
+            }
+            Some((at, _)) => {
+                let rest = line[at..].chars().count();
+                let _ = writeln!(out, "{name}:{}… ({rest} more characters)", &line[..at]);
+            }
+        }
     }
     Ok(match worst {
         None => {
             let _ = writeln!(out, "{name}: ok ({version})");
             0
         }
-        Some(Severity::Warning) if strict => 1,
+        Some(Severity::Warning) if args.strict => 1,
         Some(Severity::Warning) => 0,
         Some(_) => 2,
     })
@@ -265,22 +423,16 @@ fn severity_name(s: Severity) -> &'static str {
 }
 
 /// One line per diagnostic, without the file name: `LINE:COLUMN: severity: PATH: message`.
-fn validate_status(
-    text: &str,
-    version: Version,
-    now: Option<Timestamp>,
-) -> Vec<(Severity, String)> {
-    let diagnostics = match StatusFile::parse_lenient(text, version) {
+fn validate_status(text: &str, version: Version, now: Timestamp) -> Vec<(Severity, String)> {
+    let (diagnostics, readable) = match StatusFile::parse_lenient(text, version) {
         Ok(l) => {
             let mut all = l.diagnostics.clone();
-            if let Some(now) = now {
-                all.extend(l.check_at(now));
-            }
-            all
+            all.extend(l.check_at(now));
+            (all, client_readability(text))
         }
-        Err(e) => e.diagnostics,
+        Err(e) => (e.diagnostics, Vec::new()),
     };
-    diagnostics
+    let mut lines: Vec<(Severity, String)> = diagnostics
         .iter()
         .map(|d| {
             let at = d
@@ -297,7 +449,71 @@ fn validate_status(
             }
             (d.severity, line)
         })
-        .collect()
+        .collect();
+    lines.extend(readable);
+    // In the order of the file: "LINE:COLUMN: ...".
+    lines.sort_by_key(|(_, line)| {
+        let mut at = line
+            .split(':')
+            .take(2)
+            .map(|n| n.parse::<usize>().unwrap_or(usize::MAX));
+        (at.next(), at.next())
+    });
+    lines
+}
+
+/// Warnings about timestamps that the published schema accepts but a real client
+/// cannot read: Slixmpp takes at most 6 fraction digits and no leap second, and drops
+/// the whole status when `beginning` is such a time (only `expected_end` otherwise).
+fn client_readability(text: &str) -> Vec<(Severity, String)> {
+    let Ok(Value::Object(map)) =
+        serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(text))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, consequence) in [
+        ("beginning", "drops the whole status"),
+        ("expected_end", "ignores the expected end"),
+    ] {
+        let Some(Value::String(value)) = map.get(key) else {
+            continue;
+        };
+        let Ok(stamp) = Timestamp::parse(value) else {
+            continue;
+        };
+        let digits = value
+            .split_once('.')
+            .map_or(0, |(_, f)| f.bytes().take_while(u8::is_ascii_digit).count());
+        let problem = if stamp.as_datetime().nanosecond() >= 1_000_000_000 {
+            "a leap second (:60)".to_owned()
+        } else if digits > 6 {
+            format!("{digits} fraction digits (at most 6 are read)")
+        } else {
+            continue;
+        };
+        let at = position_of(text, value).unwrap_or((1, 1));
+        out.push((
+            Severity::Warning,
+            format!(
+                "{}:{}: warning: /{key}: Slixmpp cannot read {problem} and {consequence}; write {}",
+                at.0,
+                at.1,
+                format_time(stamp.as_datetime(), digits.min(6)).replace(":60", ":59")
+            ),
+        ));
+    }
+    out
+}
+
+/// The 1-based line and column (in characters) of the JSON string `value` in `text`.
+fn position_of(text: &str, value: &str) -> Option<(usize, usize)> {
+    let quoted = serde_json::to_string(value).ok()?;
+    let offset = text.find(&quoted)?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Some((line, column))
 }
 
 /// Checks the `external-status-addresses` forms of every element in a capture.

@@ -228,7 +228,7 @@ fn broken_payloads_are_reported_and_skipped() {
 #[test]
 fn command_line_errors_exit_2() {
     for args in [
-        &["serverinfo", "graph", "--format", "svg"][..],
+        &["serverinfo", "graph", "--format", "png"][..],
         &["serverinfo", "graph", "--max-age", "-5"],
         &["serverinfo", "graph", "--now", "2025-06-01 12:00"],
         &["serverinfo", "graph", "--frobnicate"],
@@ -236,15 +236,14 @@ fn command_line_errors_exit_2() {
     ] {
         let o = xep(args, b"");
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&o).contains("usage: xep serverinfo graph"),
-            "{args:?}"
-        );
+        // The error and one hint, not the whole usage.
+        assert_eq!(stderr(&o).lines().count(), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("xep: "), "{args:?}");
         assert_eq!(stdout(&o), "");
     }
     let o = xep(&["serverinfo", "graph", "--help"], b"");
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).contains("--max-age SECS"));
+    assert!(stdout(&o).contains("--max-age <SECS>"));
     let o = xep(&["serverinfo", "graph", "/nonexistent/x.xml"], b"");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("xep: /nonexistent/x.xml: "));

@@ -112,7 +112,7 @@ impl DiscoInfo {
                     (Some(category), Some(type_)) => out.identities.push(Identity {
                         category: category.to_owned(),
                         type_: type_.to_owned(),
-                        lang: child.attr("xml:lang").map(str::to_owned),
+                        lang: crate::xml::xml_lang(child).map(str::to_owned),
                         name: child.attr("name").map(str::to_owned),
                     }),
                     _ => deviations.push(Deviation::new(
@@ -180,12 +180,20 @@ impl DiscoInfo {
     }
 }
 
+/// The same view of an xmpp-parsers result, features collapsed and deduplicated as
+/// [`DiscoInfo::read`] does (use `read` on the raw element to have them reported).
 impl From<&DiscoInfoResult> for DiscoInfo {
     fn from(info: &DiscoInfoResult) -> Self {
+        let mut seen = HashSet::new();
         Self {
             node: info.node.clone(),
             identities: info.identities.clone(),
-            features: info.features.iter().cloned().collect(),
+            features: info
+                .features
+                .iter()
+                .map(|f| collapse(f))
+                .filter(|f| seen.insert(f.clone()))
+                .collect(),
             forms: info.extensions.clone(),
         }
     }
@@ -394,11 +402,12 @@ mod tests {
     fn identities_need_category_and_type() {
         let reading = DiscoInfo::read(&parse(
             "<query xmlns='http://jabber.org/protocol/disco#info'>\
-             <identity category='server'/><identity category='directory' type='server' name='D'/>\
+             <identity category='server'/><identity category='directory' type='server' name='D' xml:lang='en'/>\
              <feature/></query>",
         ))
         .unwrap();
         assert!(reading.value.has_identity("directory", "server"));
+        assert_eq!(reading.value.identities[0].lang.as_deref(), Some("en"));
         assert_eq!(reading.value.identities.len(), 1);
         assert_eq!(reading.deviations.len(), 2);
         assert_eq!(reading.deviations[1].path.as_str(), "/query[1]/feature[1]");

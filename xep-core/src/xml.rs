@@ -197,6 +197,12 @@ pub struct XmlError {
     pub message: String,
 }
 
+/// The `xml:lang` attribute of an element, if any (`Element::attr("xml:lang")` does
+/// not find it: the attribute is in the XML namespace).
+pub fn xml_lang(element: &Element) -> Option<&str> {
+    element.attr_ns(rxml::Namespace::xml(), "lang")
+}
+
 /// Reads every top-level element of `input`.
 ///
 /// Accepts an optional UTF-8 byte order mark and XML declaration, then either a stream
@@ -421,7 +427,9 @@ impl<'a> ItemReader<'a> {
                 // Reported at the start of the construct that failed (the lexer's own
                 // position runs ahead of it).
                 Err(EndOrError::Error(e)) => {
-                    return Err(self.at(self.skip_ws(before), error_message(&e)));
+                    let offset = self.skip_ws(before).min(self.input.len());
+                    let message = error_message(&e, &self.input[offset..], &self.limits);
+                    return Err(self.at(offset, message));
                 }
             };
             self.consumed += event.metrics().len();
@@ -645,16 +653,74 @@ impl Cursor {
     }
 }
 
-fn error_message(e: &rxml::Error) -> String {
+/// What went wrong, in words that point at the cause: `rest` is the input from where
+/// the failing construct starts.
+fn error_message(e: &rxml::Error, rest: &[u8], limits: &Limits) -> String {
+    const NOT_IN_XMPP: &str = "not allowed in XMPP (RFC 6120, section 11.1)";
+    let starts = |prefix: &[u8]| {
+        rest.len() >= prefix.len() && rest[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
     match e {
-        rxml::Error::RestrictedXml(what) => format!(
-            "refused: {what} (DTDs, entity declarations and processing instructions are not allowed in XMPP)"
+        // rxml sees `<!DOCTYPE` as a broken comment or CDATA start.
+        rxml::Error::InvalidSyntax(_) if starts(b"<!DOCTYPE") => {
+            format!(
+                "refused: a DTD (<!DOCTYPE ...>); DTDs and entity declarations are {NOT_IN_XMPP}"
+            )
+        }
+        rxml::Error::InvalidSyntax(_)
+            if starts(b"<!ENTITY") || starts(b"<!ELEMENT") || starts(b"<!ATTLIST") =>
+        {
+            format!(
+                "refused: a DTD declaration (<!ENTITY ...>); DTDs and entity declarations are {NOT_IN_XMPP}"
+            )
+        }
+        rxml::Error::RestrictedXml("processing instructions") => {
+            format!(
+                "refused: a processing instruction (<?...?>); processing instructions are {NOT_IN_XMPP}"
+            )
+        }
+        rxml::Error::RestrictedXml("long name or reference") => format!(
+            "a name, attribute value or text is over the limit of {} bytes",
+            limits.max_token
         ),
+        rxml::Error::RestrictedXml("event too long") => format!(
+            "a start tag is over the limit of {} bytes",
+            limits.max_token
+        ),
+        rxml::Error::RestrictedXml(what) => format!("refused: {what} ({NOT_IN_XMPP})"),
         rxml::Error::UndeclaredEntity => {
-            "use of an undeclared entity (only the five XML entities are allowed)".into()
+            "use of an undeclared entity (only the five XML entities are allowed; DTDs are refused)"
+                .into()
+        }
+        rxml::Error::UndeclaredNamespacePrefix(context) => {
+            if matches!(context, Some(rxml::error::ErrorContext::AttributeName)) {
+                return "an attribute name uses a namespace prefix that no xmlns:PREFIX='...' declares".into();
+            }
+            match element_prefix(rest) {
+                Some(prefix) if prefix.len() <= 40 => format!(
+                    "an element name uses the prefix {prefix:?} that no xmlns:{prefix}='...' declares"
+                ),
+                Some(prefix) => format!(
+                    "an element name uses the prefix {} that no xmlns declaration binds",
+                    crate::reading::excerpt(&prefix)
+                ),
+                None => {
+                    "an element name uses a namespace prefix that no xmlns:PREFIX='...' declares"
+                        .into()
+                }
+            }
         }
         other => format!("not well-formed XML: {other}"),
     }
+}
+
+/// The prefix of the element name at the start of `rest` (`<p:b ...`).
+fn element_prefix(rest: &[u8]) -> Option<String> {
+    let tag = rest.strip_prefix(b"<")?;
+    let end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>' | b':'))?;
+    (tag.get(end) == Some(&b':')).then(|| String::from_utf8_lossy(&tag[..end]).into_owned())
 }
 
 impl fmt::Display for Item {
@@ -765,6 +831,29 @@ mod tests {
         assert!(dtd.starts_with("line 1, column "), "{dtd}");
         assert!(!dtd.contains('\n'));
         assert!(err("<x>&lol;</x>").contains("undeclared entity"));
+        // What the cause is, not what the lexer tripped over.
+        for bomb in [
+            "<!DOCTYPE x [<!ENTITY a 'b'>]><x/>",
+            "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]><lolz>&lol2;</lolz>",
+            "<!doctype x SYSTEM 'file:///etc/passwd'><x/>",
+        ] {
+            let e = err(bomb);
+            assert!(e.contains("refused: a DTD (<!DOCTYPE ...>); DTDs and entity declarations are not allowed in XMPP"), "{e}");
+        }
+        assert!(err("<!ENTITY a 'b'><x/>").contains("refused: a DTD declaration"));
+        let long = format!("<a b='{}'/>", "x".repeat(2 << 20));
+        assert_eq!(
+            err(&long),
+            "line 1, column 1: a name, attribute value or text is over the limit of 1048576 bytes"
+        );
+        assert_eq!(
+            err("<a><p:b/></a>"),
+            "line 1, column 4: an element name uses the prefix \"p\" that no xmlns:p='...' declares"
+        );
+        assert_eq!(
+            err("<a xmlns:p='urn:x'><b p:c='1' q:d='2'/></a>"),
+            "line 1, column 20: an attribute name uses a namespace prefix that no xmlns:PREFIX='...' declares"
+        );
         assert!(err("<x><?pi x?></x>").starts_with("line 1"));
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert_eq!(
@@ -809,7 +898,7 @@ mod tests {
         );
         assert_eq!(err("<a/><b"), "line 1, column 7: input ends inside a tag");
         assert!(err("<a x='1' x='2'/>").contains("not well-formed"));
-        assert!(err("<p:a/>").contains("not well-formed"));
+        assert!(err("<p:a/>").contains("uses the prefix \"p\""));
         assert!(err("<a>\u{1}</a>").contains("not well-formed"));
         assert!(parse_items(b"<a>\xff</a>", &Limits::default()).is_err());
     }

@@ -9,6 +9,21 @@
 //! Sans-I/O: the builder never reads the clock. Times arrive as arguments (the
 //! observation's `at`, and the `now` that decides what is stale).
 //!
+//! # What a crawler can trust
+//!
+//! XEP-0485 warns that non-administrative users may be able to create nodes on a
+//! pubsub service, so an item can name any `<domain/>`. Under the default
+//! [`Trust::Advertised`], an item counts only for the domain it was fetched for
+//! ([`Observation::for_domain`]), that is from the node that domain advertises in
+//! its own disco#info: a forged item on another node cannot take over a victim's
+//! links, and an item listing an unrelated domain cannot speak for it. What a
+//! trusted item says about *other* domains (its peers) is still only that server's
+//! claim, which is why links are marked [`LinkStatus::OneSided`] or
+//! [`LinkStatus::Unconfirmed`] until the peer confirms them. Items dated more than
+//! [`GraphConfig::max_skew`] in the future are refused (they would win every
+//! comparison and never go stale). [`Trust::AnySource`] is for sources the caller
+//! vouches for itself.
+//!
 //! # What the fold does (INTEROP P1-P3, P10, P11, P15)
 //!
 //! * **Names** are compared case-insensitively, with surrounding white space and a
@@ -41,7 +56,9 @@
 //!   others are [`Node::aliases`]) and the links between them are dropped (counted in
 //!   [`Dropped::sibling_links`]). Domains are siblings when
 //!   1. the configuration says so ([`GraphConfig::with_siblings`]), or
-//!   2. one item has several `<domain/>`s (one server published them together), or
+//!   2. one item has several `<domain/>`s (one server published them together) and
+//!      one of them names the other (an item listing two unrelated domains does not
+//!      merge them), or
 //!   3. (unless disabled with [`GraphConfig::with_service_siblings`]) both publish on
 //!      the same pubsub service, as given in [`Source::service`], **and** each names
 //!      the other. A shared service alone is not enough: Prosody can publish to a
@@ -71,8 +88,9 @@
 //! ]));
 //!
 //! let mut builder = GraphBuilder::new(GraphConfig::default().with_max_age(TimeDelta::hours(1)));
-//! builder.add(Observation::new(&a, t));
-//! builder.add(Observation::new(&b, t));
+//! // Each item was fetched from the node its domain advertises.
+//! builder.add(t, Observation::new(&a, t).for_domain("a.example"));
+//! builder.add(t, Observation::new(&b, t).for_domain("b.example"));
 //! let graph = builder.graph(t + TimeDelta::minutes(5));
 //!
 //! let edge = graph.edge("a.example", "b.example").unwrap();
@@ -98,6 +116,9 @@ use crate::payload::{Direction, ServerInfo};
 /// minutes; the XMPP Network Graph drops data "older than a few hours", P10).
 pub const DEFAULT_MAX_AGE: TimeDelta = TimeDelta::hours(3);
 
+/// The default [`GraphConfig::max_skew`]: five minutes.
+pub const DEFAULT_MAX_SKEW: TimeDelta = TimeDelta::minutes(5);
+
 /// How a [`GraphBuilder`] folds items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -111,6 +132,33 @@ pub struct GraphConfig {
     /// Whether two domains that publish on the same pubsub service and name each other
     /// are siblings (rule 3 in the [module docs](self)). On by default.
     pub service_siblings: bool,
+    /// Which items count for which domain (see [`Trust`]).
+    pub trust: Trust,
+    /// How far in the future an item's time may lie (clock skew between the
+    /// publisher and the crawler) before the item is refused. Serialised as seconds.
+    #[serde(with = "seconds")]
+    pub max_skew: TimeDelta,
+}
+
+/// Which items a [`GraphBuilder`] attributes to a domain.
+///
+/// XEP-0485 warns that "non-administrative users" can create nodes on a pubsub
+/// service, so anyone can publish a `<serverinfo/>` naming any `<domain/>`. What an
+/// item says about a domain can only be trusted when the item was fetched from the
+/// node that domain itself advertises in its disco#info (the coordinates of
+/// [`Discovery::plan`](crate::discovery::Discovery::plan)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trust {
+    /// An item counts only for the domain it was fetched for
+    /// ([`Observation::for_domain`]): its `<domain/>` of that name. Other `<domain/>`s
+    /// in it, and items with no such domain or fetched for no domain, are refused and
+    /// counted in [`Dropped::untrusted`]. The default.
+    #[default]
+    Advertised,
+    /// The caller vouches for every source (its own server's items, a capture it
+    /// checked): each named `<domain/>` of an item counts.
+    AnySource,
 }
 
 impl Default for GraphConfig {
@@ -119,6 +167,8 @@ impl Default for GraphConfig {
             max_age: DEFAULT_MAX_AGE,
             siblings: Vec::new(),
             service_siblings: true,
+            trust: Trust::Advertised,
+            max_skew: DEFAULT_MAX_SKEW,
         }
     }
 }
@@ -143,6 +193,13 @@ impl GraphConfig {
         self
     }
 
+    /// Sets which items count for which domain.
+    #[must_use]
+    pub fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
+    }
+
     /// Turns sibling detection by shared pubsub service on or off.
     #[must_use]
     pub fn with_service_siblings(mut self, on: bool) -> Self {
@@ -161,7 +218,8 @@ mod seconds {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
         let secs = i64::deserialize(d)?;
-        TimeDelta::try_seconds(secs).ok_or_else(|| serde::de::Error::custom("max_age out of range"))
+        TimeDelta::try_seconds(secs)
+            .ok_or_else(|| serde::de::Error::custom("duration out of range"))
     }
 }
 
@@ -209,6 +267,8 @@ pub struct Observation<'a> {
     pub at: DateTime<Utc>,
     /// Where it came from.
     pub source: Option<&'a Source>,
+    /// The domain whose advertised coordinates the item was fetched from, if any.
+    pub for_domain: Option<&'a str>,
 }
 
 impl<'a> Observation<'a> {
@@ -218,7 +278,17 @@ impl<'a> Observation<'a> {
             info,
             at,
             source: None,
+            for_domain: None,
         }
+    }
+
+    /// Says the item was fetched from the node `domain` advertises (as its disco#info
+    /// said, [`Discovery::plan`](crate::discovery::Discovery::plan)): under
+    /// [`Trust::Advertised`] it then counts for that domain, and only for it.
+    #[must_use]
+    pub fn for_domain(mut self, domain: &'a str) -> Self {
+        self.for_domain = Some(domain);
+        self
     }
 
     /// Sets where the item came from.
@@ -262,6 +332,12 @@ struct Report {
 pub struct GraphBuilder {
     config: GraphConfig,
     reports: BTreeMap<String, Report>,
+    /// `<domain/>`s refused by the trust rule.
+    #[serde(default)]
+    untrusted: usize,
+    /// Items refused because they were dated in the future.
+    #[serde(default)]
+    future: usize,
 }
 
 impl GraphBuilder {
@@ -270,6 +346,8 @@ impl GraphBuilder {
         Self {
             config,
             reports: BTreeMap::new(),
+            untrusted: 0,
+            future: 0,
         }
     }
 
@@ -294,16 +372,33 @@ impl GraphBuilder {
         self.reports.iter().map(|(name, r)| (name.as_str(), r.at))
     }
 
-    /// Adds one item. Each named `<domain/>` in it replaces what is held for that
-    /// domain if the item is newer (or, at the same time, orders after it; see the
-    /// [module docs](self)). `<domain/>`s without a name cannot be attributed and are
-    /// skipped. Returns how many domains' data changed. Costs O(size of the item).
-    pub fn add(&mut self, observation: Observation<'_>) -> usize {
+    /// Adds one item, observed at `now`. Each `<domain/>` in it that the
+    /// [`Trust`] rule attributes replaces what is held for that domain if the item is
+    /// newer (or, at the same time, orders after it; see the [module docs](self)).
+    /// `<domain/>`s without a name cannot be attributed and are skipped. An item dated
+    /// more than [`GraphConfig::max_skew`] after `now` is refused: it would otherwise
+    /// win over every genuine item and never go stale. Returns how many domains' data
+    /// changed. Costs O(size of the item).
+    pub fn add(&mut self, now: DateTime<Utc>, observation: Observation<'_>) -> usize {
+        if observation.at > xep_core::time::add(now, self.config.max_skew) {
+            self.future += 1;
+            return 0;
+        }
+        let trusted = match self.config.trust {
+            Trust::AnySource => None,
+            Trust::Advertised => Some(observation.for_domain.and_then(normalise)),
+        };
         let mut fresh: BTreeMap<String, Report> = BTreeMap::new();
         for domain in &observation.info.domains {
             let Some(name) = domain.name.as_deref().and_then(normalise) else {
                 continue;
             };
+            if let Some(expected) = &trusted {
+                if expected.as_ref() != Some(&name) {
+                    self.untrusted += 1;
+                    continue;
+                }
+            }
             let report = fresh.entry(name.clone()).or_insert_with(|| Report {
                 at: observation.at,
                 source: observation.source.cloned(),
@@ -381,7 +476,11 @@ impl GraphBuilder {
     /// kept in the builder). Costs O(total size of the held items).
     pub fn graph(&self, now: DateTime<Utc>) -> Graph {
         let max_age = self.config.max_age;
-        let mut dropped = Dropped::default();
+        let mut dropped = Dropped {
+            untrusted: self.untrusted,
+            future: self.future,
+            ..Dropped::default()
+        };
         let current: Vec<(&String, &Report)> = self
             .reports
             .iter()
@@ -411,10 +510,17 @@ impl GraphBuilder {
                 sets.union(&pair[0], &pair[1]);
             }
         }
-        // Rule 2: several domains in one item.
+        // Rule 2: several domains in one item, when one names the other (servers list
+        // their sibling vhosts, P15); an item listing two unrelated domains must not
+        // merge them.
         for (name, report) in &current {
             for other in &report.co_published {
-                if sets.contains(other) {
+                let related = report.peers.contains_key(other)
+                    || self
+                        .reports
+                        .get(other)
+                        .is_some_and(|o| o.peers.contains_key(*name));
+                if related && sets.contains(other) {
                     sets.union(name, other);
                 }
             }
@@ -706,6 +812,12 @@ pub enum LinkStatus {
 pub struct Dropped {
     /// Items stale at `now`.
     pub stale: usize,
+    /// `<domain/>`s refused by the [`Trust`] rule since the builder was made.
+    #[serde(default)]
+    pub untrusted: usize,
+    /// Items refused since the builder was made because they were dated in the future.
+    #[serde(default)]
+    pub future: usize,
     /// Remote domains naming their own publisher.
     pub self_links: usize,
     /// Links between sibling vhosts merged into one node (one per report).

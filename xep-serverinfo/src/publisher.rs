@@ -14,7 +14,10 @@
 //!        │  peer unknown ─────────────► [DiscoInfo to peer]      poll_transmit()
 //!        │  federation table changed ─► publish deadline set     poll_timeout()
 //!        ▼
-//!   handle_disco_result / handle_disco_failure / handle_iq(now, ...)
+//!   handle_iq(now, iq) / handle_disco_info / handle_disco_error(now, peer, id, ..)
+//!        │  only replies (result or error) to our query id, from the peer asked;
+//!        │  a peer's own request is left to the caller (two servers that query
+//!        │  each other at once must both be answered)
 //!        │  opted in: name the peer; error, undecodable or timeout: anonymous
 //!        ▼
 //!   handle_timeout(now) ── publish deadline ─► [Publish item 'current'] (only if
@@ -43,16 +46,19 @@
 //! config.create_node = false;
 //! let mut publisher = Publisher::new(config, t0);
 //!
-//! publisher.handle_connection_opened(t0, "peer.example", LinkDirection::Outgoing);
-//! let Some(Transmit::DiscoInfo { to }) = publisher.poll_transmit() else { panic!() };
-//! assert_eq!(to, "peer.example");
+//! let peer = jid::DomainPart::new("peer.example")?;
+//! publisher.handle_connection_opened(t0, &peer, LinkDirection::Outgoing);
+//! let Some(Transmit::DiscoInfo { to, id }) = publisher.poll_transmit() else { panic!() };
+//! assert_eq!(to.as_str(), "peer.example");
 //!
-//! // The peer answers with the feature: it may be named.
-//! let info = "<query xmlns='http://jabber.org/protocol/disco#info'>\
-//!     <feature var='urn:xmpp:serverinfo:0'/></query>"
-//!     .parse::<minidom::Element>()?
-//!     .try_into()?;
-//! publisher.handle_disco_result(t0, "peer.example", &info);
+//! // The peer answers our query with the feature: it may be named.
+//! let reply: minidom::Element = format!(
+//!     "<iq xmlns='jabber:server' type='result' from='peer.example' id='{id}'>\
+//!      <query xmlns='http://jabber.org/protocol/disco#info'>\
+//!      <feature var='urn:xmpp:serverinfo:0'/></query></iq>"
+//! )
+//! .parse()?;
+//! assert!(publisher.handle_iq(t0, &reply));
 //!
 //! // The first item goes out at once; later ones wait for `min_interval`.
 //! publisher.handle_timeout(publisher.poll_timeout().unwrap());
@@ -64,11 +70,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use chrono::{DateTime, TimeDelta, Utc};
-use jid::Jid;
+use chrono::TimeDelta;
+use jid::{DomainPart, DomainRef, Jid};
 use minidom::Element;
+use xep_core::disco::DiscoInfo;
+use xep_core::time;
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
-use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult};
+use xmpp_parsers::disco::DiscoInfoQuery;
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::pubsub::pubsub::{Configure, Create, Item, Publish};
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
@@ -76,8 +84,9 @@ use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
 use crate::discovery::{Coordinates, FEATURE};
 use crate::payload::{Connection, Direction, Domain, RemoteDomain, ServerInfo};
 
-/// Instants, as the caller's wall clock gives them.
-pub type Time = DateTime<Utc>;
+/// Instants, as the caller's wall clock gives them (the one time convention of
+/// [`xep_core::time`]).
+pub type Time = time::Time;
 
 /// The item id the publisher uses: one item, replaced on each publication.
 pub const ITEM_ID: &str = "current";
@@ -106,6 +115,10 @@ pub struct PublisherConfig {
     pub include_anonymous: bool,
     /// Whether to ask for the node to be created and configured at start.
     pub create_node: bool,
+    /// The prefix of the stanza ids the machine gives its IQs (`serverinfo-1`,
+    /// `serverinfo-2`, ...). Replies are matched by sender, id and type, so a peer's
+    /// own request is never mistaken for a reply.
+    pub id_prefix: String,
 }
 
 impl PublisherConfig {
@@ -121,6 +134,7 @@ impl PublisherConfig {
             allow_list: BTreeSet::new(),
             include_anonymous: true,
             create_node: true,
+            id_prefix: "serverinfo-".to_owned(),
         }
     }
 }
@@ -154,18 +168,23 @@ impl LinkDirection {
     }
 }
 
-/// Something to send.
+/// Something to send. Each carries the stanza id the machine chose for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transmit {
     /// Ask a peer's bare domain for its disco#info, to learn whether it opted in.
+    /// Hand the reply to [`Publisher::handle_iq`] (or its typed relatives).
     DiscoInfo {
         /// The peer's domain.
-        to: String,
+        to: DomainPart,
+        /// The id of the `<iq type='get'/>`.
+        id: String,
     },
     /// Create the node and configure it as XEP-0485 recommends.
     CreateNode {
         /// Where.
         at: Coordinates,
+        /// The id of the `<iq type='set'/>`.
+        id: String,
     },
     /// Publish this item with id [`ITEM_ID`].
     Publish {
@@ -173,24 +192,24 @@ pub enum Transmit {
         at: Coordinates,
         /// The payload.
         item: ServerInfo,
+        /// The id of the `<iq type='set'/>`.
+        id: String,
     },
 }
 
 impl Transmit {
-    /// The IQ to send, with the caller's stanza id (and `from`, if the server needs
-    /// one). Fails only if a peer's domain is not a valid JID.
-    pub fn to_iq(&self, id: impl Into<String>, from: Option<Jid>) -> Result<Iq, jid::Error> {
+    /// The IQ to send (with `from`, if the server needs one).
+    pub fn to_iq(&self, from: Option<Jid>) -> Iq {
         let iq = match self {
-            Self::DiscoInfo { to } => {
-                Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to.parse()?)
-            }
-            Self::CreateNode { at } => create_node_iq(at, id),
-            Self::Publish { at, item } => publish_iq(at, item, id),
+            Self::DiscoInfo { to, id } => Iq::from_get(id.clone(), DiscoInfoQuery { node: None })
+                .with_to(Jid::from(jid::BareJid::from_parts(None, to))),
+            Self::CreateNode { at, id } => create_node_iq(at, id.clone()),
+            Self::Publish { at, item, id } => publish_iq(at, item, id.clone()),
         };
-        Ok(match from {
+        match from {
             Some(from) => iq.with_from(from),
             None => iq,
-        })
+        }
     }
 }
 
@@ -261,7 +280,7 @@ pub enum Event {
     /// A peer's opt-in status was learnt or refreshed.
     OptIn {
         /// The peer.
-        peer: String,
+        peer: DomainPart,
         /// Whether it may be named.
         opted_in: bool,
         /// Why.
@@ -290,15 +309,26 @@ enum TimerKind {
     QueryTimeout,
 }
 
+/// A disco#info query in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pending {
+    /// The id of our `<iq type='get'/>`.
+    id: String,
+    /// When we stop waiting.
+    deadline: Time,
+}
+
 /// The machine. See the [module documentation](self) for the lifecycle.
 #[derive(Debug)]
 pub struct Publisher {
     config: PublisherConfig,
+    /// The local domain, normalised.
+    local: String,
     /// Connected peers -> open connections per [`LinkDirection`].
     peers: BTreeMap<String, [u32; 3]>,
     cache: HashMap<String, OptInEntry>,
-    /// Peers with a query in flight -> its deadline.
-    pending: HashMap<String, Time>,
+    /// Peers with a query in flight.
+    pending: HashMap<String, Pending>,
     /// Timers by deadline; each is also recorded in `cache` or `pending`, so a popped
     /// timer that no longer matches is skipped.
     timers: BTreeSet<(Time, TimerKind, String)>,
@@ -307,6 +337,8 @@ pub struct Publisher {
     publish_at: Option<Time>,
     last_publish: Option<Time>,
     last_item: Option<ServerInfo>,
+    /// The number of stanza ids handed out.
+    ids: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -315,19 +347,21 @@ fn normalise(peer: &str) -> String {
     peer.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// The typed form of a normalised peer key (keys come from [`DomainRef`]s, or from a
+/// restored cache, so this only fails on a hand-edited cache).
+fn domain_of(peer: &str) -> Option<DomainPart> {
+    DomainPart::new(peer).ok().map(|d| d.into_owned())
+}
+
 impl Publisher {
     /// A publisher with an empty federation table. It first asks for the node to be
     /// created (if configured), and publishes its first item at once.
     pub fn new(mut config: PublisherConfig, now: Time) -> Self {
         config.allow_list = config.allow_list.iter().map(|d| normalise(d)).collect();
-        let mut transmits = VecDeque::new();
-        if config.create_node {
-            transmits.push_back(Transmit::CreateNode {
-                at: config.coordinates.clone(),
-            });
-        }
-        Self {
+        let local = normalise(&config.domain);
+        let mut publisher = Self {
             config,
+            local,
             peers: BTreeMap::new(),
             cache: HashMap::new(),
             pending: HashMap::new(),
@@ -336,9 +370,23 @@ impl Publisher {
             publish_at: Some(now),
             last_publish: None,
             last_item: None,
-            transmits,
+            ids: 0,
+            transmits: VecDeque::new(),
             events: VecDeque::new(),
+        };
+        if publisher.config.create_node {
+            let id = publisher.next_id();
+            publisher.transmits.push_back(Transmit::CreateNode {
+                at: publisher.config.coordinates.clone(),
+                id,
+            });
         }
+        publisher
+    }
+
+    fn next_id(&mut self) -> String {
+        self.ids += 1;
+        format!("{}{}", self.config.id_prefix, self.ids)
     }
 
     /// The configuration.
@@ -352,28 +400,35 @@ impl Publisher {
     }
 
     /// Restores cached answers (for instance after a restart). Entries already expired
-    /// at `now` are skipped.
+    /// at `now`, and keys that are not domains, are skipped.
     pub fn restore_opt_in_cache(
         &mut self,
         now: Time,
         entries: impl IntoIterator<Item = (String, OptInEntry)>,
     ) {
         for (peer, entry) in entries {
-            if entry.expires > now {
-                let peer = normalise(&peer);
+            let peer = normalise(&peer);
+            if entry.expires > now && domain_of(&peer).is_some() {
                 self.set_entry(peer, entry);
             }
         }
     }
 
     /// Whether `peer` may be named right now.
-    pub fn is_opted_in(&self, peer: &str) -> bool {
-        let peer = normalise(peer);
-        self.named(&peer)
+    pub fn is_opted_in(&self, peer: &DomainRef) -> bool {
+        self.named(&normalise(peer.as_str()))
     }
 
     fn named(&self, peer: &str) -> bool {
         self.config.allow_list.contains(peer) || self.cache.get(peer).is_some_and(|e| e.opted_in)
+    }
+
+    /// The id of the disco#info query in flight to `peer`, if any (the id its reply
+    /// must carry).
+    pub fn pending_query(&self, peer: &DomainRef) -> Option<&str> {
+        self.pending
+            .get(&normalise(peer.as_str()))
+            .map(|p| p.id.as_str())
     }
 
     /// The number of peers with at least one open connection.
@@ -381,14 +436,19 @@ impl Publisher {
         self.peers.len()
     }
 
-    /// An s2s connection to `peer` (its domain) was established.
-    pub fn handle_connection_opened(&mut self, now: Time, peer: &str, direction: LinkDirection) {
-        let peer = normalise(peer);
-        if peer.is_empty() || peer == normalise(&self.config.domain) {
+    /// An s2s connection to `peer` was established.
+    pub fn handle_connection_opened(
+        &mut self,
+        now: Time,
+        peer: &DomainRef,
+        direction: LinkDirection,
+    ) {
+        let peer = normalise(peer.as_str());
+        if peer.is_empty() || peer == self.local {
             return;
         }
         let counts = self.peers.entry(peer.clone()).or_insert([0; 3]);
-        counts[direction.index()] += 1;
+        counts[direction.index()] = counts[direction.index()].saturating_add(1);
         self.changed(now);
         if !self.config.allow_list.contains(&peer)
             && !self.cache.contains_key(&peer)
@@ -400,8 +460,13 @@ impl Publisher {
 
     /// An s2s connection to `peer` was closed. A close without a matching open is
     /// ignored.
-    pub fn handle_connection_closed(&mut self, now: Time, peer: &str, direction: LinkDirection) {
-        let peer = normalise(peer);
+    pub fn handle_connection_closed(
+        &mut self,
+        now: Time,
+        peer: &DomainRef,
+        direction: LinkDirection,
+    ) {
+        let peer = normalise(peer.as_str());
         let Some(counts) = self.peers.get_mut(&peer) else {
             return;
         };
@@ -416,17 +481,19 @@ impl Publisher {
         self.changed(now);
     }
 
-    /// A peer's disco#info result arrived.
-    pub fn handle_disco_result(&mut self, now: Time, peer: &str, info: &DiscoInfoResult) {
-        let peer = normalise(peer);
-        if self.pending.remove(&peer).is_none() {
-            self.events
-                .push_back(Event::UnsolicitedReply { from: peer });
+    /// The disco#info result for our query `id` to `peer` arrived. A result that does
+    /// not answer a query in flight (unknown peer, other id, or too late) is ignored
+    /// and reported as [`Event::UnsolicitedReply`].
+    pub fn handle_disco_info(&mut self, now: Time, peer: &DomainRef, id: &str, info: &DiscoInfo) {
+        let peer = normalise(peer.as_str());
+        if !self.take_pending(&peer, id) {
             return;
         }
         // XEP-0485: "a domain MUST NOT publish the name of a remote domain, unless that
-        // domain advertises support for this XEP". Exact match: the feature var as sent.
-        let opted_in = info.features.contains(FEATURE);
+        // domain advertises support for this XEP". The feature var must match once
+        // white space is collapsed, as a crawler reading the same result decides
+        // (`DiscoInfo` collapses it).
+        let opted_in = info.has_feature(FEATURE);
         let source = if opted_in {
             OptInSource::Feature
         } else {
@@ -435,42 +502,69 @@ impl Publisher {
         self.answer(now, peer, opted_in, source);
     }
 
-    /// A peer's disco#info query failed: an error reply, or a reply that is not a
+    /// Our query `id` to `peer` failed: an error reply, or a reply that is not a
     /// disco#info result. The peer counts as not opted in (INTEROP P21); the machine
     /// carries on.
-    pub fn handle_disco_failure(&mut self, now: Time, peer: &str) {
-        let peer = normalise(peer);
-        if self.pending.remove(&peer).is_none() {
-            self.events
-                .push_back(Event::UnsolicitedReply { from: peer });
+    pub fn handle_disco_error(&mut self, now: Time, peer: &DomainRef, id: &str) {
+        let peer = normalise(peer.as_str());
+        if !self.take_pending(&peer, id) {
             return;
         }
         self.answer(now, peer, false, OptInSource::FailedReply);
     }
 
-    /// Offers a raw `<iq/>` reply. Returns `true` if it was the answer to one of this
-    /// machine's queries (matched by its `from` domain), whatever its content:
-    /// results that decode as disco#info are read, anything else is a failure.
+    /// Ends the query in flight to `peer` if `id` is its id.
+    fn take_pending(&mut self, peer: &str, id: &str) -> bool {
+        if self.pending.get(peer).is_some_and(|p| p.id == id) {
+            self.pending.remove(peer);
+            true
+        } else {
+            self.events.push_back(Event::UnsolicitedReply {
+                from: peer.to_owned(),
+            });
+            false
+        }
+    }
+
+    /// Offers a raw `<iq/>`. Returns `true` if it was the reply to one of this
+    /// machine's queries: type `result` or `error`, from the peer asked, with the id
+    /// of the query. A result that reads as disco#info is used (each form on its own,
+    /// [`DiscoInfo::read`]); an error, or a result that is not disco#info, counts as a
+    /// failed query.
+    ///
+    /// Anything else returns `false` and is the caller's to handle: above all a
+    /// peer's own disco#info *request* (`type='get'`), which arrives when two servers
+    /// query each other at once and must be answered, not taken as a reply.
     pub fn handle_iq(&mut self, now: Time, iq: &Element) -> bool {
         if iq.name() != "iq" {
             return false;
         }
-        let Some(from) = iq.attr("from") else {
+        let (Some(from), Some(id)) = (iq.attr("from"), iq.attr("id")) else {
             return false;
         };
-        let peer = normalise(from);
-        if !self.pending.contains_key(&peer) {
+        let kind = iq.attr("type");
+        if !matches!(kind, Some("result" | "error")) {
             return false;
         }
-        let info = match iq.attr("type") {
-            Some("result") => iq
-                .get_child("query", xep_core::ns::DISCO_INFO)
-                .and_then(|q| DiscoInfoResult::try_from(q.clone()).ok()),
+        // A reply comes from the domain we asked; a full or bare JID with a node or
+        // resource is not that domain.
+        let Ok(from) = jid::BareJid::new(from) else {
+            return false;
+        };
+        if from.node().is_some() {
+            return false;
+        }
+        let peer = normalise(from.domain().as_str());
+        if self.pending.get(&peer).is_none_or(|p| p.id != id) {
+            return false;
+        }
+        let info = match kind {
+            Some("result") => DiscoInfo::read(iq).ok().map(|r| r.value),
             _ => None,
         };
         match info {
-            Some(info) => self.handle_disco_result(now, &peer, &info),
-            None => self.handle_disco_failure(now, &peer),
+            Some(info) => self.handle_disco_info(now, from.domain(), id, &info),
+            None => self.handle_disco_error(now, from.domain(), id),
         }
         true
     }
@@ -494,7 +588,7 @@ impl Publisher {
             self.timers.remove(&(at, kind, peer.clone()));
             match kind {
                 TimerKind::QueryTimeout => {
-                    if self.pending.get(&peer) == Some(&at) {
+                    if self.pending.get(&peer).is_some_and(|p| p.deadline == at) {
                         self.pending.remove(&peer);
                         self.answer(now, peer, false, OptInSource::Timeout);
                     }
@@ -568,11 +662,22 @@ impl Publisher {
     }
 
     fn query(&mut self, now: Time, peer: String) {
-        let deadline = now + self.config.query_timeout;
-        self.pending.insert(peer.clone(), deadline);
+        let Some(to) = domain_of(&peer) else {
+            // Not a domain (a restored cache can hold anything): never asked, anonymous.
+            return;
+        };
+        let deadline = time::add(now, self.config.query_timeout);
+        let id = self.next_id();
+        self.pending.insert(
+            peer.clone(),
+            Pending {
+                id: id.clone(),
+                deadline,
+            },
+        );
         self.timers
-            .insert((deadline, TimerKind::QueryTimeout, peer.clone()));
-        self.transmits.push_back(Transmit::DiscoInfo { to: peer });
+            .insert((deadline, TimerKind::QueryTimeout, peer));
+        self.transmits.push_back(Transmit::DiscoInfo { to, id });
     }
 
     fn answer(&mut self, now: Time, peer: String, opted_in: bool, source: OptInSource) {
@@ -581,14 +686,16 @@ impl Publisher {
             peer.clone(),
             OptInEntry {
                 opted_in,
-                expires: now + self.config.opt_in_ttl,
+                expires: time::add(now, self.config.opt_in_ttl),
             },
         );
-        self.events.push_back(Event::OptIn {
-            peer: peer.clone(),
-            opted_in,
-            source,
-        });
+        if let Some(domain) = domain_of(&peer) {
+            self.events.push_back(Event::OptIn {
+                peer: domain,
+                opted_in,
+                source,
+            });
+        }
         if before != self.named(&peer) && self.peers.contains_key(&peer) {
             self.changed(now);
         }
@@ -609,7 +716,7 @@ impl Publisher {
         if self.publish_at.is_none() {
             let earliest = self
                 .last_publish
-                .map_or(now, |last| last + self.config.min_interval);
+                .map_or(now, |last| time::add(last, self.config.min_interval));
             self.publish_at = Some(earliest.max(now));
         }
     }
@@ -626,9 +733,11 @@ impl Publisher {
         }
         self.last_publish = Some(now);
         self.last_item = Some(item.clone());
+        let id = self.next_id();
         self.transmits.push_back(Transmit::Publish {
             at: self.config.coordinates.clone(),
             item,
+            id,
         });
     }
 }

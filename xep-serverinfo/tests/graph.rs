@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use xep_serverinfo::graph::{
     Dropped, EdgeDirection, Graph, GraphBuilder, GraphConfig, LinkStatus, Observation, Source,
+    Trust,
 };
 use xep_serverinfo::{Connection, Direction, Domain, Extensions, RemoteDomain, ServerInfo};
 
@@ -19,19 +20,30 @@ fn item(domain: &str, peers: Vec<RemoteDomain>) -> ServerInfo {
     ServerInfo::new(Domain::new(domain).with_remote_domains(peers))
 }
 
+/// These tests fold items whose source they vouch for; the trust rule has tests of
+/// its own below.
+fn config() -> GraphConfig {
+    GraphConfig::default().with_trust(Trust::AnySource)
+}
+
+/// When the crawler saw the items: after every item time used here.
+fn seen() -> DateTime<Utc> {
+    t0() + TimeDelta::days(1)
+}
+
 fn parse(xml: &str) -> ServerInfo {
     let element: minidom::Element = xml.parse().unwrap();
     ServerInfo::read(&element).unwrap().value
 }
 
 fn fold(items: &[(&ServerInfo, DateTime<Utc>)]) -> Graph {
-    fold_with(GraphConfig::default(), items)
+    fold_with(config(), items)
 }
 
 fn fold_with(config: GraphConfig, items: &[(&ServerInfo, DateTime<Utc>)]) -> Graph {
     let mut builder = GraphBuilder::new(config);
     for (info, at) in items {
-        builder.add(Observation::new(info, *at));
+        builder.add(seen(), Observation::new(info, *at));
     }
     builder.graph(min(1))
 }
@@ -177,10 +189,9 @@ fn one_sided_is_distinct_from_unconfirmed() {
 fn stale_items_are_pruned_on_virtual_time() {
     let a = item("a.example", vec![RemoteDomain::named("b.example")]);
     let b = item("b.example", vec![RemoteDomain::named("a.example")]);
-    let config = GraphConfig::default().with_max_age(TimeDelta::hours(2));
-    let mut builder = GraphBuilder::new(config);
-    builder.add(Observation::new(&a, t0()));
-    builder.add(Observation::new(&b, min(90)));
+    let mut builder = GraphBuilder::new(config().with_max_age(TimeDelta::hours(2)));
+    builder.add(seen(), Observation::new(&a, t0()));
+    builder.add(seen(), Observation::new(&b, min(90)));
 
     // Exactly max_age old is still current.
     let g = builder.graph(min(120));
@@ -199,8 +210,8 @@ fn stale_items_are_pruned_on_virtual_time() {
     assert!(builder.is_empty());
 
     // finish() prunes and reports.
-    let mut builder = GraphBuilder::new(GraphConfig::default());
-    builder.add(Observation::new(&a, t0()));
+    let mut builder = GraphBuilder::new(config());
+    builder.add(seen(), Observation::new(&a, t0()));
     let g = builder.finish(t0() + TimeDelta::hours(4));
     assert!(g.nodes.is_empty());
     assert_eq!(g.dropped.stale, 1);
@@ -216,9 +227,9 @@ fn newest_item_wins_whatever_the_order() {
         "a.example",
         vec![RemoteDomain::named("new.example").with_connection(Direction::Bidi)],
     );
-    let mut builder = GraphBuilder::new(GraphConfig::default());
-    assert_eq!(builder.add(Observation::new(&new, min(-5))), 1);
-    assert_eq!(builder.add(Observation::new(&old, min(-10))), 0);
+    let mut builder = GraphBuilder::new(config());
+    assert_eq!(builder.add(seen(), Observation::new(&new, min(-5))), 1);
+    assert_eq!(builder.add(seen(), Observation::new(&old, min(-10))), 0);
     let g = builder.graph(t0());
     assert!(g.edge("a.example", "new.example").is_some());
     assert!(g.node("old.example").is_none());
@@ -247,7 +258,9 @@ fn names_are_normalised_and_self_links_dropped() {
         Dropped {
             stale: 0,
             self_links: 1,
-            sibling_links: 0
+            sibling_links: 0,
+            untrusted: 0,
+            future: 0,
         }
     );
 }
@@ -283,10 +296,10 @@ fn siblings_configured_merge_into_one_node() {
     let items = [(&one, t0()), (&two, t0()), (&peer, t0())];
 
     // Without knowledge, three nodes and a triangle.
-    let g = fold_with(GraphConfig::default(), &items);
+    let g = fold_with(config(), &items);
     assert_eq!((g.nodes.len(), g.edges.len()), (3, 3));
 
-    let config = GraphConfig::default().with_siblings(["Two.Example", "one.example"]);
+    let config = config().with_siblings(["Two.Example", "one.example"]);
     let g = fold_with(config, &items);
     assert_eq!(g.nodes.len(), 2);
     let node = g.node("two.example").unwrap();
@@ -314,11 +327,11 @@ fn siblings_detected_by_shared_service_only_when_mutual() {
     let three = item("three.example", vec![RemoteDomain::named("one.example")]);
     let service = Source::service("pubsub.one.example").with_node("serverinfo");
     let other = Source::service("pubsub.three.example");
-    let mut builder = GraphBuilder::new(GraphConfig::default());
-    builder.add(Observation::new(&one, t0()).with_source(&service));
-    builder.add(Observation::new(&two, t0()).with_source(&service));
+    let mut builder = GraphBuilder::new(config());
+    builder.add(seen(), Observation::new(&one, t0()).with_source(&service));
+    builder.add(seen(), Observation::new(&two, t0()).with_source(&service));
     // Same service but one-way: not siblings.
-    builder.add(Observation::new(&three, t0()).with_source(&service));
+    builder.add(seen(), Observation::new(&three, t0()).with_source(&service));
     let g = builder.graph(t0());
     assert_eq!(g.node("two.example").unwrap().id, "one.example");
     assert_eq!(g.node("three.example").unwrap().id, "three.example");
@@ -329,13 +342,13 @@ fn siblings_detected_by_shared_service_only_when_mutual() {
     );
 
     // Different services: not siblings; and the rule can be turned off.
-    let mut builder = GraphBuilder::new(GraphConfig::default());
-    builder.add(Observation::new(&one, t0()).with_source(&service));
-    builder.add(Observation::new(&two, t0()).with_source(&other));
+    let mut builder = GraphBuilder::new(config());
+    builder.add(seen(), Observation::new(&one, t0()).with_source(&service));
+    builder.add(seen(), Observation::new(&two, t0()).with_source(&other));
     assert_eq!(builder.graph(t0()).nodes.len(), 2);
-    let mut builder = GraphBuilder::new(GraphConfig::default().with_service_siblings(false));
-    builder.add(Observation::new(&one, t0()).with_source(&service));
-    builder.add(Observation::new(&two, t0()).with_source(&service));
+    let mut builder = GraphBuilder::new(config().with_service_siblings(false));
+    builder.add(seen(), Observation::new(&one, t0()).with_source(&service));
+    builder.add(seen(), Observation::new(&two, t0()).with_source(&service));
     assert_eq!(builder.graph(t0()).nodes.len(), 2);
 }
 
@@ -395,8 +408,8 @@ fn json_is_stable_and_round_trips() {
     let source = Source::service("pubsub.a.example")
         .with_node("serverinfo")
         .with_item("current");
-    let mut builder = GraphBuilder::new(GraphConfig::default());
-    builder.add(Observation::new(&a, t0()).with_source(&source));
+    let mut builder = GraphBuilder::new(config());
+    builder.add(seen(), Observation::new(&a, t0()).with_source(&source));
     let g = builder.graph(t0());
     let json = g.to_json();
     let back: Graph = serde_json::from_str(&json).unwrap();
@@ -498,14 +511,13 @@ fn services() -> [Source; 3] {
 
 fn build(items: &[(ServerInfo, i64, usize)], twice: bool) -> Graph {
     let services = services();
-    let mut builder =
-        GraphBuilder::new(GraphConfig::default().with_siblings(["e.example", "f.example"]));
+    let mut builder = GraphBuilder::new(config().with_siblings(["e.example", "f.example"]));
     for (info, age, service) in items {
         let obs = Observation::new(info, t0() - TimeDelta::minutes(*age))
             .with_source(&services[*service]);
-        builder.add(obs);
+        builder.add(seen(), obs);
         if twice {
-            builder.add(obs);
+            builder.add(seen(), obs);
         }
     }
     builder.graph(t0())
@@ -539,4 +551,79 @@ proptest! {
         prop_assert_eq!(g.to_json(), h.to_json());
         prop_assert_eq!(g, h);
     }
+}
+
+#[test]
+fn only_items_from_advertised_coordinates_count() {
+    // The victim's genuine item, fetched from the node it advertises.
+    let victim = item(
+        "victim.example",
+        vec![RemoteDomain::named("friend.example").with_connection(Direction::Bidi)],
+    );
+    // A forged, newer item naming the victim, published by a user on some node.
+    let forged = item(
+        "victim.example",
+        vec![RemoteDomain::named("evil.example").with_connection(Direction::Bidi)],
+    );
+    let mut builder = GraphBuilder::new(GraphConfig::default());
+    assert_eq!(
+        builder.add(
+            t0(),
+            Observation::new(&victim, t0()).for_domain("victim.example")
+        ),
+        1
+    );
+    // Fetched for another domain (or for none): it does not speak for the victim.
+    assert_eq!(
+        builder.add(
+            min(5),
+            Observation::new(&forged, min(5)).for_domain("evil.example")
+        ),
+        0
+    );
+    assert_eq!(builder.add(min(5), Observation::new(&forged, min(5))), 0);
+    let g = builder.graph(min(6));
+    assert!(g.edge("victim.example", "friend.example").is_some());
+    assert!(g.edge("victim.example", "evil.example").is_none());
+    assert_eq!(g.dropped.untrusted, 2);
+}
+
+#[test]
+fn an_item_with_two_unrelated_domains_does_not_merge_them() {
+    let info = parse(
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'>\
+         <domain name='a.example'><federation><remote-domain name='x.example'/></federation></domain>\
+         <domain name='b.example'><federation><remote-domain name='y.example'/></federation></domain>\
+         </serverinfo>",
+    );
+    let g = fold(&[(&info, t0())]);
+    assert!(g.node("a.example").unwrap().aliases.is_empty());
+    assert_ne!(
+        g.node("a.example").unwrap().id,
+        g.node("b.example").unwrap().id
+    );
+    // Under the default trust, only the domain it was fetched for counts.
+    let mut builder = GraphBuilder::new(GraphConfig::default());
+    builder.add(t0(), Observation::new(&info, t0()).for_domain("a.example"));
+    let g = builder.graph(t0());
+    assert!(g.node("b.example").is_none());
+    assert_eq!(g.dropped.untrusted, 1);
+}
+
+#[test]
+fn future_dated_items_are_refused() {
+    let genuine = item("a.example", vec![RemoteDomain::named("b.example")]);
+    let future = item("a.example", vec![RemoteDomain::named("evil.example")]);
+    let mut builder = GraphBuilder::new(config());
+    builder.add(t0(), Observation::new(&genuine, t0()));
+    // Dated a year ahead: it would win every comparison and never go stale.
+    let year = t0() + TimeDelta::days(365);
+    assert_eq!(builder.add(t0(), Observation::new(&future, year)), 0);
+    // A few minutes of clock skew are fine.
+    let skewed = item("a.example", vec![RemoteDomain::named("c.example")]);
+    assert_eq!(builder.add(t0(), Observation::new(&skewed, min(4))), 1);
+    let g = builder.graph(min(4));
+    assert!(g.edge("a.example", "c.example").is_some());
+    assert!(g.node("evil.example").is_none());
+    assert_eq!(g.dropped.future, 1);
 }

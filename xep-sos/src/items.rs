@@ -42,6 +42,7 @@
 
 use minidom::Element;
 use xep_core::lang::{Lang, LangMap};
+use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field};
 use xmpp_parsers::pubsub::pubsub::{Configure, Create, Item, PubSub, Publish, PublishOptions};
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSubPayload};
@@ -390,6 +391,161 @@ impl TryFrom<Element> for OutageItem {
 impl From<OutageItem> for Element {
     fn from(item: OutageItem) -> Self {
         item.into_wire().into()
+    }
+}
+
+impl OutageItem {
+    /// Reads an `<outage/>` or `<outage-end/>` (either namespace) leniently: what
+    /// `TryFrom<Element>` refuses as a whole (a description with a broken `xml:lang`,
+    /// two descriptions in one language, a bad boolean or timestamp, an unknown child
+    /// in the payload's own namespace) is left out and reported with its path as
+    /// [`Severity::Dropped`], and the rest of the item is kept. `Err` only for an
+    /// element that is not one of the two payloads.
+    pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        let is_outage = is_ours(element, "outage");
+        if !is_outage && !is_ours(element, "outage-end") {
+            return Err(Error::Core(xep_core::Error::Payload {
+                element: format!("{{{}}}{}", element.ns(), element.name()),
+                reason: "not an <outage/> or <outage-end/> of the seed or XEP-0455".to_owned(),
+            }));
+        }
+        if let Ok(item) = Self::try_from(element.clone()) {
+            return Ok(Reading::clean(item));
+        }
+        let own = element.ns();
+        let version = if own == ns::SOS_TMP {
+            Version::Seed
+        } else {
+            Version::V0_2
+        };
+        let root = Path::root().elem(element.name(), 1);
+        let mut deviations = Vec::new();
+        let mut descriptions = LangMap::new();
+        let mut planned: Option<bool> = None;
+        let mut expected_end: Option<Timestamp> = None;
+        let mut extensions = Vec::new();
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut drop = |path: Path, code: &'static str, message: String| {
+            deviations.push(Deviation::new(Severity::Dropped, code, path, message));
+        };
+        for child in element.children() {
+            let name = child.name();
+            let index = match counts.iter_mut().find(|(n, _)| n == name) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    counts.push((name.to_owned(), 1));
+                    1
+                }
+            };
+            let here = root.clone().elem(name, index);
+            if child.ns() != own {
+                extensions.push(child.clone());
+                continue;
+            }
+            match name {
+                "description" => {
+                    let raw = xep_core::xml::xml_lang(child)
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty());
+                    let lang = match raw.map(Lang::parse_lenient) {
+                        None => None,
+                        Some(Ok((lang, _))) => Some(lang),
+                        Some(Err(e)) => {
+                            drop(
+                                here,
+                                "bad-description-lang",
+                                format!(
+                                    "description with xml:lang {} left out: {e}",
+                                    excerpt(raw.unwrap_or_default())
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    if descriptions.get(lang.as_ref()).is_some() {
+                        drop(
+                            here,
+                            "duplicate-description",
+                            "a second description in the same language left out".to_owned(),
+                        );
+                        continue;
+                    }
+                    descriptions.insert(lang, child.text());
+                }
+                "planned" if is_outage => {
+                    let text = child.text();
+                    let value = match text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+                        "true" | "1" => Some(true),
+                        "false" | "0" => Some(false),
+                        _ => None,
+                    };
+                    match (value, planned) {
+                        (_, Some(_)) => drop(
+                            here,
+                            "repeated-planned",
+                            "a second <planned/> left out".to_owned(),
+                        ),
+                        (None, None) => drop(
+                            here,
+                            "bad-planned",
+                            format!(
+                                "<planned/> {} is not an xs:boolean; left out",
+                                excerpt(&text)
+                            ),
+                        ),
+                        (Some(v), None) => planned = Some(v),
+                    }
+                }
+                "expected_end" if is_outage => {
+                    let text = child.text();
+                    match (
+                        Timestamp::parse(
+                            text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')),
+                        ),
+                        expected_end,
+                    ) {
+                        (_, Some(_)) => drop(
+                            here,
+                            "repeated-expected-end",
+                            "a second <expected_end/> left out".to_owned(),
+                        ),
+                        (Err(e), None) => drop(here, "bad-expected-end", format!("{e}; left out")),
+                        (Ok(t), None) => expected_end = Some(t),
+                    }
+                }
+                _ => drop(
+                    here,
+                    "unknown-element",
+                    format!("<{name}/> is not defined in this namespace; left out"),
+                ),
+            }
+        }
+        let item = if is_outage {
+            Self::Outage(Outage {
+                version,
+                descriptions,
+                planned,
+                expected_end,
+                extensions,
+            })
+        } else {
+            Self::End(OutageEnd {
+                version,
+                descriptions,
+                extensions,
+            })
+        };
+        Ok(Reading::new(item, deviations))
+    }
+
+    /// [`read`](Self::read), refusing any part left out.
+    pub fn read_strict(element: &Element) -> Result<Self, Error> {
+        Ok(Self::read(element)?
+            .into_strict("SOS item")
+            .map_err(xep_core::Error::from)?)
     }
 }
 
@@ -805,5 +961,52 @@ mod tests {
                 .to_string(),
             "XEP-0455 v0.4 has no in-band items"
         );
+    }
+
+    #[test]
+    fn one_bad_description_does_not_cost_the_outage() {
+        // Before, the whole payload was refused and the message did not say which
+        // element was wrong.
+        let xml = "<outage xmlns='urn:xmpp:sos:0'>\
+            <description xml:lang='en'>Gateways down</description>\
+            <description xml:lang='not a tag!'>???</description>\
+            <description xml:lang='en'>again</description>\
+            <planned>maybe</planned><expected_end>2021-01-01T05:00:00Z</expected_end>\
+            <x xmlns='urn:example'/></outage>";
+        let element: Element = xml.parse().unwrap();
+        assert!(OutageItem::try_from(element.clone()).is_err());
+        let r = OutageItem::read(&element).unwrap();
+        let OutageItem::Outage(o) = &r.value else {
+            panic!("an outage")
+        };
+        assert_eq!(o.descriptions.best_match(&["en"]), Some("Gateways down"));
+        assert_eq!(o.planned, None);
+        assert_eq!(
+            o.expected_end,
+            Some(Timestamp::parse("2021-01-01T05:00:00Z").unwrap())
+        );
+        assert_eq!(o.extensions.len(), 1);
+        let got: Vec<_> = r
+            .deviations
+            .iter()
+            .map(|d| (d.path.as_str(), &*d.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/outage[1]/description[2]", "bad-description-lang"),
+                ("/outage[1]/description[3]", "duplicate-description"),
+                ("/outage[1]/planned[1]", "bad-planned"),
+            ]
+        );
+        assert!(OutageItem::read_strict(&element).is_err());
+        // What the lenient reading returns writes and reads back strictly.
+        let again = OutageItem::try_from(Element::from(r.value.clone())).unwrap();
+        assert_eq!(again, r.value);
+        // A clean item reads with no deviation.
+        let clean: Element = "<outage-end xmlns='urn:xmpp:tmp:sos'/>".parse().unwrap();
+        assert!(OutageItem::read(&clean).unwrap().deviations.is_empty());
+        let other: Element = "<outage xmlns='urn:other'/>".parse().unwrap();
+        assert!(OutageItem::read(&other).is_err());
     }
 }

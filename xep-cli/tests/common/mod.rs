@@ -53,3 +53,33 @@ pub(crate) fn sample(name: &str) -> PathBuf {
         .join("samples")
         .join(name)
 }
+
+/// Runs `xep` with these arguments, no standard input, and standard output going to
+/// `stdout` (such as `/dev/full`).
+pub(crate) fn xep_to(args: &[&str], stdout: Stdio) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xep"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run xep")
+}
+
+/// A fresh directory of its own for one test.
+pub(crate) fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xep-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names in a directory, sorted.
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

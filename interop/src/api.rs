@@ -1,0 +1,112 @@
+//! The one place where the suite calls the crates' readers and machine inputs, so
+//! that following their API changes touches this file only. Every reader starts
+//! from the raw element the server sent.
+
+use chrono::{DateTime, Utc};
+use jid::Jid;
+use minidom::Element;
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::TypedForm;
+use xep_core::reading::Deviation;
+use xep_serverinfo::ServerInfo;
+use xep_serverinfo::discovery::Discovery;
+use xep_serverinfo::publisher::Publisher;
+use xep_sos::disco::ExternalStatusAddresses;
+use xep_sos::items::OutageItem;
+use xep_sos::tracker::OutageTracker;
+use xmpp_parsers::disco::DiscoInfoResult;
+use xmpp_parsers::message::Message;
+
+use crate::runner::Failure;
+
+/// A lenient reading: the value and its deviations, as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<T> {
+    /// The value.
+    pub value: T,
+    /// The deviations from the spec, one line each.
+    pub deviations: Vec<String>,
+}
+
+fn disco_result(query: &Element) -> Result<DiscoInfoResult, Failure> {
+    DiscoInfoResult::try_from(query.clone())
+        .map_err(|e| Failure::new(format!("disco#info result: {e}")))
+}
+
+fn lines(deviations: &[Deviation]) -> Vec<String> {
+    deviations.iter().map(ToString::to_string).collect()
+}
+
+/// XEP-0157 contact addresses from a raw disco#info `<query/>` (each form read on
+/// its own).
+pub fn contact_addresses(query: &Element) -> Result<Read<ContactAddresses>, Failure> {
+    let reading = ContactAddresses::read_element(query)
+        .map_err(|e| Failure::new(format!("contact addresses: {e}")))?;
+    let value = reading
+        .value
+        .ok_or_else(|| Failure::new("no http://jabber.org/network/serverinfo form"))?;
+    Ok(Read {
+        value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// XEP-0485 discovery from a raw disco#info `<query/>`.
+pub fn serverinfo_discovery(query: &Element) -> Result<Read<Discovery>, Failure> {
+    let reading =
+        Discovery::read(query).map_err(|e| Failure::new(format!("serverinfo discovery: {e}")))?;
+    Ok(Read {
+        value: reading.value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// XEP-0455 status file addresses from a raw disco#info `<query/>`.
+pub fn sos_addresses(query: &Element) -> Result<Read<ExternalStatusAddresses>, Failure> {
+    let reading = ExternalStatusAddresses::read_element(query)
+        .map_err(|e| Failure::new(format!("status addresses: {e}")))?;
+    let value = reading
+        .value
+        .ok_or_else(|| Failure::new("no urn:xmpp:sos:0 or urn:xmpp:tmp:sos form"))?;
+    Ok(Read {
+        value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// A `<serverinfo/>` payload, read leniently.
+pub fn serverinfo_payload(payload: &Element) -> Result<Read<ServerInfo>, Failure> {
+    let reading =
+        ServerInfo::read(payload).map_err(|e| Failure::new(format!("serverinfo payload: {e}")))?;
+    Ok(Read {
+        value: reading.value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// An `<outage/>` or `<outage-end/>` payload (seed or v0.2).
+pub fn outage_item(payload: &Element) -> Result<OutageItem, Failure> {
+    OutageItem::try_from(payload.clone()).map_err(|e| Failure::new(format!("outage item: {e}")))
+}
+
+/// Offers the publisher a raw `<iq/>` reply; whether it answered one of its queries.
+pub fn publisher_reply(publisher: &mut Publisher, now: DateTime<Utc>, iq: &Element) -> bool {
+    publisher.handle_iq(now, iq)
+}
+
+/// Feeds the tracker the server's disco#info `<query/>`.
+pub fn tracker_disco(
+    tracker: &mut OutageTracker,
+    now: DateTime<Utc>,
+    server: &Jid,
+    query: &Element,
+) -> Result<(), Failure> {
+    let info = disco_result(query)?;
+    tracker.handle_disco_info(now, server, &info);
+    Ok(())
+}
+
+/// Feeds the tracker a received message; whether it was about outages.
+pub fn tracker_message(tracker: &mut OutageTracker, now: DateTime<Utc>, message: &Message) -> bool {
+    tracker.handle_message(now, message)
+}

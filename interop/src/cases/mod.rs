@@ -1,0 +1,13 @@
+//! The test cases, one file per area. A crate that lands adds one file here and
+//! one line to [`all`].
+
+use crate::runner::Case;
+
+pub mod disco;
+pub mod serverinfo;
+pub mod sos;
+
+/// Every case, in the order they run.
+pub fn all() -> Vec<Case> {
+    [disco::CASES, serverinfo::CASES, sos::CASES].concat()
+}
