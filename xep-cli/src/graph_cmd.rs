@@ -29,9 +29,9 @@ use minidom::Element;
 use xep_core::ns;
 
 use crate::input::read_input;
+use crate::output::Out;
 use xep_core::reading::Reading;
 use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
-use crate::output::Out;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source, Trust};
 

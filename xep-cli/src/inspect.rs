@@ -174,9 +174,9 @@ pub fn inspect(
                     findings: &mut findings,
                 };
                 match crate::serverinfo::read_serverinfo_bytes(&bytes[raw.range.clone()]) {
-                    Ok((fields, deviations, written)) => {
-                        walker.found(serverinfo.kind, &path, fields, deviations);
-                        wire.push_str(&written);
+                    Ok(found) => {
+                        walker.found(serverinfo.kind, &path, found.fields, found.deviations);
+                        wire.push_str(&found.written);
                     }
                     Err(error) => {
                         walker.broken(serverinfo.kind, &path, error);

@@ -176,6 +176,10 @@ pub struct RawItem {
     pub column: usize,
 }
 
+/// Which top-level elements, by (namespace, local name), [`ItemReader::with_raw`]
+/// leaves as bytes.
+pub type RawFilter<'a> = dyn Fn(&str, &str) -> bool + 'a;
+
 /// What [`ItemReader::next_piece`] yields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Piece {
@@ -255,7 +259,7 @@ pub struct ItemReader<'a> {
     /// Set once the end or an error has been reported.
     done: bool,
     /// Top-level elements (namespace, name) to yield as [`RawItem`]s.
-    raw: Option<&'a dyn Fn(&str, &str) -> bool>,
+    raw: Option<&'a RawFilter<'a>>,
     /// The top-level element being skipped as raw: start offset, line, column, and
     /// the depth inside it.
     raw_open: Option<(usize, usize, usize, usize)>,
@@ -341,7 +345,7 @@ impl<'a> ItemReader<'a> {
     /// assert_eq!(&input[raw.range], b"<big xmlns='urn:example'><a/><a/></big>");
     /// assert!(reader.next_piece().is_none());
     /// ```
-    pub fn with_raw(mut self, raw: &'a dyn Fn(&str, &str) -> bool) -> Self {
+    pub fn with_raw(mut self, raw: &'a RawFilter<'a>) -> Self {
         self.raw = Some(raw);
         self
     }
@@ -410,10 +414,7 @@ impl<'a> ItemReader<'a> {
     }
 
     /// The next top-level element, `Ok(None)` at a well-formed end.
-    fn read_next(
-        &mut self,
-        raw: Option<&dyn Fn(&str, &str) -> bool>,
-    ) -> Result<Option<Piece>, XmlError> {
+    fn read_next(&mut self, raw: Option<&RawFilter<'_>>) -> Result<Option<Piece>, XmlError> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }

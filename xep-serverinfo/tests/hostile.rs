@@ -94,8 +94,9 @@ fn many_distinct_unknown_elements_are_read_in_linear_time() {
     assert_eq!(ServerInfo::read_bytes(xml.as_bytes()).unwrap(), reading);
 }
 
-/// Writing straight to bytes (`xso::to_vec`, no tree) gives the text writing through
-/// an `Element` gives, so that a tool can write a large payload back without a tree.
+/// Writing straight to bytes (`xso::to_vec`, no tree) gives the XML writing through an
+/// `Element` gives (empty elements as start and end tags instead of `<a/>`), so that a
+/// tool can write a large payload back without a tree.
 #[test]
 fn writing_to_bytes_equals_writing_through_a_tree() {
     let xml = "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'><federation>\
@@ -103,5 +104,9 @@ fn writing_to_bytes_equals_writing_through_a_tree() {
          <remote-domain/></federation><x xmlns='urn:other' a='&apos;&quot;'>t&amp;</x></domain></serverinfo>";
     let value = ServerInfo::read(&tree(xml)).unwrap().value;
     let direct = String::from_utf8(xso::to_vec(&value).unwrap()).unwrap();
-    assert_eq!(direct, String::from(&Element::from(&value)));
+    assert_eq!(tree(&direct), Element::from(&value));
+    assert_eq!(
+        ServerInfo::read_bytes(direct.as_bytes()).unwrap().value,
+        value
+    );
 }

@@ -28,7 +28,7 @@
 
 use alloc::borrow::Cow;
 use core::fmt;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
@@ -95,8 +95,9 @@ pub struct Messages {
     default: Option<String>,
     /// The other keys with their texts, in the order first given.
     tagged: Vec<(String, String)>,
-    /// Key -> its index in `tagged`, so that reading n keys costs O(n), not O(n²).
-    index: HashMap<String, usize>,
+    /// Key -> its index in `tagged`, so that reading n keys costs O(n log n), not
+    /// O(n²) (a B-tree rather than a hash map: `Status`, which holds this, stays small).
+    index: BTreeMap<String, usize>,
 }
 
 /// The key of the default message.
