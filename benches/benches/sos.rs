@@ -91,6 +91,36 @@ fn status(c: &mut Criterion) {
     g.finish();
 }
 
+/// A status file whose `message` has `n` language keys (`x-k0` ... and `default`).
+fn status_with_messages(n: usize) -> String {
+    let mut text = String::from("{\"beginning\": \"2021-01-12T01:01:01Z\", \"message\": {");
+    for i in 0..n {
+        write!(text, "\"x-k{i}\": \"t{i}\", ").unwrap();
+    }
+    text.push_str("\"default\": \"d\"}}");
+    text
+}
+
+/// Issue 9: reading must be linear in the input. The same file shape with 100,000 and
+/// 400,000 message keys (4x the bytes; both far beyond the caches, so that the ratio
+/// shows the algorithm, not the cache); the time per byte must stay about the same
+/// (`Messages::insert` once scanned a `Vec` per key: 200,000 keys took 26 s).
+fn status_scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sos_status_scaling");
+    g.sample_size(10);
+    for n in [100_000, 400_000] {
+        let text = status_with_messages(n);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(format!("serde_json_value/{n}"), |b| {
+            b.iter(|| serde_json::from_str::<Value>(black_box(&text)).expect("JSON"))
+        });
+        g.bench_function(format!("parse_lenient/{n}"), |b| {
+            b.iter(|| StatusFile::read(black_box(&text), Version::V0_4).expect("reads"))
+        });
+    }
+    g.finish();
+}
+
 const OUTAGE: &str = "<outage xmlns='urn:xmpp:sos:0'><description xml:lang='en'>The IRC gateway is down</description><description xml:lang='de'>Das IRC-Gateway ist ausgefallen</description><planned>false</planned><expected_end>2026-11-22T12:00:00Z</expected_end></outage>";
 const END: &str = "<outage-end xmlns='urn:xmpp:sos:0'><description xml:lang='en'>Fixed</description></outage-end>";
 
@@ -176,5 +206,5 @@ fn tracker(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, status, tracker);
+criterion_group!(benches, status, status_scaling, tracker);
 criterion_main!(benches);

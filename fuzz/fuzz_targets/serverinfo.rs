@@ -4,7 +4,8 @@
 //!
 //! * a `<serverinfo/>` payload: `ServerInfo::read` must not panic; a value it returns
 //!   must survive `Element` and byte round trips unchanged (`TryFrom<Element>` and
-//!   `xso::from_bytes` of its serialisation);
+//!   `xso::from_bytes` of its serialisation); and the reading from the element's bytes
+//!   without a tree (`ServerInfo::read_bytes`) must be the same reading;
 //! * a disco#info result: `Discovery::from_disco` must not panic, and the merged form
 //!   it writes back must read again to the same coordinates, contact addresses and
 //!   plan.
@@ -31,7 +32,11 @@ fn check(element: &Element) {
 }
 
 fn check_payload(element: &Element) {
-    let Ok(reading) = ServerInfo::read(element) else {
+    let from_tree = ServerInfo::read(element);
+    let text = String::from(element);
+    let from_bytes = ServerInfo::read_bytes(text.as_bytes());
+    assert_eq!(from_bytes, from_tree, "read_bytes differs from read\n{text}");
+    let Ok(reading) = from_tree else {
         return;
     };
     let value = reading.value;

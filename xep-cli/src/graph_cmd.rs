@@ -1,8 +1,9 @@
 //! `xep serverinfo graph`: fold the XEP-0485 items found in captures into one federation
 //! graph and print it as Graphviz DOT or JSON, or draw it as SVG ([`crate::svg`]).
 //!
-//! Inputs are read as `xep inspect` reads them ([`xep_core::xml::parse_items`]): bare
-//! payloads, pubsub event messages, IQ results, several stanzas or a whole stream.
+//! Inputs are read as `xep inspect` reads them ([`xep_core::xml::ItemReader`], one
+//! top-level element at a time): bare payloads, pubsub event messages, IQ results,
+//! several stanzas or a whole stream.
 //! Every `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>` anywhere inside is used, with
 //!
 //! * its time: the nearest XEP-0203 `<delay xmlns='urn:xmpp:delay' stamp='…'/>` on an
@@ -30,7 +31,8 @@ use xep_core::ns;
 use crate::input::read_input;
 use crate::output::Out;
 use crate::progress::Progress;
-use xep_core::xml::{Limits, XmlError, parse_items};
+use xep_core::reading::Reading;
+use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::graph::{GraphBuilder, GraphConfig, Observation, Source, Trust};
 
@@ -131,17 +133,77 @@ struct Context {
 /// well-formed XML (or is over the limits).
 pub fn collect(input: &[u8], limits: &Limits) -> Result<Collected, XmlError> {
     let mut out = Collected::default();
-    for item in parse_items(input, limits)? {
-        let mut path = String::new();
-        walk(
-            &item.element,
-            Context::default(),
-            &mut path,
-            (item.line, item.column),
-            &mut out,
-        );
+    // One top-level element at a time, each dropped when done; a top-level
+    // <serverinfo/> is read from its bytes, without a tree.
+    let is_payload =
+        |namespace: &str, name: &str| namespace == ns::SERVERINFO && name == "serverinfo";
+    let mut reader = ItemReader::new(input, limits).with_raw(&is_payload);
+    while let Some(piece) = reader.next_piece() {
+        match piece? {
+            Piece::Element(item) => {
+                let mut path = String::new();
+                walk(
+                    &item.element,
+                    Context::default(),
+                    &mut path,
+                    (item.line, item.column),
+                    &mut out,
+                );
+            }
+            Piece::Raw(raw) => {
+                let at = Location {
+                    line: raw.line,
+                    column: raw.column,
+                    path: "/serverinfo".into(),
+                };
+                let reading = ServerInfo::read_bytes(&input[raw.range]);
+                payload(reading, Context::default(), at, &mut out);
+            }
+        }
     }
     Ok(out)
+}
+
+/// Records what was read of one `<serverinfo/>` at `at`.
+fn payload(
+    reading: Result<Reading<ServerInfo>, xep_serverinfo::Error>,
+    ctx: Context,
+    at: Location,
+    out: &mut Collected,
+) {
+    match reading {
+        Ok(reading) if reading.value.domains.iter().any(|d| d.name.is_some()) => {
+            // Parts the lenient reading had to leave out are said, not lost.
+            for d in reading
+                .deviations
+                .iter()
+                .filter(|d| d.severity == xep_core::Severity::Dropped)
+            {
+                out.problems.push(Problem {
+                    at: at.clone(),
+                    message: format!("{}: {}; the rest is used", d.path, d.message),
+                });
+            }
+            out.found.push(Found {
+                info: reading.value,
+                stamp: ctx.stamp,
+                source: Source {
+                    service: ctx.service,
+                    node: ctx.node,
+                    item: ctx.item,
+                },
+                at,
+            });
+        }
+        Ok(_) => out.problems.push(Problem {
+            at,
+            message: "no named <domain/>: cannot tell who published it; skipped".into(),
+        }),
+        Err(e) => out.problems.push(Problem {
+            at,
+            message: format!("cannot read <serverinfo/>: {e}; skipped"),
+        }),
+    }
 }
 
 fn walk(
@@ -160,39 +222,7 @@ fn walk(
         path: path.to_owned(),
     };
     if element.is("serverinfo", ns::SERVERINFO) {
-        match ServerInfo::read(element) {
-            Ok(reading) if reading.value.domains.iter().any(|d| d.name.is_some()) => {
-                // Parts the lenient reading had to leave out are said, not lost.
-                for d in reading
-                    .deviations
-                    .iter()
-                    .filter(|d| d.severity == xep_core::Severity::Dropped)
-                {
-                    out.problems.push(Problem {
-                        at: location(path),
-                        message: format!("{}: {}; the rest is used", d.path, d.message),
-                    });
-                }
-                out.found.push(Found {
-                    info: reading.value,
-                    stamp: ctx.stamp,
-                    source: Source {
-                        service: ctx.service,
-                        node: ctx.node,
-                        item: ctx.item,
-                    },
-                    at: location(path),
-                });
-            }
-            Ok(_) => out.problems.push(Problem {
-                at: location(path),
-                message: "no named <domain/>: cannot tell who published it; skipped".into(),
-            }),
-            Err(e) => out.problems.push(Problem {
-                at: location(path),
-                message: format!("cannot read <serverinfo/>: {e}; skipped"),
-            }),
-        }
+        payload(ServerInfo::read(element), ctx, location(path), out);
         path.truncate(len);
         return;
     }

@@ -8,7 +8,7 @@ use minidom::{Element, Node};
 use serde_json::{Map, Value};
 use xep_core::forms::{MergedForm, lenient_form_type};
 use xep_core::ns;
-use xep_core::xml::{Limits, XmlError, parse_items};
+use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
 use xmpp_parsers::data_forms::DataForm;
 
 use crate::registry::{FormContext, Registry};
@@ -148,10 +148,46 @@ pub fn inspect(
     if looks_like_json(bytes) {
         return inspect_json(bytes, registry, limits);
     }
-    let items = parse_items(bytes, limits)?;
     let mut findings = Vec::new();
     let mut wire = String::new();
-    for (i, item) in items.iter().enumerate() {
+    // One top-level element at a time, each dropped when done: a capture of a million
+    // stanzas holds one stanza's tree, not a million. A top-level <serverinfo/> is read
+    // from its bytes, without a tree.
+    let serverinfo = crate::serverinfo::SERVERINFO;
+    let raw_serverinfo = registry
+        .element_kinds
+        .iter()
+        .any(|k| k.kind == serverinfo.kind);
+    let is_raw = |namespace: &str, name: &str| {
+        raw_serverinfo && namespace == serverinfo.namespace && name == serverinfo.name
+    };
+    let mut reader = ItemReader::new(bytes, limits).with_raw(&is_raw);
+    let mut i = 0;
+    while let Some(piece) = reader.next_piece() {
+        let item = match piece? {
+            Piece::Element(item) => item,
+            Piece::Raw(raw) => {
+                let path = format!("/{}", serverinfo.name);
+                let mut walker = Walker {
+                    registry,
+                    item: i + 1,
+                    findings: &mut findings,
+                };
+                match crate::serverinfo::read_serverinfo_bytes(&bytes[raw.range.clone()]) {
+                    Ok(found) => {
+                        walker.found(serverinfo.kind, &path, found.fields, found.deviations);
+                        wire.push_str(&found.written);
+                    }
+                    Err(error) => {
+                        walker.broken(serverinfo.kind, &path, error);
+                        wire.push_str(&String::from_utf8_lossy(&bytes[raw.range]));
+                    }
+                }
+                wire.push('\n');
+                i += 1;
+                continue;
+            }
+        };
         let path = format!("/{}", item.element.name());
         let mut walker = Walker {
             registry,
@@ -166,6 +202,7 @@ pub fn inspect(
                 add_context(&mut findings, kind.kind, i + 1, found);
             }
         }
+        i += 1;
     }
     Ok(Inspection {
         format: Format::Xml,

@@ -35,7 +35,40 @@ fn names(extensions: &[Element]) -> Vec<String> {
 
 fn read_serverinfo(element: &Element) -> Result<ElementFinding, String> {
     let reading = ServerInfo::read(element).map_err(|e| e.to_string())?;
-    let info = &reading.value;
+    Ok(ElementFinding {
+        fields: fields(&reading.value),
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written: Element::from(&reading.value),
+    })
+}
+
+/// The `serverinfo` kind read from the bytes of a top-level `<serverinfo/>`, without a
+/// tree of the input or of what is written back (issue 9: a tree of a 150,000-peer
+/// item is some fifty times its text): the typed fields, the deviations, and the
+/// payload written back (empty elements as start and end tags).
+pub fn read_serverinfo_bytes(bytes: &[u8]) -> Result<BytesFinding, String> {
+    let reading = ServerInfo::read_bytes(bytes).map_err(|e| e.to_string())?;
+    let written = xso::to_vec(&reading.value).map_err(|e| e.to_string())?;
+    let written = String::from_utf8(written).map_err(|e| e.to_string())?;
+    Ok(BytesFinding {
+        fields: fields(&reading.value),
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written,
+    })
+}
+
+/// What [`read_serverinfo_bytes`] made of a payload's bytes.
+#[derive(Debug)]
+pub struct BytesFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Map<String, Value>,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The payload written back from the typed value.
+    pub written: String,
+}
+
+fn fields(info: &ServerInfo) -> Map<String, Value> {
     let domains: Vec<Value> = info
         .domains
         .iter()
@@ -63,11 +96,7 @@ fn read_serverinfo(element: &Element) -> Result<ElementFinding, String> {
     let mut fields = Map::new();
     fields.insert("domains".into(), Value::Array(domains));
     fields.insert("extensions".into(), json!(names(&info.extensions)));
-    Ok(ElementFinding {
-        fields,
-        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
-        written: Element::from(&reading.value),
-    })
+    fields
 }
 
 fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {

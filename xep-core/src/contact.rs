@@ -48,18 +48,25 @@ use crate::ns;
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContactAddresses {
     /// `abuse-addresses`: communication related to abusive traffic.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub abuse: Vec<String>,
     /// `admin-addresses`: communication with the service administrators.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub admin: Vec<String>,
     /// `feedback-addresses`: customer feedback.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub feedback: Vec<String>,
     /// `sales-addresses`: sales and marketing.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub sales: Vec<String>,
     /// `security-addresses`: security concerns.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub security: Vec<String>,
     /// `status-addresses`: service status (XEP-0157 1.1; values MUST be URIs).
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub status: Vec<String>,
     /// `support-addresses`: customer support.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     pub support: Vec<String>,
 }
 

@@ -129,6 +129,9 @@ pub enum UriErrorKind {
     MissingNode,
     /// A query parameter appears twice.
     DuplicateParameter,
+    /// A part decodes to a character XML cannot carry (`%00`, a raw control
+    /// character): a node or JID holding it could never be written into a stanza.
+    NotXmlCharacter,
 }
 
 impl fmt::Display for UriErrorKind {
@@ -140,6 +143,7 @@ impl fmt::Display for UriErrorKind {
             Self::BadPercentEncoding => "bad percent-encoding",
             Self::MissingNode => "no node parameter",
             Self::DuplicateParameter => "a query parameter appears twice",
+            Self::NotXmlCharacter => "a part holds a character XML cannot carry",
         })
     }
 }

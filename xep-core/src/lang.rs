@@ -188,8 +188,10 @@ where
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LangMap {
     /// The untagged text, if any.
+    #[serde(default, deserialize_with = "crate::xml::deserialize_xml_text")]
     default: Option<String>,
     /// Texts keyed by normalised language tag.
+    #[serde(deserialize_with = "crate::xml::deserialize_xml_text")]
     tagged: BTreeMap<Lang, String>,
 }
 

@@ -32,6 +32,87 @@ use rxml::{Event, Options, Parse, Parser, WithOptions};
 
 use crate::ns;
 
+/// Whether XML 1.0 can carry `c` (production \[2\] `Char`): tab, line feed, carriage
+/// return, and everything from U+0020 on except U+FFFE and U+FFFF (surrogates cannot be
+/// a `char`). A value holding any other character cannot be written, even escaped, so
+/// readers refuse it where it enters (a percent-decoded URI, a JSON string).
+///
+/// ```
+/// use xep_core::xml::{is_xml_char, is_xml_text};
+/// assert!(is_xml_char('\t') && is_xml_char('é') && is_xml_char('\u{10FFFF}'));
+/// assert!(!is_xml_char('\0') && !is_xml_char('\u{1B}') && !is_xml_char('\u{FFFE}'));
+/// assert!(is_xml_text("plain") && !is_xml_text("a\0b"));
+/// ```
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether XML 1.0 can carry every character of `s` (see [`is_xml_char`]).
+pub fn is_xml_text(s: &str) -> bool {
+    s.chars().all(is_xml_char)
+}
+
+/// Values that can tell whether XML can carry all their text: the strings a serde
+/// reading produces and a writer later puts into a stanza.
+pub trait XmlText {
+    /// Whether every character of every string in `self` is one XML can carry.
+    fn is_xml_text(&self) -> bool;
+}
+
+impl XmlText for String {
+    fn is_xml_text(&self) -> bool {
+        is_xml_text(self)
+    }
+}
+
+impl<T: XmlText> XmlText for Option<T> {
+    fn is_xml_text(&self) -> bool {
+        self.as_ref().is_none_or(T::is_xml_text)
+    }
+}
+
+impl<T: XmlText> XmlText for Vec<T> {
+    fn is_xml_text(&self) -> bool {
+        self.iter().all(T::is_xml_text)
+    }
+}
+
+impl<K, V: XmlText> XmlText for alloc::collections::BTreeMap<K, V> {
+    fn is_xml_text(&self) -> bool {
+        self.values().all(V::is_xml_text)
+    }
+}
+
+/// For `#[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]`: reads
+/// the value as usual, then refuses it if it holds a character XML cannot carry (a
+/// JSON `"\u0000"`), so that no value read from JSON makes an XML writer panic.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// # #[allow(dead_code)]
+/// struct Form {
+///     #[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]
+///     values: Vec<String>,
+/// }
+/// assert!(serde_json::from_str::<Form>(r#"{"values": ["ok"]}"#).is_ok());
+/// let err = serde_json::from_str::<Form>(r#"{"values": ["a\u0000b"]}"#).err().unwrap();
+/// assert!(err.to_string().starts_with("a character XML cannot carry"));
+/// ```
+pub fn deserialize_xml_text<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + XmlText,
+{
+    let value = T::deserialize(deserializer)?;
+    if value.is_xml_text() {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(
+            "a character XML cannot carry (such as U+0000)",
+        ))
+    }
+}
+
 /// Bounds on what [`parse_items`] accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -82,6 +163,32 @@ pub struct Item {
     pub column: usize,
 }
 
+/// A top-level element [`ItemReader::next_piece`] did not build a tree for: its bytes
+/// in the input, checked well-formed and within the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawItem {
+    /// Its bytes, from `<` of the start tag to `>` of the end tag, as a range of the
+    /// input.
+    pub range: core::ops::Range<usize>,
+    /// 1-based line of its start tag.
+    pub line: usize,
+    /// 1-based column (in characters) of its start tag.
+    pub column: usize,
+}
+
+/// Which top-level elements, by (namespace, local name), [`ItemReader::with_raw`]
+/// leaves as bytes.
+pub type RawFilter<'a> = dyn Fn(&str, &str) -> bool + 'a;
+
+/// What [`ItemReader::next_piece`] yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// An element built as a tree.
+    Element(Item),
+    /// An element the caller asked to read from its bytes.
+    Raw(RawItem),
+}
+
 /// Input that is not well-formed XML, or exceeds the [`Limits`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
@@ -106,175 +213,394 @@ pub fn xml_lang(element: &Element) -> Option<&str> {
 /// header whose children are returned (the stream may be left open, as captures of a
 /// live stream are), or any number of elements separated by white space. Comments are
 /// skipped. Refuses an input with no element at all.
+///
+/// This holds every element at once; [`ItemReader`] reads the same input one
+/// top-level element at a time, so that a tool can drop each when done.
 pub fn parse_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
-    let at = |offset: usize, message: String| {
-        let (line, column) = line_column(input, offset);
+    ItemReader::new(input, limits).collect()
+}
+
+/// Reads the top-level elements of a capture one at a time: what [`parse_items`]
+/// returns, as an iterator, so that only the element being read is held in memory (a
+/// capture of a million stanzas costs one stanza's tree, not a million).
+///
+/// Yields each element as soon as its end tag is read, then, if the input is not
+/// well-formed or exceeds the limits, one [`XmlError`], and nothing after it. Elements
+/// yielded before the error were well-formed; a caller that wants all or nothing
+/// collects into `Result<Vec<_>, _>`.
+///
+/// ```
+/// use xep_core::xml::{ItemReader, Limits};
+/// let mut reader = ItemReader::new(b"<presence/>\n<iq type='get' id='1'/><bad>", &Limits::default());
+/// assert_eq!(reader.next().unwrap().unwrap().element.name(), "presence");
+/// assert_eq!(reader.next().unwrap().unwrap().line, 2);
+/// let err = reader.next().unwrap().unwrap_err();
+/// assert_eq!(err.to_string(), "line 2, column 29: input ends inside <bad> opened at line 2, column 24");
+/// assert!(reader.next().is_none());
+/// ```
+pub struct ItemReader<'a> {
+    input: &'a [u8],
+    limits: Limits,
+    parser: Parser,
+    /// What the parser has not been given yet.
+    buf: &'a [u8],
+    /// Offset of the next event's first byte, summed from event metrics (the lexer's
+    /// read position runs ahead of it by its look-ahead).
+    consumed: usize,
+    /// Elements under construction, with the line and column of their start tag.
+    stack: Vec<(Element, usize, usize)>,
+    cursor: Cursor,
+    in_stream: bool,
+    stream_closed: bool,
+    /// Top-level elements yielded so far.
+    yielded: usize,
+    /// An error found before the first element (size, XML declaration).
+    pending: Option<XmlError>,
+    /// Set once the end or an error has been reported.
+    done: bool,
+    /// Top-level elements (namespace, name) to yield as [`RawItem`]s.
+    raw: Option<&'a RawFilter<'a>>,
+    /// The top-level element being skipped as raw: start offset, line, column, and
+    /// the depth inside it.
+    raw_open: Option<(usize, usize, usize, usize)>,
+}
+
+impl fmt::Debug for ItemReader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemReader")
+            .field("input_len", &self.input.len())
+            .field("consumed", &self.consumed)
+            .field("depth", &self.stack.len())
+            .field("yielded", &self.yielded)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ItemReader<'a> {
+    /// A reader of `input` within `limits`.
+    pub fn new(input: &'a [u8], limits: &Limits) -> Self {
+        let options = Options {
+            comments: rxml::parser::CommentMode::Discard,
+            max_token_length: limits.max_token,
+            ..Options::default()
+        };
+        let mut parser = Parser::with_options(options);
+        // A synthetic stream header gives unprefixed stanzas the client namespace,
+        // binds the `stream:` prefix (stream features and errors cut from a log), lets
+        // the parser take any number of top-level elements, and lets a capture that
+        // starts mid-stream end with `</stream:stream>`.
+        let mut prologue: &[u8] = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+        loop {
+            match parser.parse(&mut prologue, false) {
+                Ok(Some(_)) => {}
+                Err(EndOrError::NeedMoreData) => break,
+                Ok(None) | Err(EndOrError::Error(_)) => {
+                    unreachable!("the prologue is well-formed")
+                }
+            }
+        }
+        let mut reader = Self {
+            input,
+            limits: *limits,
+            parser,
+            buf: &[],
+            consumed: 0,
+            stack: Vec::new(),
+            cursor: Cursor::default(),
+            in_stream: false,
+            stream_closed: false,
+            yielded: 0,
+            pending: None,
+            done: false,
+            raw: None,
+            raw_open: None,
+        };
+        match reader.start() {
+            Ok(start) => {
+                reader.buf = &input[start..];
+                reader.consumed = start;
+            }
+            Err(e) => reader.pending = Some(e),
+        }
+        reader
+    }
+
+    /// Makes [`next_piece`](Self::next_piece) yield the top-level elements for which
+    /// `raw(namespace, name)` holds as a byte range ([`RawItem`]) instead of a tree, for
+    /// a caller that reads them straight from the parser's events (a 15 MB payload then
+    /// costs its typed value, not a tree many times its size). The iterator
+    /// ([`Iterator::next`]) is unaffected and always builds trees.
+    ///
+    /// A raw element is parsed here too (so that it is well-formed and within the
+    /// limits), but nothing of it is kept. Its bytes rely on no namespace declaration
+    /// outside it except the defaults every item gets (`jabber:client`, `stream:`).
+    ///
+    /// ```
+    /// use xep_core::xml::{ItemReader, Limits, Piece};
+    /// let input = b"<presence/><big xmlns='urn:example'><a/><a/></big>";
+    /// let mut reader = ItemReader::new(input, &Limits::default())
+    ///     .with_raw(&|ns, name| ns == "urn:example" && name == "big");
+    /// assert!(matches!(reader.next_piece(), Some(Ok(Piece::Element(_)))));
+    /// let Some(Ok(Piece::Raw(raw))) = reader.next_piece() else { panic!() };
+    /// assert_eq!(&input[raw.range], b"<big xmlns='urn:example'><a/><a/></big>");
+    /// assert!(reader.next_piece().is_none());
+    /// ```
+    pub fn with_raw(mut self, raw: &'a RawFilter<'a>) -> Self {
+        self.raw = Some(raw);
+        self
+    }
+
+    /// The next top-level element, as a tree or (see [`with_raw`](Self::with_raw)) as
+    /// a byte range; then at most one error, then `None`.
+    pub fn next_piece(&mut self) -> Option<Result<Piece, XmlError>> {
+        if self.done {
+            return None;
+        }
+        match self.read_next(self.raw) {
+            Ok(Some(piece)) => Some(Ok(piece)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                // The elements under construction are no longer needed.
+                self.stack = Vec::new();
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn at(&self, offset: usize, message: String) -> XmlError {
+        let (line, column) = line_column(self.input, offset);
         XmlError {
             line,
             column,
             message,
         }
-    };
-    if input.len() > limits.max_bytes {
-        return Err(at(
-            0,
-            format!(
-                "input is {} bytes, over the limit of {}",
-                input.len(),
-                limits.max_bytes
-            ),
-        ));
     }
-    let mut start = 0;
-    if input.starts_with(b"\xEF\xBB\xBF") {
-        start = 3;
-    }
-    let skip_ws = |mut i: usize| {
-        while input.get(i).is_some_and(u8::is_ascii_whitespace) {
+
+    fn skip_ws(&self, mut i: usize) -> usize {
+        while self.input.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
         }
         i
-    };
-    if input[start..].starts_with(b"<?xml") {
-        let end = find(&input[start..], b"?>")
-            .ok_or_else(|| at(start, "unterminated XML declaration".into()))?;
-        start = skip_ws(start + end + 2);
     }
 
-    let options = Options {
-        comments: rxml::parser::CommentMode::Discard,
-        max_token_length: limits.max_token,
-        ..Options::default()
-    };
-    let mut parser = Parser::with_options(options);
-    // A synthetic stream header gives unprefixed stanzas the client namespace, binds
-    // the `stream:` prefix (stream features and errors cut from a log), lets the
-    // parser take any number of top-level elements, and lets a capture that starts
-    // mid-stream end with `</stream:stream>`.
-    let mut prologue: &[u8] =
-        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
-    loop {
-        match parser.parse(&mut prologue, false) {
-            Ok(Some(_)) => {}
-            Err(EndOrError::NeedMoreData) => break,
-            Ok(None) | Err(EndOrError::Error(_)) => unreachable!("the prologue is well-formed"),
+    /// Checks the size and skips a byte order mark and an XML declaration: the offset
+    /// the elements start at.
+    fn start(&self) -> Result<usize, XmlError> {
+        let input = self.input;
+        if input.len() > self.limits.max_bytes {
+            return Err(self.at(
+                0,
+                format!(
+                    "input is {} bytes, over the limit of {}",
+                    input.len(),
+                    self.limits.max_bytes
+                ),
+            ));
         }
+        let mut start = 0;
+        if input.starts_with(b"\xEF\xBB\xBF") {
+            start = 3;
+        }
+        if input[start..].starts_with(b"<?xml") {
+            let end = find(&input[start..], b"?>")
+                .ok_or_else(|| self.at(start, "unterminated XML declaration".into()))?;
+            start = self.skip_ws(start + end + 2);
+        }
+        Ok(start)
     }
 
-    let mut items = Vec::new();
-    // Elements under construction, with the line and column of their start tag.
-    let mut stack: Vec<(Element, usize, usize)> = Vec::new();
-    let mut cursor = Cursor::default();
-    let mut in_stream = false;
-    let mut stream_closed = false;
-    let mut buf = &input[start..];
-    // Offset of the next event's first byte, summed from event metrics (the lexer's
-    // read position runs ahead of it by its look-ahead).
-    let mut consumed = start;
-    loop {
-        let before = consumed;
-        let event = match parser.parse(&mut buf, false) {
-            Ok(Some(event)) => event,
-            // The synthetic stream was closed: anything after it is refused below.
-            Ok(None) => break,
-            Err(EndOrError::NeedMoreData) => break,
-            // Reported at the start of the construct that failed (the lexer's own
-            // position runs ahead of it).
-            Err(EndOrError::Error(e)) => {
-                let offset = skip_ws(before).min(input.len());
-                return Err(at(offset, error_message(&e, &input[offset..], limits)));
-            }
-        };
-        consumed += event.metrics().len();
-        match event {
-            Event::XmlDeclaration(..) => {
-                return Err(at(
-                    before,
-                    "XML declaration after the start of the input".into(),
-                ));
-            }
-            Event::StartElement(metrics, (namespace, name), attrs) => {
-                // The start offset: skip leading white space the metrics include.
-                let offset = skip_ws(before).min(before + metrics.len());
-                let ns_str: &str = &namespace;
-                if stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
-                    if in_stream {
-                        return Err(at(offset, "stream header inside a stream".into()));
-                    }
-                    if !items.is_empty() || stream_closed {
-                        return Err(at(offset, "stream header after other elements".into()));
-                    }
-                    in_stream = true;
-                    continue;
+    /// The next top-level element, `Ok(None)` at a well-formed end.
+    fn read_next(&mut self, raw: Option<&RawFilter<'_>>) -> Result<Option<Piece>, XmlError> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        loop {
+            let before = self.consumed;
+            let event = match self.parser.parse(&mut self.buf, false) {
+                Ok(Some(event)) => event,
+                // The synthetic stream was closed: anything after it is refused below.
+                Ok(None) => break,
+                Err(EndOrError::NeedMoreData) => break,
+                // Reported at the start of the construct that failed (the lexer's own
+                // position runs ahead of it).
+                Err(EndOrError::Error(e)) => {
+                    let offset = self.skip_ws(before).min(self.input.len());
+                    let message = error_message(&e, &self.input[offset..], &self.limits);
+                    return Err(self.at(offset, message));
                 }
-                if stack.len() >= limits.max_depth {
-                    return Err(at(
-                        offset,
-                        format!("elements nested deeper than {} levels", limits.max_depth),
+            };
+            self.consumed += event.metrics().len();
+            if let Some((start, line, column, depth)) = self.raw_open {
+                let depth = match event {
+                    Event::StartElement(..) => depth + 1,
+                    Event::EndElement(_) => depth - 1,
+                    _ => depth,
+                };
+                if depth > self.limits.max_depth {
+                    return Err(self.at(
+                        self.skip_ws(before),
+                        format!(
+                            "elements nested deeper than {} levels",
+                            self.limits.max_depth
+                        ),
                     ));
                 }
-                // XMPP has no unqualified top-level elements; one written back would
-                // read as `jabber:client`.
-                if stack.is_empty() && ns_str.is_empty() {
-                    return Err(at(offset, format!("element <{name}> is in no namespace")));
+                if depth == 0 {
+                    self.raw_open = None;
+                    self.yielded += 1;
+                    return Ok(Some(Piece::Raw(RawItem {
+                        range: start..self.consumed,
+                        line,
+                        column,
+                    })));
                 }
-                let mut element = Element::builder(name.as_str(), ns_str).build();
-                *element.attrs_mut() = attrs;
-                cursor.advance(input, offset);
-                stack.push((element, cursor.line, cursor.column));
+                self.raw_open = Some((start, line, column, depth));
+                continue;
             }
-            Event::EndElement(_) => match stack.pop() {
-                Some((element, line, column)) => match stack.last_mut() {
-                    Some((parent, ..)) => {
-                        parent.append_child(element);
+            match event {
+                Event::XmlDeclaration(..) => {
+                    return Err(self.at(
+                        before,
+                        "XML declaration after the start of the input".into(),
+                    ));
+                }
+                Event::StartElement(metrics, (namespace, name), attrs) => {
+                    // The start offset: skip leading white space the metrics include.
+                    let offset = self.skip_ws(before).min(before + metrics.len());
+                    let ns_str: &str = &namespace;
+                    if self.stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
+                        if self.in_stream {
+                            return Err(self.at(offset, "stream header inside a stream".into()));
+                        }
+                        if self.yielded > 0 || self.stream_closed {
+                            return Err(
+                                self.at(offset, "stream header after other elements".into())
+                            );
+                        }
+                        self.in_stream = true;
+                        continue;
                     }
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(self.at(
+                            offset,
+                            format!(
+                                "elements nested deeper than {} levels",
+                                self.limits.max_depth
+                            ),
+                        ));
+                    }
+                    // XMPP has no unqualified top-level elements; one written back
+                    // would read as `jabber:client`.
+                    if self.stack.is_empty() && ns_str.is_empty() {
+                        return Err(self.at(offset, format!("element <{name}> is in no namespace")));
+                    }
+                    if self.stack.is_empty() && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
+                        self.cursor.advance(self.input, offset);
+                        self.raw_open = Some((offset, self.cursor.line, self.cursor.column, 1));
+                        continue;
+                    }
+                    let mut element = Element::builder(name.as_str(), ns_str).build();
+                    *element.attrs_mut() = attrs;
+                    self.cursor.advance(self.input, offset);
+                    self.stack
+                        .push((element, self.cursor.line, self.cursor.column));
+                }
+                Event::EndElement(_) => match self.stack.pop() {
+                    Some((element, line, column)) => match self.stack.last_mut() {
+                        Some((parent, ..)) => {
+                            parent.append_child(element);
+                        }
+                        None => {
+                            self.yielded += 1;
+                            return Ok(Some(Piece::Element(Item {
+                                element,
+                                line,
+                                column,
+                            })));
+                        }
+                    },
+                    // The end of a stream, whether its header is in the capture or not.
                     None => {
-                        items.push(Item {
-                            element,
-                            line,
-                            column,
-                        });
+                        self.in_stream = false;
+                        self.stream_closed = true;
                     }
                 },
-                // The end of a stream, whether its header is in the capture or not.
-                None => {
-                    in_stream = false;
-                    stream_closed = true;
-                }
-            },
-            Event::Text(_, text) => match stack.last_mut() {
-                Some((parent, ..)) => parent.append_text(text),
-                None if text.trim().is_empty() => {}
-                None => {
-                    let offset = skip_ws(before);
-                    return Err(at(offset, "text outside any element".into()));
-                }
-            },
+                Event::Text(_, text) => match self.stack.last_mut() {
+                    Some((parent, ..)) => parent.append_text(text),
+                    None if text.trim().is_empty() => {}
+                    None => {
+                        let offset = self.skip_ws(before);
+                        return Err(self.at(offset, "text outside any element".into()));
+                    }
+                },
+            }
+        }
+        let input = self.input;
+        // Bytes the parser holds back, waiting for more input: a trailing text run or
+        // a cut-off tag.
+        let tail = self.skip_ws(self.consumed);
+        if tail < input.len() && self.stack.is_empty() && self.raw_open.is_none() {
+            return Err(if input[tail] == b'<' {
+                self.at(input.len(), "input ends inside a tag".into())
+            } else {
+                self.at(tail, "text outside any element".into())
+            });
+        }
+        if let Some((start, line, column, _)) = self.raw_open {
+            let name_end = input[start + 1..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                .map_or(input.len(), |i| start + 1 + i);
+            return Err(self.at(
+                input.len(),
+                format!(
+                    "input ends inside <{}> opened at line {line}, column {column}",
+                    String::from_utf8_lossy(&input[start + 1..name_end])
+                ),
+            ));
+        }
+        if let Some((element, line, column)) = self.stack.last() {
+            return Err(self.at(
+                input.len(),
+                format!(
+                    "input ends inside <{}> opened at line {line}, column {column}",
+                    element.name()
+                ),
+            ));
+        }
+        if self.yielded == 0 {
+            return Err(self.at(input.len(), "no XML element in the input".into()));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for ItemReader<'_> {
+    type Item = Result<Item, XmlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.read_next(None) {
+            Ok(Some(Piece::Element(item))) => Some(Ok(item)),
+            Ok(Some(Piece::Raw(_))) => unreachable!("raw items only when asked"),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                // The elements under construction are no longer needed.
+                self.stack = Vec::new();
+                Some(Err(e))
+            }
         }
     }
-    // Bytes the parser holds back, waiting for more input: a trailing text run or a
-    // cut-off tag.
-    let tail = skip_ws(consumed);
-    if tail < input.len() && stack.is_empty() {
-        return Err(if input[tail] == b'<' {
-            at(input.len(), "input ends inside a tag".into())
-        } else {
-            at(tail, "text outside any element".into())
-        });
-    }
-    if let Some((element, line, column)) = stack.last() {
-        return Err(at(
-            input.len(),
-            format!(
-                "input ends inside <{}> opened at line {line}, column {column}",
-                element.name()
-            ),
-        ));
-    }
-    if items.is_empty() {
-        return Err(at(input.len(), "no XML element in the input".into()));
-    }
-    Ok(items)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -615,7 +941,58 @@ mod tests {
         })
     }
 
+    /// Every piece of `input`, with every top-level element in no-stream namespaces
+    /// read raw and then parsed on its own.
+    fn pieces_reparsed(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
+        let mut reader = ItemReader::new(input, limits).with_raw(&|ns, _| ns != ns::STREAM);
+        let mut out = Vec::new();
+        while let Some(piece) = reader.next_piece() {
+            match piece? {
+                Piece::Element(item) => out.push(item),
+                Piece::Raw(raw) => {
+                    let mut again = parse_items(&input[raw.range], limits).unwrap();
+                    assert_eq!(again.len(), 1);
+                    let mut item = again.remove(0);
+                    (item.line, item.column) = (raw.line, raw.column);
+                    out.push(item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn raw_pieces_and_errors_match_the_trees() {
+        for input in [
+            "<a xmlns='urn:a'><b/>text</a>\n  <iq type='get' id='1'><query/></iq>",
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message/><presence/>",
+            "<a xmlns='urn:a'><b>",
+            "<a xmlns='urn:a'/><b",
+            "<a xmlns='urn:a'><b><c><d><e/></d></c></b></a>",
+            "<a xmlns='urn:a'/>text",
+        ] {
+            // Errors at the same place (a raw element cut off is named by its
+            // top-level element, not by the innermost one open).
+            let limits = Limits::default().with_max_depth(4);
+            assert_eq!(
+                pieces_reparsed(input.as_bytes(), &limits).map_err(|e| (e.line, e.column)),
+                parse_items(input.as_bytes(), &limits).map_err(|e| (e.line, e.column)),
+                "{input}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn raw_pieces_reparse_to_the_same_trees(trees in proptest::collection::vec(tree(), 1..4)) {
+            let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");
+            let limits = Limits::default();
+            prop_assert_eq!(
+                pieces_reparsed(text.as_bytes(), &limits),
+                parse_items(text.as_bytes(), &limits)
+            );
+        }
+
         #[test]
         fn serialised_trees_read_back_equal(trees in proptest::collection::vec(tree(), 1..4)) {
             let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");

@@ -36,13 +36,16 @@
 //! "unexpected text" error, never a misreading) and mapped by [`ServerInfo::read`].
 
 use core::fmt;
+use std::collections::HashMap;
 
 use minidom::Element;
+use minidom::rxml::AttrMap;
 use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 
 use crate::ns;
 
 mod codec;
+mod events;
 mod partial;
 
 /// A domain name as it appears in a `name` attribute.
@@ -712,12 +715,67 @@ fn plain_attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
 
 /// Deviations only visible on the wire (the typed value no longer shows them).
 fn wire_deviations(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
-    let known: &[&str] = match element.name() {
+    local_deviations(element.name(), element.attrs(), path, out);
+    let expected = expected_children(element.name());
+    // A map, not a list searched per child: a hostile item with a million distinct
+    // unknown element names would make a list quadratic.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for child in element.children() {
+        if child.ns() != ns::SERVERINFO {
+            continue;
+        }
+        let name = child.name();
+        let index = counts.entry(name).or_default();
+        *index += 1;
+        let child_path = path.clone().elem(name, *index);
+        if !expected.contains(&name) {
+            out.push(unknown_element(name, child_path));
+            continue;
+        }
+        wire_deviations(child, &child_path, out);
+    }
+}
+
+/// The XEP-0485 children an element of this name may have.
+fn expected_children(name: &str) -> &'static [&'static str] {
+    match name {
+        "serverinfo" => &["domain"],
+        "domain" => &["federation"],
+        "federation" => &["remote-domain"],
+        "remote-domain" => &["connection"],
+        _ => &[],
+    }
+}
+
+fn unknown_element(name: &str, path: Path) -> Deviation {
+    Deviation::new(
+        Severity::Should,
+        "unknown-element",
+        path,
+        format!(
+            "<{name}/> in the serverinfo namespace is not defined by XEP-0485; kept as an extension"
+        ),
+    )
+}
+
+/// The attribute `name` in no namespace of an attribute map.
+fn plain_attr_of<'a>(attrs: &'a AttrMap, name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|((namespace, attr), _)| namespace.is_none() && attr.as_str() == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The deviations of one element's own attributes, from its name and attributes alone
+/// (shared by the tree and the event readings).
+fn local_deviations(name: &str, attrs: &AttrMap, path: &Path, out: &mut Vec<Deviation>) {
+    let element_name = name;
+    let known: &[&str] = match element_name {
         "domain" | "remote-domain" => &["name"],
         "connection" => &["type"],
         _ => &[],
     };
-    for ((namespace, attr), value) in element.attrs() {
+    for ((namespace, attr), value) in attrs {
         // Namespaced attributes (xml:lang and the like) are not the payload's own.
         if namespace.is_none() && !known.contains(&attr.as_str()) {
             out.push(Deviation::new(
@@ -731,8 +789,8 @@ fn wire_deviations(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
             ));
         }
     }
-    match element.name() {
-        "domain" | "remote-domain" if plain_attr(element, "name") == Some("") => {
+    match element_name {
+        "domain" | "remote-domain" if plain_attr_of(attrs, "name") == Some("") => {
             out.push(Deviation::new(
                 Severity::Should,
                 "empty-name",
@@ -740,7 +798,7 @@ fn wire_deviations(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
                 "empty name, read as an anonymous peer (an anonymous peer has no name)",
             ));
         }
-        "connection" => match plain_attr(element, "type") {
+        "connection" => match plain_attr_of(attrs, "type") {
             None => out.push(Deviation::new(
                 Severity::Should,
                 "untyped-connection",
@@ -756,42 +814,5 @@ fn wire_deviations(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
             _ => {}
         },
         _ => {}
-    }
-    let expected: &[&str] = match element.name() {
-        "serverinfo" => &["domain"],
-        "domain" => &["federation"],
-        "federation" => &["remote-domain"],
-        "remote-domain" => &["connection"],
-        _ => &[],
-    };
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for child in element.children() {
-        if child.ns() != ns::SERVERINFO {
-            continue;
-        }
-        let name = child.name();
-        let index = match counts.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, count)) => {
-                *count += 1;
-                *count
-            }
-            None => {
-                counts.push((name, 1));
-                1
-            }
-        };
-        let child_path = path.clone().elem(name, index);
-        if !expected.contains(&name) {
-            out.push(Deviation::new(
-                Severity::Should,
-                "unknown-element",
-                child_path,
-                format!(
-                    "<{name}/> in the serverinfo namespace is not defined by XEP-0485; kept as an extension"
-                ),
-            ));
-            continue;
-        }
-        wire_deviations(child, &child_path, out);
     }
 }

@@ -54,6 +54,7 @@ const FIELDS: &[FieldSpec] = &[FieldSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExternalStatusAddresses {
     /// The addresses, in the order the server gave them, without duplicates.
+    #[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]
     pub addresses: Vec<String>,
 }
 

@@ -92,11 +92,13 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
                 }) = stack.last_mut()
                 {
                     *expect = false;
-                    let raw = &text[i..=end];
+                    // `get`, not `[..]`: on text serde_json did not accept (an
+                    // unterminated string) the cut may fall inside a character.
+                    let raw = text.get(i..=end).unwrap_or_default();
                     *key = if escaped {
                         serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
                     } else {
-                        Some(Cow::Borrowed(&raw[1..raw.len() - 1]))
+                        raw.get(1..raw.len().saturating_sub(1)).map(Cow::Borrowed)
                     };
                 }
                 i = end + 1;
@@ -175,6 +177,22 @@ pub(crate) fn locate(text: &str, max_depth: usize) -> Locations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `locate` runs on accepted documents only, but must not panic on a cut one: the
+    /// key of an unterminated string ended inside a character (`{"é`) or before its
+    /// opening quote's end (`{"`).
+    #[test]
+    fn unterminated_keys_do_not_panic() {
+        for text in [
+            "{\"\u{e9}",
+            "{\"",
+            "{\"\\",
+            "{\"a\\\u{e9}",
+            "{\"\u{1F600}\u{1F600}",
+        ] {
+            let _ = locate(text, 2);
+        }
+    }
 
     #[test]
     fn finds_members_two_levels_deep() {

@@ -55,6 +55,7 @@
 
 use alloc::borrow::Cow;
 use core::fmt;
+use std::collections::BTreeMap;
 
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
@@ -119,7 +120,13 @@ impl core::str::FromStr for OutageScope {
 /// published schema accepts any key); lookup uses RFC 4647 "Lookup" on them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Messages {
-    entries: Vec<(String, String)>,
+    /// The `default` text.
+    default: Option<String>,
+    /// The other keys with their texts, in the order first given.
+    tagged: Vec<(String, String)>,
+    /// Key -> its index in `tagged`, so that reading n keys costs O(n log n), not
+    /// O(n²) (a B-tree rather than a hash map: `Status`, which holds this, stays small).
+    index: BTreeMap<String, usize>,
 }
 
 /// The key of the default message.
@@ -142,14 +149,14 @@ impl Messages {
     /// replaces. `default` is kept first, the other keys in the order first given.
     pub fn insert(&mut self, key: impl Into<String>, text: impl Into<String>) -> Option<String> {
         let (key, text) = (key.into(), text.into());
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, old)) => Some(core::mem::replace(old, text)),
-            None if key == DEFAULT_KEY => {
-                self.entries.insert(0, (key, text));
-                None
-            }
+        if key == DEFAULT_KEY {
+            return self.default.replace(text);
+        }
+        match self.index.get(&key) {
+            Some(&i) => Some(core::mem::replace(&mut self.tagged[i].1, text)),
             None => {
-                self.entries.push((key, text));
+                self.index.insert(key.clone(), self.tagged.len());
+                self.tagged.push((key, text));
                 None
             }
         }
@@ -157,10 +164,10 @@ impl Messages {
 
     /// The text for exactly this key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, t)| t.as_str())
+        if key == DEFAULT_KEY {
+            return self.default.as_deref();
+        }
+        self.index.get(key).map(|&i| self.tagged[i].1.as_str())
     }
 
     /// The `default` text.
@@ -170,17 +177,20 @@ impl Messages {
 
     /// Every `(key, text)` in the order given.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(k, t)| (k.as_str(), t.as_str()))
+        let default = self.default.as_deref().map(|t| (DEFAULT_KEY, t));
+        default
+            .into_iter()
+            .chain(self.tagged.iter().map(|(k, t)| (k.as_str(), t.as_str())))
     }
 
     /// Number of texts, `default` included.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.tagged.len() + usize::from(self.default.is_some())
     }
 
     /// Whether there is no text.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// The best text for a user whose language preferences are `ranges` (most
@@ -205,16 +215,11 @@ impl Messages {
 
     /// Like [`best_match`](Self::best_match), also giving the key chosen.
     pub fn best_match_entry(&self, ranges: &[&str]) -> Option<(&str, &str)> {
-        let tagged = || {
-            self.entries
-                .iter()
-                .filter(|(k, _)| k != DEFAULT_KEY)
-                .map(|(k, _)| k.as_str())
-        };
+        let tagged = || self.tagged.iter().map(|(k, _)| k.as_str());
         for range in ranges {
             if let Some(i) = xep_core::lang::lookup(range, tagged()) {
-                let key = tagged().nth(i).expect("index from lookup");
-                return self.get(key).map(|t| (key, t));
+                let (key, text) = &self.tagged[i];
+                return Some((key.as_str(), text.as_str()));
             }
         }
         if let Some(i) = xep_core::lang::same_language(ranges, tagged()) {
@@ -240,8 +245,8 @@ impl FromIterator<(String, String)> for Messages {
 impl serde::Serialize for Messages {
     /// `default` first, then the other keys in the order given.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (k, t) in &self.entries {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, t) in self.iter() {
             map.serialize_entry(k, t)?;
         }
         map.end()

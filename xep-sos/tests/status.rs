@@ -600,3 +600,67 @@ fn padded_timestamps_and_string_booleans_are_read_and_reported() {
     // Written back exactly.
     assert!(StatusFile::read_strict(&reading.value.to_json_pretty(), Version::V0_4).is_ok());
 }
+
+/// Reading n message keys costs O(n): `Messages::insert` scanned a `Vec` for each key,
+/// so 200,000 languages took 26 s in release (and far longer here); with an index
+/// they take well under a second. The 4x-input / 4x-time figure is in
+/// `benches/benches/sos.rs` (`status_messages`).
+#[test]
+fn many_message_keys_are_read_in_linear_time() {
+    let n = 200_000;
+    let mut text = String::from(r#"{"beginning": "2021-01-12T01:01:01Z", "message": {"#);
+    for i in 0..n {
+        text.push_str(&format!(r#""x-k{i}": "t{i}", "#));
+    }
+    text.push_str(r#""default": "d"}}"#);
+    let file = StatusFile::read(&text, Version::V0_4).unwrap().value;
+    let messages = file.outage().unwrap().message.as_ref().unwrap();
+    assert_eq!(messages.len(), n + 1);
+    let keys: Vec<&str> = messages.iter().map(|(k, _)| k).take(3).collect();
+    assert_eq!(keys, ["default", "x-k0", "x-k1"]);
+    assert_eq!(messages.get("x-k199999"), Some("t199999"));
+}
+
+/// Unknown fields survive a read-write pass exactly (issue 9): with serde_json's
+/// default float parsing `4.777777777777777e+49` drifted by one unit in the last place
+/// on each pass; a 30-digit integer or a long decimal would change on the first.
+#[test]
+fn unknown_numbers_survive_exactly() {
+    // (as read, as written): serde_json only spells an exponent's sign out.
+    let numbers = [
+        ("4.777777777777777e+49", "4.777777777777777e+49"),
+        (
+            "123456789012345678901234567890",
+            "123456789012345678901234567890",
+        ),
+        (
+            "-0.1000000000000000000000000001",
+            "-0.1000000000000000000000000001",
+        ),
+        ("1e400", "1e+400"),
+        ("1.0", "1.0"),
+        ("18446744073709551616", "18446744073709551616"),
+    ];
+    let mut text = String::from(r#"{"beginning": "2021-01-12T01:01:01Z""#);
+    for (i, (n, _)) in numbers.iter().enumerate() {
+        text.push_str(&format!(
+            r#", "n{i}": {n}, "a{i}": [{n}], "o{i}": {{"x": {n}}}"#
+        ));
+    }
+    text.push('}');
+    let mut written = StatusFile::read(&text, Version::V0_4)
+        .unwrap()
+        .value
+        .to_json_pretty();
+    for _ in 0..3 {
+        for (_, n) in numbers {
+            assert_eq!(written.matches(n).count(), 3, "{n} in {written}");
+        }
+        let again = StatusFile::read(&written, Version::V0_4)
+            .unwrap()
+            .value
+            .to_json_pretty();
+        assert_eq!(again, written);
+        written = again;
+    }
+}

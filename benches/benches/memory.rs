@@ -1,0 +1,110 @@
+//! Peak memory of `xep inspect` and `xep serverinfo graph` (issue 9, item 5): each input
+//! is read by the library functions the commands call, under an allocator that tracks
+//! the highest number of live heap bytes; the figure is that peak above what was live
+//! before the call (the input bytes themselves are not counted), divided by the input
+//! size. The target is at most 10x for every input within the limits.
+//!
+//! Not a criterion benchmark: memory does not vary between runs, so one measurement is
+//! the figure. Run with `cargo bench -p xep-benches --bench memory` (allocations do
+//! not depend on the optimisation level: `--profile dev` gives the same figures and
+//! builds in a fraction of the time).
+
+// A `GlobalAlloc` implementation is `unsafe` by definition; it only forwards to the
+// system allocator.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use xep_benches::Capture;
+use xep_benches::serverinfo::serverinfo_item;
+use xep_cli::graph_cmd::collect;
+use xep_cli::inspect::inspect;
+use xep_cli::registry::Registry;
+use xep_core::xml::Limits;
+
+/// The system allocator, tracking the live bytes requested and their highest value.
+struct Peak;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grow(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+unsafe impl GlobalAlloc for Peak {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grow(layout.size());
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size >= layout.size() {
+            grow(new_size - layout.size());
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Peak = Peak;
+
+/// Highest live heap bytes while `run` runs, above what was live before it.
+fn peak_of<T>(run: impl FnOnce() -> T) -> usize {
+    let before = LIVE.load(Ordering::SeqCst);
+    PEAK.store(before, Ordering::SeqCst);
+    black_box(run());
+    PEAK.load(Ordering::SeqCst) - before
+}
+
+fn report(what: &str, input: &[u8], peak: usize) {
+    let ratio = peak as f64 / input.len() as f64;
+    println!(
+        "{what:<44} input {:>10} B  peak {:>12} B  {ratio:>6.2}x{}",
+        input.len(),
+        peak,
+        if ratio <= 10.0 { "" } else { "  OVER 10x" }
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument is a filter (none here).
+    // The 100,000-stanza capture is 30 MB, over the default 16 MiB input limit: the
+    // limit is raised for it, the reading is the same.
+    let limits = Limits::default().with_max_bytes(64 << 20);
+    let registry = Registry::default();
+    let inputs = [
+        (
+            "serverinfo item, 1,000 remote domains",
+            serverinfo_item(1_000),
+        ),
+        (
+            "serverinfo item, 150,000 remote domains",
+            serverinfo_item(150_000),
+        ),
+        (
+            "capture of 100,000 stanzas",
+            Capture::new(100_000).text().to_owned(),
+        ),
+    ];
+    for (what, text) in &inputs {
+        let bytes = text.as_bytes();
+        let peak = peak_of(|| inspect(bytes, &registry, &limits).expect("inspects"));
+        report(&format!("xep inspect: {what}"), bytes, peak);
+        let peak = peak_of(|| collect(bytes, &limits).expect("collects"));
+        report(&format!("xep serverinfo graph: {what}"), bytes, peak);
+    }
+}

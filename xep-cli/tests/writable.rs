@@ -1,0 +1,198 @@
+//! Nothing a reader returns may make a writer panic (issue 9): across the crates, every
+//! value read from hostile text is written into an `Element` and into bytes.
+//!
+//! XML input cannot carry a NUL or another character XML refuses (the parser rejects
+//! it, even as a character reference), so the ways in are the decodings on top of it
+//! (percent-encoded URIs) and JSON strings (`"\u0000"`). The strategies below produce
+//! those characters on purpose.
+
+use minidom::Element;
+use proptest::prelude::*;
+use xep_core::contact::ContactAddresses;
+use xep_core::forms::TypedForm;
+use xep_core::lang::LangMap;
+use xep_core::uri::PubSubUri;
+use xep_core::xml::{Limits, is_xml_text, parse_items};
+use xep_serverinfo::ServerInfo;
+use xep_sos::disco::ExternalStatusAddresses;
+use xep_sos::items::{Outage, OutageItem};
+use xep_sos::{StatusFile, Version};
+
+/// Any character, with the ones XML cannot carry and markup characters made likely.
+fn any_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        Just('\0'),
+        Just('\u{1}'),
+        Just('\u{1B}'),
+        Just('\u{FFFE}'),
+        Just('\u{FFFF}'),
+        Just('\t'),
+        Just('<'),
+        Just('&'),
+        Just('\''),
+        Just('"'),
+        Just('%'),
+        Just(';'),
+        Just('='),
+        any::<char>(),
+        "[a-z]".prop_map(|s| s.chars().next().unwrap()),
+    ]
+}
+
+fn any_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(any_char(), 0..12).prop_map(|c| c.into_iter().collect())
+}
+
+/// Text percent-encoded byte by byte, as a URI part.
+fn encoded(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Writes an element out; a writer that panics fails the test.
+fn write(element: &Element) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    element.write_to(&mut bytes).expect("writing to a Vec");
+    assert_eq!(String::from(element).into_bytes(), bytes);
+    bytes
+}
+
+fn ncname(name: &str) -> minidom::rxml::NcName {
+    name.try_into().expect("an XML name")
+}
+
+/// The IQ a client builds for a pubsub URI: every decoded part in a stanza.
+fn stanza_for(uri: &PubSubUri) -> Element {
+    let mut items = Element::builder("items", "http://jabber.org/protocol/pubsub")
+        .attr(ncname("node"), uri.node.as_str())
+        .build();
+    if let Some(item) = &uri.item {
+        items.append_child(
+            Element::builder("item", "http://jabber.org/protocol/pubsub")
+                .attr(ncname("id"), item.as_str())
+                .build(),
+        );
+    }
+    let mut iq = Element::builder("iq", "jabber:client")
+        .attr(ncname("to"), uri.service.as_str())
+        .attr(ncname("type"), uri.query_type.as_str())
+        .build();
+    let parts = [
+        uri.action.as_deref(),
+        uri.authority.as_deref(),
+        uri.fragment.as_deref(),
+    ];
+    for text in parts.into_iter().flatten() {
+        iq.append_text(text);
+    }
+    for (key, value) in &uri.params {
+        iq.append_text(key);
+        iq.append_text(value);
+    }
+    iq.append_child(items);
+    iq
+}
+
+/// Escapes text for an XML attribute value or text node.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('\'', "&apos;")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn uris_read_from_any_text_can_be_written(
+        node in any_text(),
+        item in any_text(),
+        extra in any_text(),
+        raw in any::<bool>(),
+    ) {
+        let part = |t: &str| if raw { t.to_owned() } else { encoded(t) };
+        let text = format!(
+            "xmpp:pubsub.example.org?;node={};item={};x={}#{}",
+            part(&node), part(&item), part(&extra), part(&extra)
+        );
+        if let Ok(uri) = PubSubUri::parse(&text) {
+            write(&stanza_for(&uri));
+        }
+        let ok = PubSubUri::parse(&format!("xmpp:pubsub.example.org?;node={}", encoded(&node)));
+        prop_assert_eq!(ok.is_ok(), is_xml_text(&node));
+    }
+
+    #[test]
+    fn contact_addresses_read_from_json_can_be_written(values in proptest::collection::vec(any_text(), 0..4)) {
+        let json = serde_json::json!({
+            "abuse": values, "admin": [], "feedback": [], "sales": [],
+            "security": [], "status": values, "support": [],
+        });
+        match serde_json::from_value::<ContactAddresses>(json) {
+            Ok(addresses) => {
+                write(&Element::from(addresses.to_form()));
+            }
+            Err(e) => {
+                prop_assert!(values.iter().any(|v| !is_xml_text(v)), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn status_addresses_read_from_json_can_be_written(values in proptest::collection::vec(any_text(), 0..4)) {
+        let json = serde_json::json!({ "addresses": values });
+        if let Ok(addresses) = serde_json::from_value::<ExternalStatusAddresses>(json) {
+            write(&Element::from(addresses.to_form()));
+        } else {
+            prop_assert!(values.iter().any(|v| !is_xml_text(v)));
+        }
+    }
+
+    #[test]
+    fn descriptions_read_from_json_can_be_written(default in any_text(), de in any_text()) {
+        let json = serde_json::json!({ "default": default, "tagged": { "de": de } });
+        if let Ok(descriptions) = serde_json::from_value::<LangMap>(json) {
+            let mut outage = Outage::new(Version::V0_2);
+            outage.descriptions = descriptions;
+            write(&Element::from(OutageItem::from(outage)));
+        } else {
+            prop_assert!(!is_xml_text(&default) || !is_xml_text(&de));
+        }
+    }
+
+    #[test]
+    fn payloads_read_from_escaped_text_can_be_written(name in any_text(), text in any_text()) {
+        // Whatever XML the text makes (the parser refuses what XML cannot carry), the
+        // readings are written back without panic.
+        let xml = format!(
+            "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='{}'><federation>\
+             <remote-domain name='{}'><connection type='{}'/></remote-domain>\
+             </federation></domain></serverinfo>\
+             <outage xmlns='urn:xmpp:sos:0'><description xml:lang='en'>{}</description></outage>",
+            escape(&name), escape(&text), escape(&name), escape(&text)
+        );
+        let Ok(items) = parse_items(xml.as_bytes(), &Limits::default()) else {
+            return Ok(());
+        };
+        if let Ok(reading) = ServerInfo::read(&items[0].element) {
+            write(&Element::from(&reading.value));
+        }
+        if let Ok(outage) = OutageItem::try_from(items[1].element.clone()) {
+            write(&Element::from(outage));
+        }
+    }
+
+    #[test]
+    fn status_files_read_from_json_can_be_written(default in any_text(), extra in any_text()) {
+        let json = serde_json::json!({
+            "beginning": "2026-11-22T10:00:00Z",
+            "message": { "default": default },
+            (extra.clone()): extra,
+        });
+        if let Ok(reading) = StatusFile::read(&json.to_string(), Version::V0_4) {
+            let file = reading.value;
+            let written = file.to_json_pretty();
+            let again = StatusFile::read(&written, Version::V0_4).map(|r| r.value);
+            prop_assert_eq!(again.ok(), Some(file));
+        }
+    }
+}
