@@ -3,19 +3,24 @@
 //! from the raw element the server sent.
 
 use chrono::{DateTime, Utc};
-use jid::Jid;
+use jid::{BareJid, Jid};
 use minidom::Element;
 use xep_core::contact::ContactAddresses;
 use xep_core::forms::TypedForm;
 use xep_core::reading::Deviation;
+use xep_psa::annotation::StateAnnotation;
+use xep_psa::presence::read_annotation;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 use xep_serverinfo::publisher::Publisher;
 use xep_sos::disco::ExternalStatusAddresses;
 use xep_sos::items::OutageItem;
 use xep_sos::tracker::OutageTracker;
+use xep_user_status::State;
+use xep_user_status::pep::Notification;
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::message::Message;
+use xmpp_parsers::presence::Presence;
 
 use crate::runner::Failure;
 
@@ -109,4 +114,31 @@ pub fn tracker_disco(
 /// Feeds the tracker a received message; whether it was about outages.
 pub fn tracker_message(tracker: &mut OutageTracker, now: DateTime<Utc>, message: &Message) -> bool {
     tracker.handle_message(now, message)
+}
+
+/// A received message read as a user status notification (`None`: not about user
+/// status): who it speaks for and the state it leaves them in, with the deviations.
+pub fn user_status_notification(
+    account: &BareJid,
+    message: &Message,
+) -> Result<Read<Option<(BareJid, State)>>, Failure> {
+    let reading = Notification::read_message(&Element::from(message.clone()))
+        .map_err(|e| Failure::new(format!("user status notification: {e}")))?;
+    Ok(Read {
+        value: reading
+            .value
+            .as_ref()
+            .and_then(|n| n.latest(account))
+            .map(|(who, state)| (who, state.clone())),
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// The XEP-0310 state annotation of a received presence, read leniently (`None`:
+/// the presence carries none).
+pub fn psa_annotation(presence: &Presence) -> Option<Read<StateAnnotation>> {
+    read_annotation(presence).map(|reading| Read {
+        value: reading.value,
+        deviations: lines(&reading.deviations),
+    })
 }

@@ -6,8 +6,15 @@ use crate::runner::Case;
 pub mod disco;
 pub mod serverinfo;
 pub mod sos;
+pub mod user_status;
 
 /// Every case, in the order they run.
 pub fn all() -> Vec<Case> {
-    [disco::CASES, serverinfo::CASES, sos::CASES].concat()
+    [
+        disco::CASES,
+        serverinfo::CASES,
+        sos::CASES,
+        user_status::CASES,
+    ]
+    .concat()
 }
