@@ -4,6 +4,7 @@
 use crate::runner::Case;
 
 pub mod disco;
+pub mod psa;
 pub mod serverinfo;
 pub mod sos;
 pub mod user_status;
@@ -15,6 +16,7 @@ pub fn all() -> Vec<Case> {
         serverinfo::CASES,
         sos::CASES,
         user_status::CASES,
+        psa::CASES,
     ]
     .concat()
 }
