@@ -182,8 +182,8 @@ async fn pep_delivery(ctx: Arc<Ctx>) -> Outcome {
             return Err(Failure::skip(format!(
                 "the published and the cleared status were delivered and read back, but \
                  ejabberd 23.01 sends no retraction notification for a PEP item retracted \
-                 with notify='true' (also not with mod_pubsub default_node_config \
-                 notify_retract: true): {f}"
+                 with notify='true' to contacts that get its items through +notify, also \
+                 not after the owner sets pubsub#notify_retract to 1 (tried by hand): {f}"
             )));
         }
         other => other?,
