@@ -113,7 +113,10 @@ impl PublishMode {
     /// publish-options support; XEP-0163 only says a PEP service "SHOULD also support"
     /// it), and the `<bad-request/>` or `<not-acceptable/>` some services send for an
     /// option they do not know ("it MUST reject the publication upon encountering
-    /// unknown fields").
+    /// unknown fields"). ejabberd 23.01 answers an option it does not know
+    /// (`pubsub#max_items`) with `<resource-constraint/>` of type `wait` and the text
+    /// "Unknown field", found by the interop suite: that is a refusal of the options
+    /// too.
     ///
     /// ```
     /// use xep_user_status::pep::PublishMode;
@@ -136,7 +139,8 @@ impl PublishMode {
             DefinedCondition::Conflict => precondition,
             DefinedCondition::FeatureNotImplemented
             | DefinedCondition::BadRequest
-            | DefinedCondition::NotAcceptable => true,
+            | DefinedCondition::NotAcceptable
+            | DefinedCondition::ResourceConstraint => true,
             _ => precondition,
         };
         refused.then_some(Self::Plain)
@@ -649,6 +653,17 @@ mod tests {
             with.after_error(&error(DefinedCondition::NotAcceptable, None)),
             Some(PublishMode::Plain)
         );
+        // ejabberd 23.01 on `pubsub#max_items` (the interop suite found it returned
+        // None here, so a client following the advice never published).
+        let mut ejabberd = StanzaError::new(
+            ErrorType::Wait,
+            DefinedCondition::ResourceConstraint,
+            "en",
+            "Unknown field",
+        );
+        assert_eq!(with.after_error(&ejabberd), Some(PublishMode::Plain));
+        ejabberd.defined_condition = DefinedCondition::InternalServerError;
+        assert_eq!(with.after_error(&ejabberd), None);
     }
 
     #[test]
