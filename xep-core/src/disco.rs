@@ -62,7 +62,7 @@ impl DiscoInfo {
     /// `Err` only when the element is neither; everything inside is read leniently.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
         if element.is("query", ns::DISCO_INFO) {
-            return Ok(Self::read_query(element, &Path::root().elem("query", 1)));
+            return Ok(Self::read_query(element, &query_path(element)));
         }
         if element.name() == "iq" && CLIENT_NAMESPACES.contains(&element.ns().as_str()) {
             let mut queries = element.children().filter(|c| c.is("query", ns::DISCO_INFO));
@@ -73,7 +73,7 @@ impl DiscoInfo {
                 });
             };
             let path = Path::root().elem("iq", 1);
-            let mut reading = Self::read_query(query, &path.clone().elem("query", 1));
+            let mut reading = Self::read_query(query, &query_path(element));
             match element.attr("type") {
                 Some("result") => {}
                 other => reading.deviations.insert(
@@ -196,6 +196,17 @@ impl From<&DiscoInfoResult> for DiscoInfo {
                 .collect(),
             forms: info.extensions.clone(),
         }
+    }
+}
+
+/// The path of the `<query/>` that [`DiscoInfo::read`] reads in `element` (the
+/// element itself, or the one inside an `<iq/>`): the prefix of the paths of whatever
+/// is read from its forms.
+pub fn query_path(element: &Element) -> Path {
+    if element.name() == "iq" {
+        Path::root().elem("iq", 1).elem("query", 1)
+    } else {
+        Path::root().elem("query", 1)
     }
 }
 

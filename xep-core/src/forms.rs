@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 use minidom::Element;
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 
-use crate::disco::DiscoInfo;
+use crate::disco::{DiscoInfo, query_path};
 use crate::error::Error;
 use crate::reading::{Deviation, Path, Reading, Severity, excerpt};
 
@@ -83,6 +83,15 @@ pub trait TypedForm: Sized {
         read_at(forms, &Path::root())
     }
 
+    /// [`read`](Self::read), with paths under `prefix` (such as the `/iq[1]/query[1]`
+    /// the forms came from, [`query_path`](crate::disco::query_path)).
+    fn read_under<'a, I>(forms: I, prefix: &Path) -> Reading<Option<Self>>
+    where
+        I: IntoIterator<Item = &'a DataForm>,
+    {
+        read_at(forms, prefix)
+    }
+
     /// Reads this type from every form carrying its FORM_TYPE, refusing any deviation
     /// of severity [`Severity::Should`] or worse ([`Error::Strict`] lists them).
     fn read_strict<'a, I>(forms: I) -> Result<Option<Self>, Error>
@@ -98,13 +107,8 @@ pub trait TypedForm: Sized {
     /// (dropped fields, dropped forms) come first.
     fn read_element(element: &Element) -> Result<Reading<Option<Self>>, Error> {
         let info = DiscoInfo::read(element)?;
-        let prefix = if element.name() == "iq" {
-            Path::root().elem("iq", 1).elem("query", 1)
-        } else {
-            Path::root().elem("query", 1)
-        };
         let mut deviations = info.deviations;
-        let typed = read_at(&info.value.forms, &prefix).take(&mut deviations);
+        let typed = read_at(&info.value.forms, &query_path(element)).take(&mut deviations);
         Ok(Reading::new(typed, deviations))
     }
 

@@ -454,12 +454,8 @@ impl Discovery {
     /// opt-in, the coordinates or the contact addresses.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
         let info = DiscoInfo::read(element)?;
-        let prefix = if element.name() == "iq" {
-            Path::root().elem("iq", 1).elem("query", 1)
-        } else {
-            Path::root().elem("query", 1)
-        };
         let mut deviations = info.deviations;
+        let prefix = xep_core::disco::query_path(element);
         let value = Self::from_parts_at(&info.value.features, &info.value.forms, &prefix)
             .take(&mut deviations);
         Ok(Reading::new(value, deviations))

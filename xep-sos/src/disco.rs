@@ -35,7 +35,7 @@
 use std::collections::HashSet;
 
 use minidom::Element;
-use xep_core::disco::DiscoInfo;
+use xep_core::disco::{DiscoInfo, query_path};
 use xep_core::forms::{FieldSpec, FormReader, TypedForm, list_multi_field};
 use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
 use xmpp_parsers::data_forms::{DataForm, Field, FieldType};
@@ -144,13 +144,8 @@ impl ExternalStatusAddresses {
     /// each form on its own, so that a malformed unrelated form cannot hide them.
     pub fn read_element(element: &Element) -> Result<Reading<Option<Self>>, Error> {
         let info = DiscoInfo::read(element)?;
-        let prefix = if element.name() == "iq" {
-            Path::root().elem("iq", 1).elem("query", 1)
-        } else {
-            Path::root().elem("query", 1)
-        };
         let mut deviations = info.deviations;
-        let value = Self::read_at(&info.value.forms, &prefix).take(&mut deviations);
+        let value = Self::read_at(&info.value.forms, &query_path(element)).take(&mut deviations);
         Ok(Reading::new(value, deviations))
     }
 
@@ -189,21 +184,7 @@ where
     T: TypedForm + Into<ExternalStatusAddresses>,
     I: IntoIterator<Item = &'a DataForm>,
 {
-    let forms: Vec<&DataForm> = forms.into_iter().collect();
-    T::read(forms.iter().copied())
-        .map(|v| v.map(Into::into))
-        .map_deviations(|d| d.under(prefix))
-}
-
-trait MapDeviations {
-    fn map_deviations(self, f: impl FnMut(Deviation) -> Deviation) -> Self;
-}
-
-impl<T> MapDeviations for Reading<T> {
-    fn map_deviations(mut self, f: impl FnMut(Deviation) -> Deviation) -> Self {
-        self.deviations = self.deviations.into_iter().map(f).collect();
-        self
-    }
+    T::read_under(forms, prefix).map(|v| v.map(Into::into))
 }
 
 impl From<SeedForm> for ExternalStatusAddresses {
