@@ -84,7 +84,7 @@ pub trait TypedForm: Sized {
     }
 
     /// [`read`](Self::read), with paths under `prefix` (such as the `/iq[1]/query[1]`
-    /// the forms came from, [`query_path`](crate::disco::query_path)).
+    /// the forms came from, [`crate::disco::query_path`]).
     fn read_under<'a, I>(forms: I, prefix: &Path) -> Reading<Option<Self>>
     where
         I: IntoIterator<Item = &'a DataForm>,
