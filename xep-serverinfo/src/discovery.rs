@@ -225,7 +225,7 @@ impl TypedForm for NodeForm {
         }
         let mut services = Vec::new();
         for value in reader.collapsed_list(SERVICE_VAR) {
-            match value.parse::<Jid>() {
+            match parse_service(&value) {
                 Ok(jid) => services.push(jid),
                 Err(e) => {
                     let message = format!("{} is not a JID ({e}); ignored", excerpt(&value));
@@ -643,4 +643,21 @@ where
                 .any(|i| i.category == "pubsub" && i.type_ == "service")
         })
         .map(|(jid, _)| jid)
+}
+
+/// Parses a collapsed `serverinfo-pubsub-service` value as a JID.
+///
+/// JID preparation maps some characters to nothing (U+FEFF, soft hyphen and the
+/// like), which can leave two spaces side by side in what was one collapsed value;
+/// reading that JID back from our own form would collapse them again and give a
+/// different JID. The prepared text is therefore collapsed once more, so that what
+/// is read is what a round trip through [`Discovery::to_form`] reads.
+fn parse_service(value: &str) -> Result<Jid, jid::Error> {
+    let jid = value.parse::<Jid>()?;
+    let again = xep_core::disco::collapse(jid.as_str());
+    if again == jid.as_str() {
+        Ok(jid)
+    } else {
+        again.parse()
+    }
 }
