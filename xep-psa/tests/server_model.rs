@@ -31,3 +31,32 @@ proptest! {
         run(&ops, seed).map_err(TestCaseError::fail)?;
     }
 }
+
+/// Found by the CI fuzz run (`fuzz/known-crashes/psa_tracker-crash-b4c56837`, reduced):
+/// the harness kept a recipient's stale view across the end of its session and a fresh
+/// unannotated presence, and called the tracker wrong after the next link up. The
+/// tracker was right; this pins the harness.
+#[test]
+fn stale_view_ends_with_the_session_and_a_fresh_presence() {
+    let ops = [
+        Op::Start(0, true),
+        Op::Presence(3, 0, 0),
+        Op::Down(0),
+        Op::End(0),
+        Op::Up(0),
+        Op::Start(0, true),
+        Op::Presence(3, 0, 0),
+        Op::Up(0),
+    ];
+    run(&ops, 936_850_977_141_555_776).unwrap();
+    // A fresh presence while the link is still down is annotated again, and the next
+    // link up clears it: the invariant still bites when it should.
+    let ops = [
+        Op::Start(0, true),
+        Op::Down(0),
+        Op::Presence(3, 0, 0),
+        Op::Presence(3, 0, 0),
+        Op::Up(0),
+    ];
+    run(&ops, 1).unwrap();
+}

@@ -301,6 +301,21 @@ pub(crate) fn run(ops: &[Op], seed: u64) -> Result<(), String> {
             Op::Resume(s) => tracker.handle_session_resumed(now, &full(*s)),
             Op::End(s) => tracker.handle_session_end(now, &full(*s)),
         }
+        // What a recipient shows of a sender is replaced by the next presence between
+        // them (delivered as is, or annotated below if the sender is still cut off),
+        // and forgotten with the recipient's session.
+        match op {
+            Op::Presence(s, r, _) => {
+                stale.remove(&(ENTITIES[*r].to_owned(), ENTITIES[*s].to_owned()));
+            }
+            Op::Broadcast(s, rs) => {
+                for r in rs {
+                    stale.remove(&(ENTITIES[*r].to_owned(), ENTITIES[*s].to_owned()));
+                }
+            }
+            Op::End(r) => stale.retain(|(to, _)| to != ENTITIES[*r]),
+            _ => {}
+        }
         let psa_before: BTreeSet<usize> = model.psa.clone();
         let mut expected = Vec::new();
         model.apply(op, n, &mut expected);
