@@ -258,7 +258,10 @@ impl MucTracker {
     /// An occupant joined or changed its presence: `occupant` is its room JID
     /// (`room@service/nick`), `real` its real JID, and `presence` what the room
     /// broadcasts for it (its `to` is not looked at). An available presence is
-    /// expected; an `unavailable` one is taken as the occupant leaving.
+    /// expected; an `unavailable` or `error` one is taken as the occupant leaving (as
+    /// the server tracker ends what a recipient holds on either); probes and
+    /// subscription presences carry no occupant state and are ignored, so that what
+    /// goes out annotated is always the occupant's available presence.
     pub fn handle_occupant_presence(
         &mut self,
         now: Time,
@@ -266,9 +269,18 @@ impl MucTracker {
         real: Jid,
         presence: &Presence,
     ) {
-        if presence.type_ == xmpp_parsers::presence::Type::Unavailable {
-            self.handle_occupant_left(now, &occupant);
-            return;
+        use xmpp_parsers::presence::Type;
+        match presence.type_ {
+            Type::None => {}
+            Type::Unavailable | Type::Error => {
+                self.handle_occupant_left(now, &occupant);
+                return;
+            }
+            Type::Probe
+            | Type::Subscribe
+            | Type::Subscribed
+            | Type::Unsubscribe
+            | Type::Unsubscribed => return,
         }
         let mut stored = presence.clone();
         stored.to = None;

@@ -283,3 +283,56 @@ fn an_update_from_an_unreachable_occupant_is_annotated_again() {
         Some("O Romeo")
     );
 }
+
+#[test]
+fn only_available_presences_are_occupant_state() {
+    // Found by the psa_muc fuzz target: a probe (or subscription) presence given as
+    // Juliet's room presence was stored and went out annotated as `type='probe'`.
+    let mut muc = orchard(TimeDelta::minutes(10));
+    muc.handle_link_down(t(2), &capulet());
+    drain(&mut muc);
+    let juliet = full("orchard@chats.shakespeare.lit/Juliet");
+    for odd in [
+        Presence::probe(),
+        Presence::subscribe(),
+        Presence::subscribed(),
+        Presence::unsubscribe(),
+        Presence::new(xmpp_parsers::presence::Type::Unsubscribed),
+    ] {
+        let odd = odd.with_from(juliet.clone());
+        muc.handle_occupant_presence(
+            t(3),
+            juliet.clone(),
+            jid("juliet@capulet.lit/balcony"),
+            &odd,
+        );
+        assert_eq!(
+            drain(&mut muc),
+            [],
+            "{:?} is no occupant presence",
+            odd.type_
+        );
+    }
+    muc.handle_link_up(t(4), &capulet());
+    assert_eq!(
+        drain(&mut muc),
+        [stanza(
+            "<presence from='orchard@chats.shakespeare.lit/Juliet' to='romeo@montague.lit/lane'>
+               <state-annotation xmlns='urn:xmpp:psa' from='chats.shakespeare.lit'/>
+               <status>Ay me!</status>
+             </presence>"
+        )]
+    );
+    // An error presence ends the occupant, as `unavailable` does: nothing more about
+    // her, even when her server goes away and comes back.
+    muc.handle_occupant_presence(
+        t(5),
+        juliet.clone(),
+        jid("juliet@capulet.lit/balcony"),
+        &Presence::error().with_from(juliet.clone()),
+    );
+    assert_eq!(muc.occupants(), 1);
+    muc.handle_link_down(t(6), &capulet());
+    muc.handle_link_up(t(7), &capulet());
+    assert_eq!(drain(&mut muc), []);
+}
