@@ -1,7 +1,7 @@
 //! Structured bytes -> a sequence of inputs to the XEP-0310 client view.
 //!
 //! The input is decoded with `arbitrary::Unstructured`: the user's language
-//! preferences, then up to 512 inputs, each taking only the bytes it needs: a presence
+//! preferences, then up to 256 inputs, each taking only the bytes it needs: a presence
 //! (hostile stanzas from `psa_stanzas`: contacts, the user's own resources and server,
 //! room occupants, a room's bare JID, odd and missing `from`s; annotations by the
 //! user's server, a room's service, another server, a user or a resource of the
@@ -343,7 +343,7 @@ fuzz_target!(|data: &[u8]| {
         rooms: BTreeSet::new(),
     };
     let mut steps = 0;
-    while steps < 512 && !u.is_empty() && run.step(&mut u).is_ok() {
+    while steps < 256 && !u.is_empty() && run.step(&mut u).is_ok() {
         steps += 1;
     }
 });

@@ -20,6 +20,11 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '\'' => out.push_str("&apos;"),
             '"' => out.push_str("&quot;"),
+            // As character references, so that the value keeps them (a parser
+            // normalises literal line ends, and white space in attribute values).
+            '\r' => out.push_str("&#13;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
             c => out.push(c),
         }
     }
