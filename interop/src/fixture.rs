@@ -24,7 +24,7 @@ pub const SERVERINFO_NODE: &str = "serverinfo";
 /// The password of every test account (loopback only).
 pub const PASSWORD: &str = "interop-secret";
 
-/// A test account on [`HOME`].
+/// A test account (on [`HOME`] but one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Account {
     /// The server's administrator: owns the SOS nodes on the server's own JID.
@@ -42,11 +42,14 @@ pub enum Account {
     Carol,
     /// Carol's contact, who requests presence state annotations.
     Dave,
+    /// A user of [`OPTIN`], a domain that a tracker on [`HOME`] takes for a remote
+    /// one (the server hosts both, so no s2s link is needed to reach her).
+    Rhea,
 }
 
 impl Account {
     /// Every account, as `interop setup` lists them for registration.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Admin,
         Self::Alice,
         Self::Bob,
@@ -54,6 +57,7 @@ impl Account {
         Self::Directory,
         Self::Carol,
         Self::Dave,
+        Self::Rhea,
     ];
 
     /// The local part.
@@ -66,12 +70,21 @@ impl Account {
             Self::Directory => "directory",
             Self::Carol => "carol",
             Self::Dave => "dave",
+            Self::Rhea => "rhea",
         }
     }
 
-    /// The bare JID, `user@home.test`.
+    /// The domain of the account: [`HOME`], but [`OPTIN`] for [`Account::Rhea`].
+    pub fn host(self) -> &'static str {
+        match self {
+            Self::Rhea => OPTIN,
+            _ => HOME,
+        }
+    }
+
+    /// The bare JID, `user@host`.
     pub fn bare(self) -> String {
-        format!("{}@{HOME}", self.user())
+        format!("{}@{}", self.user(), self.host())
     }
 }
 

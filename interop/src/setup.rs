@@ -159,7 +159,7 @@ pub fn write(options: &Options) -> Result<(), String> {
     }
     let mut accounts = String::new();
     for account in Account::ALL {
-        let _ = writeln!(accounts, "{} {HOME} {PASSWORD}", account.user());
+        let _ = writeln!(accounts, "{} {} {PASSWORD}", account.user(), account.host());
     }
     write_file(dir, ACCOUNTS_FILE, &accounts)?;
     let target = Target {

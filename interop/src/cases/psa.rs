@@ -15,7 +15,7 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
 use crate::api::Read;
 use crate::client::{Session, befriend};
-use crate::fixture::{Account, HOME};
+use crate::fixture::{Account, HOME, OPTIN};
 use crate::runner::{Case, Ctx, Failure, Outcome};
 use crate::{api, case, check, check_eq};
 
@@ -23,6 +23,7 @@ use crate::{api, case, check, check_eq};
 pub const CASES: &[Case] = &[
     case!("psa/presence-pass-through", presence_pass_through),
     case!("psa/tracker-pause", tracker_pause),
+    case!("psa/tracker-link-down", tracker_link_down),
 ];
 
 /// The admin sends Mallory a directed presence annotated `<server-unavailable/>`
@@ -190,5 +191,87 @@ async fn tracker_pause(ctx: Arc<Ctx>) -> Outcome {
     );
     dave.close().await;
     carol.close().await;
+    Ok(())
+}
+
+/// Test 6b, the remote side. Dave (`home.test`, requests PSA) and Rhea
+/// (`optin.test`) are contacts; the tracker runs for `home.test`, so Rhea's domain is
+/// a remote one to it (the server hosts both: no s2s link exists to go down, the
+/// link-down event is the one a server's s2s layer would give). Rhea's available
+/// presence as Dave's session received it goes into the tracker; on link down the
+/// tracker has her presence annotated `<server-unavailable/>` (with the configured
+/// description naming her domain) sent to Dave, on link up the empty annotation.
+/// Each is sent through the server by Rhea's session (whose address the server
+/// stamps as the `from`, the one the tracker wrote) and read back by Dave.
+async fn tracker_link_down(ctx: Arc<Ctx>) -> Outcome {
+    let mut rhea = Session::connect(&ctx.target, Account::Rhea, &[]).await?;
+    let mut dave =
+        Session::connect_with_features(&ctx.target, Account::Dave, &[], &[xep_psa::disco::FEATURE])
+            .await?;
+    befriend(&mut rhea, &mut dave).await?;
+    let (rhea_jid, dave_jid) = (rhea.jid().clone(), dave.jid().clone());
+    let home: BareJid = HOME
+        .parse()
+        .map_err(|e| Failure::new(format!("{HOME}: {e}")))?;
+    let optin: BareJid = OPTIN
+        .parse()
+        .map_err(|e| Failure::new(format!("{OPTIN}: {e}")))?;
+    let dave_info = dave
+        .serve_while(rhea.disco_info(&dave_jid.to_string()))
+        .await
+        .map_err(|f| f.context("disco#info of Dave's session"))?;
+    check!(
+        api::psa_requested(&dave_info)?,
+        "Dave's disco#info does not request PSA"
+    );
+
+    let sender = Jid::from(rhea_jid.clone());
+    let received = dave
+        .wait_presence("Rhea's available presence", |p| {
+            (p.type_ == PresenceType::None && p.from.as_ref() == Some(&sender)).then(|| p.clone())
+        })
+        .await?;
+    let now = Utc::now();
+    let mut config = Config::new(home.clone());
+    config
+        .server_unavailable_text
+        .insert(None, "{domain} cannot be reached".to_owned());
+    let mut tracker = Tracker::new(config, now);
+    tracker.handle_session_start(now, dave_jid.clone(), true);
+    api::psa_tracker_delivered(&mut tracker, now, &received, &dave_jid);
+    check_eq!(tracker.pairs(), 1, "pairs tracked");
+
+    let server = Jid::from(home);
+    tracker.handle_link_down(now, &optin);
+    let down = one_transmit(&mut tracker, &rhea_jid, &dave_jid, "link down")?;
+    let read = deliver(&mut rhea, &mut dave, down, "Rhea's presence, link down").await?;
+    check!(
+        read.deviations.is_empty(),
+        "deviations of the delivered annotation: {:?}",
+        read.deviations
+    );
+    check_eq!(
+        read.value,
+        StateAnnotation::server_unavailable(server.clone())
+            .with_description(None, format!("{OPTIN} cannot be reached")),
+        "the annotation as delivered"
+    );
+
+    let now = Utc::now();
+    tracker.handle_link_up(now, &optin);
+    let up = one_transmit(&mut tracker, &rhea_jid, &dave_jid, "link up")?;
+    let read = deliver(&mut rhea, &mut dave, up, "Rhea's presence, link up").await?;
+    check!(
+        read.deviations.is_empty(),
+        "deviations of the delivered empty annotation: {:?}",
+        read.deviations
+    );
+    check_eq!(
+        read.value,
+        StateAnnotation::cleared(server),
+        "the empty annotation as delivered"
+    );
+    dave.close().await;
+    rhea.close().await;
     Ok(())
 }
