@@ -14,7 +14,7 @@ use xep_psa::server::Tracker;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 use xep_serverinfo::publisher::Publisher;
-use xep_service_directory::command::ServerBuddy;
+use xep_service_directory::command::{CommandError, ServerBuddy};
 use xep_service_directory::directory::Directory;
 use xep_service_directory::vcard::{Property, VCard};
 use xep_sos::disco::ExternalStatusAddresses;
@@ -23,6 +23,7 @@ use xep_sos::tracker::OutageTracker;
 use xep_user_status::State;
 use xep_user_status::pep::Notification;
 use xmpp_parsers::disco::DiscoInfoResult;
+use xmpp_parsers::iq::Iq;
 use xmpp_parsers::message::Message;
 use xmpp_parsers::presence::Presence;
 
@@ -168,6 +169,16 @@ pub fn server_buddy_reply(iq: &Element) -> Result<Read<ServerBuddy>, Failure> {
         value: reading.value,
         deviations: lines(&reading.deviations),
     })
+}
+
+/// The XEP-0050 error condition of a raw `<iq type='error'/>` answering a command
+/// (`None`: not an error, or not one of the command's conditions).
+pub fn command_error(iq: &Element) -> Result<Option<CommandError>, Failure> {
+    match Iq::try_from(iq.clone()) {
+        Ok(Iq::Error { error, .. }) => Ok(CommandError::from_stanza_error(&error)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(Failure::new(format!("command answer: {e}"))),
+    }
 }
 
 /// Offers the directory machine a raw stanza the directory's session received:

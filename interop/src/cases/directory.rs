@@ -9,7 +9,7 @@ use chrono::Utc;
 use jid::{BareJid, Jid};
 use minidom::Element;
 use xep_core::ns::CONTACTS;
-use xep_service_directory::command::{ServerBuddy, ServerBuddyForm};
+use xep_service_directory::command::{CommandError, ServerBuddy, ServerBuddyForm};
 use xep_service_directory::directory::{Directory, DirectoryConfig, Event, Transmit};
 use xep_service_directory::vcard::{Property, SoftwareName, VCard};
 use xmpp_parsers::iq::Iq;
@@ -141,8 +141,8 @@ fn software_name(server: Server) -> &'static str {
     }
 }
 
-/// Test 5b. Real: the admin runs the server-buddy command on `home.test` (built and
-/// read with the crate's `ServerBuddy`); the server sends its presence subscription
+/// Test 5b. Real: a user who is not an admin is refused the server-buddy command;
+/// the admin runs it on `home.test` (built and read with the crate's `ServerBuddy`); the server sends its presence subscription
 /// to the directory account; the machine's subscription presences, disco#info,
 /// vCard4 and version queries and its publish travel over the directory's session;
 /// the server's answers go back into the machine; the card lands on the directory's
@@ -154,6 +154,21 @@ async fn server_buddy(ctx: Arc<Ctx>) -> Outcome {
     let mut admin = Session::connect(&ctx.target, Account::Admin, &[]).await?;
     let mut directory = Session::connect(&ctx.target, Account::Directory, &[]).await?;
     let directory_jid = directory.jid().to_bare();
+
+    // Only admins may run the command ("forbidden" for anyone else, XEP-0133).
+    let mut mallory = Session::connect(&ctx.target, Account::Mallory, &[]).await?;
+    let refused = mallory
+        .request_raw(
+            Iq::from_set("buddy-0", ServerBuddy::Execute.to_command()).with_to(home_jid.clone()),
+        )
+        .await?;
+    check_eq!(
+        api::command_error(&refused)?,
+        Some(CommandError::Forbidden),
+        "the command run by a user who is not an admin: {}",
+        String::from(&refused)
+    );
+    mallory.close().await;
 
     // The admin asks the server to befriend the directory (XEP-0133 through
     // XEP-0050): execute, the form, submit, completed.
