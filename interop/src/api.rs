@@ -16,7 +16,7 @@ use xep_serverinfo::discovery::Discovery;
 use xep_serverinfo::publisher::Publisher;
 use xep_service_directory::command::{CommandError, ServerBuddy};
 use xep_service_directory::directory::Directory;
-use xep_service_directory::vcard::{Property, VCard};
+use xep_service_directory::vcard::VCard;
 use xep_sos::disco::ExternalStatusAddresses;
 use xep_sos::items::OutageItem;
 use xep_sos::tracker::OutageTracker;
@@ -207,55 +207,4 @@ pub fn psa_tracker_delivered(
 /// Whether a disco#info `<query/>` asks for presence state annotations.
 pub fn psa_requested(query: &Element) -> Result<bool, Failure> {
     Ok(xep_psa::disco::result_requests_psa(&disco_result(query)?))
-}
-
-/// The card with each extension (a property this crate does not type, kept as an
-/// element) written out and parsed again, so that two cards compare by their XML,
-/// not by how a parser happened to hold it: where namespace declarations were
-/// recorded, and how text was split into nodes (a stream parser splits it at
-/// references and buffer ends, a parser of a whole string does not).
-pub fn canonical_card(card: &VCard) -> Result<VCard, Failure> {
-    let mut out = card.clone();
-    for property in &mut out.properties {
-        if let Property::Other(element) = property {
-            *element = String::from(&*element)
-                .parse()
-                .map_err(|e| Failure::new(format!("extension written out: {e}")))?;
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_cards_compare_by_their_xml() {
-        let parsed: Element = "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
-            <x-a xmlns='urn:ietf:params:xml:ns:vcard-4.0'><text>A &amp; B</text></x-a></vcard>"
-            .parse()
-            .unwrap();
-        // The same card as a stream parser may hold it: no namespace declaration
-        // recorded on the property, its text in two nodes.
-        let text = Element::builder("text", xep_core::ns::VCARD4)
-            .append("A ")
-            .append("& B")
-            .build();
-        let streamed = Element::builder("vcard", xep_core::ns::VCARD4)
-            .append(Element::builder("x-a", xep_core::ns::VCARD4).append(text))
-            .build();
-        let a = server_card(&parsed).unwrap().value;
-        let b = server_card(&streamed).unwrap().value;
-        assert_ne!(a, b, "minidom tells the two apart");
-        assert_eq!(canonical_card(&a).unwrap(), canonical_card(&b).unwrap());
-        let other = server_card(
-            &"<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><x-a><text>A B</text></x-a></vcard>"
-                .parse()
-                .unwrap(),
-        )
-        .unwrap()
-        .value;
-        assert_ne!(canonical_card(&a).unwrap(), canonical_card(&other).unwrap());
-    }
 }
