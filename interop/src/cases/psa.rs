@@ -10,7 +10,7 @@ use jid::{BareJid, FullJid, Jid};
 use xep_core::lang::Lang;
 use xep_psa::presence::annotate;
 use xep_psa::server::{Config, Tracker};
-use xep_psa::{Condition, StateAnnotation};
+use xep_psa::StateAnnotation;
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
 use crate::api::Read;
@@ -102,6 +102,42 @@ async fn deliver(
         .await
 }
 
+/// The one presence the tracker has to send after `what`, from `sender`'s session to
+/// `recipient`'s, sent through the server; `recipient` must read `expected` from it,
+/// with no deviations.
+async fn relay(
+    tracker: &mut Tracker,
+    sender: &mut Session,
+    recipient: &mut Session,
+    what: &str,
+    expected: StateAnnotation,
+) -> Outcome {
+    let (from, to) = (sender.jid().clone(), recipient.jid().clone());
+    let presence = one_transmit(tracker, &from, &to, what)?;
+    let read = deliver(sender, recipient, presence, what).await?;
+    check!(
+        read.deviations.is_empty(),
+        "{what}: deviations of the delivered annotation: {:?}",
+        read.deviations
+    );
+    check_eq!(read.value, expected, "{what}: the annotation as delivered");
+    Ok(())
+}
+
+/// `sender`'s available presence as the server delivered it to `recipient`.
+async fn available_presence(
+    recipient: &mut Session,
+    sender: &FullJid,
+    what: &str,
+) -> Result<Presence, Failure> {
+    let sender = Jid::from(sender.clone());
+    recipient
+        .wait_presence(what, |p| {
+            (p.type_ == PresenceType::None && p.from.as_ref() == Some(&sender)).then(|| p.clone())
+        })
+        .await
+}
+
 /// Test 6b. Carol and Dave are contacts (subscription both ways, real handshakes);
 /// Dave's client advertises `urn:xmpp:psa`. What each one requests is learnt by a
 /// real disco#info query to the other's session, and the available presence of
@@ -141,12 +177,7 @@ async fn tracker_pause(ctx: Arc<Ctx>) -> Outcome {
     );
 
     // Carol's available presence, as the server delivered it to Dave's session.
-    let sender = Jid::from(carol_jid.clone());
-    let received = dave
-        .wait_presence("Carol's available presence", |p| {
-            (p.type_ == PresenceType::None && p.from.as_ref() == Some(&sender)).then(|| p.clone())
-        })
-        .await?;
+    let received = available_presence(&mut dave, &carol_jid, "Carol's available presence").await?;
 
     let now = Utc::now();
     let mut tracker = Tracker::new(Config::new(home.clone()), now);
@@ -157,38 +188,23 @@ async fn tracker_pause(ctx: Arc<Ctx>) -> Outcome {
 
     let server = Jid::from(home);
     tracker.handle_session_paused(now, &carol_jid);
-    let paused = one_transmit(&mut tracker, &carol_jid, &dave_jid, "pause")?;
-    let read = deliver(&mut carol, &mut dave, paused, "Carol's paused presence").await?;
-    check!(
-        read.deviations.is_empty(),
-        "deviations of the delivered annotation: {:?}",
-        read.deviations
-    );
-    check_eq!(
-        read.value.condition,
-        Some(Condition::ConnectionPaused),
-        "the condition as delivered"
-    );
-    check_eq!(
-        read.value,
+    relay(
+        &mut tracker,
+        &mut carol,
+        &mut dave,
+        "pause",
         StateAnnotation::connection_paused(server.clone()),
-        "the annotation as delivered"
-    );
-
-    let now = Utc::now();
-    tracker.handle_session_resumed(now, &carol_jid);
-    let resumed = one_transmit(&mut tracker, &carol_jid, &dave_jid, "resume")?;
-    let read = deliver(&mut carol, &mut dave, resumed, "Carol's resumed presence").await?;
-    check!(
-        read.deviations.is_empty(),
-        "deviations of the delivered empty annotation: {:?}",
-        read.deviations
-    );
-    check_eq!(
-        read.value,
+    )
+    .await?;
+    tracker.handle_session_resumed(Utc::now(), &carol_jid);
+    relay(
+        &mut tracker,
+        &mut carol,
+        &mut dave,
+        "resume",
         StateAnnotation::cleared(server),
-        "the empty annotation as delivered"
-    );
+    )
+    .await?;
     dave.close().await;
     carol.close().await;
     Ok(())
@@ -225,12 +241,7 @@ async fn tracker_link_down(ctx: Arc<Ctx>) -> Outcome {
         "Dave's disco#info does not request PSA"
     );
 
-    let sender = Jid::from(rhea_jid.clone());
-    let received = dave
-        .wait_presence("Rhea's available presence", |p| {
-            (p.type_ == PresenceType::None && p.from.as_ref() == Some(&sender)).then(|| p.clone())
-        })
-        .await?;
+    let received = available_presence(&mut dave, &rhea_jid, "Rhea's available presence").await?;
     let now = Utc::now();
     let mut config = Config::new(home.clone());
     config
@@ -243,34 +254,18 @@ async fn tracker_link_down(ctx: Arc<Ctx>) -> Outcome {
 
     let server = Jid::from(home);
     tracker.handle_link_down(now, &optin);
-    let down = one_transmit(&mut tracker, &rhea_jid, &dave_jid, "link down")?;
-    let read = deliver(&mut rhea, &mut dave, down, "Rhea's presence, link down").await?;
-    check!(
-        read.deviations.is_empty(),
-        "deviations of the delivered annotation: {:?}",
-        read.deviations
-    );
-    check_eq!(
-        read.value,
-        StateAnnotation::server_unavailable(server.clone())
-            .with_description(None, format!("{OPTIN} cannot be reached")),
-        "the annotation as delivered"
-    );
-
-    let now = Utc::now();
-    tracker.handle_link_up(now, &optin);
-    let up = one_transmit(&mut tracker, &rhea_jid, &dave_jid, "link up")?;
-    let read = deliver(&mut rhea, &mut dave, up, "Rhea's presence, link up").await?;
-    check!(
-        read.deviations.is_empty(),
-        "deviations of the delivered empty annotation: {:?}",
-        read.deviations
-    );
-    check_eq!(
-        read.value,
+    let expected = StateAnnotation::server_unavailable(server.clone())
+        .with_description(None, format!("{OPTIN} cannot be reached"));
+    relay(&mut tracker, &mut rhea, &mut dave, "link down", expected).await?;
+    tracker.handle_link_up(Utc::now(), &optin);
+    relay(
+        &mut tracker,
+        &mut rhea,
+        &mut dave,
+        "link up",
         StateAnnotation::cleared(server),
-        "the empty annotation as delivered"
-    );
+    )
+    .await?;
     dave.close().await;
     rhea.close().await;
     Ok(())
