@@ -8,8 +8,8 @@
 //! nick takeovers included), an occupant leaving, a link down or up (for domains with
 //! occupants, the service's own domain, a never-seen one, a JID with a node), a
 //! timeout at `now` or at `poll_timeout`, the clock moving (backwards and to the ends of
-//! time included) and, rarely (at most four a run: each costs as much as dozens of other inputs), a serde round trip that replaces the tracker with its restored
-//! copy.
+//! time included) and, rarely (at most four a run: each costs as much as dozens of
+//! other inputs), a serde round trip that replaces the tracker with its restored copy.
 //!
 //! What the module docs promise is checked after every input, against a small record
 //! of who is present, who asks for PSA, which links are down and who was told what:
@@ -25,7 +25,9 @@
 //!   to exactly those told who are still present and reachable, nothing for an occupant
 //!   that left meanwhile, nothing for a domain that was not down; a newcomer asking
 //!   for PSA learns every unreachable occupant of its room; an update from an
-//!   unreachable occupant is annotated again to those told;
+//!   unreachable occupant is annotated again to those told; `unavailable` and `error`
+//!   end the occupant, probes and subscription presences change nothing (found here:
+//!   a probe was stored as the occupant's presence and went out annotated);
 //! * after the grace period, one `RemoveOccupant` per occupant still on the domain,
 //!   once per outage; `poll_timeout` is the end of the earliest grace period running;
 //! * the saved state reads back and saves to the same JSON;
