@@ -36,7 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::TimeDelta;
 use jid::{BareJid, Jid};
@@ -200,7 +200,7 @@ enum Timer {
 pub struct ServerSide {
     config: ServerConfig,
     state: ServerState,
-    pending: HashMap<String, BareJid>,
+    pending: BTreeMap<String, BareJid>,
     timers: BTreeSet<(Time, Timer)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -214,7 +214,7 @@ impl ServerSide {
 
     /// A server side from a saved state; never panics whatever the state holds.
     pub fn restore(config: ServerConfig, state: ServerState, _now: Time) -> Self {
-        let mut pending = HashMap::new();
+        let mut pending = BTreeMap::new();
         let mut timers = BTreeSet::new();
         for (id, session) in &state.sessions {
             timers.insert((session.expires, Timer::Session(id.clone())));
