@@ -87,6 +87,8 @@ fn main() {
     let limits = Limits::default().with_max_bytes(64 << 20);
     let registry = Registry::default();
     let inputs = [
+        ("serverinfo item, 10 remote domains", serverinfo_item(10)),
+        ("serverinfo item, 100 remote domains", serverinfo_item(100)),
         (
             "serverinfo item, 1,000 remote domains",
             serverinfo_item(1_000),
@@ -100,10 +102,54 @@ fn main() {
             Capture::new(100_000).text().to_owned(),
         ),
     ];
+    // The bundled samples: small real-shaped inputs, where fixed costs show.
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../xep-cli/samples");
+    let inputs = inputs.into_iter().chain(
+        [
+            "disco-info.xml",
+            "serverinfo-items.xml",
+            "sos-outage-events.xml",
+            "sos-status.json",
+        ]
+        .map(|name| {
+            let text = std::fs::read_to_string(format!("{samples}/{name}")).expect("sample");
+            (name, text)
+        }),
+    );
+    let inputs: Vec<(&str, String)> = inputs.collect();
     for (what, text) in &inputs {
         let bytes = text.as_bytes();
-        let peak = peak_of(|| inspect(bytes, &registry, &limits).expect("inspects"));
+        // What the command does: read, then print each finding as a JSON line.
+        let peak = peak_of(|| {
+            let inspection = inspect(bytes, &registry, &limits).expect("inspects");
+            for finding in &inspection.findings {
+                finding
+                    .write_json(None, &mut std::io::sink())
+                    .expect("a sink takes it");
+            }
+            inspection
+        });
         report(&format!("xep inspect: {what}"), bytes, peak);
+        if what.ends_with(".json") {
+            // A status file: not an input of `serverinfo graph`.
+            continue;
+        }
+        // Baseline: a minidom tree of the same bytes (wrapped in one root, as a
+        // capture may hold several top-level elements), what reading one stanza as a
+        // tree costs at the least.
+        let body = match text.trim_start().strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, body)| body),
+            None => text,
+        };
+        let wrapped = format!("<capture xmlns='jabber:client'>{body}</capture>");
+        let mut parsed = None;
+        let peak = peak_of(|| parsed = Some(wrapped.parse::<minidom::Element>().is_ok()));
+        if parsed == Some(true) {
+            let ratio = peak as f64 / bytes.len() as f64;
+            println!("  baseline, a minidom tree of the same bytes: {ratio:.2}x");
+        } else {
+            println!("  baseline: minidom refuses these bytes (comments or a stream header)");
+        }
         let peak = peak_of(|| collect(bytes, &limits).expect("collects"));
         report(&format!("xep serverinfo graph: {what}"), bytes, peak);
     }

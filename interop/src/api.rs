@@ -3,22 +3,27 @@
 //! from the raw element the server sent.
 
 use chrono::{DateTime, Utc};
-use jid::{BareJid, Jid};
+use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 use xep_core::contact::ContactAddresses;
 use xep_core::forms::TypedForm;
 use xep_core::reading::Deviation;
 use xep_psa::annotation::StateAnnotation;
 use xep_psa::presence::read_annotation;
+use xep_psa::server::Tracker;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::Discovery;
 use xep_serverinfo::publisher::Publisher;
+use xep_service_directory::command::{CommandError, ServerBuddy};
+use xep_service_directory::directory::Directory;
+use xep_service_directory::vcard::VCard;
 use xep_sos::disco::ExternalStatusAddresses;
 use xep_sos::items::OutageItem;
 use xep_sos::tracker::OutageTracker;
 use xep_user_status::State;
 use xep_user_status::pep::Notification;
 use xmpp_parsers::disco::DiscoInfoResult;
+use xmpp_parsers::iq::Iq;
 use xmpp_parsers::message::Message;
 use xmpp_parsers::presence::Presence;
 
@@ -141,4 +146,65 @@ pub fn psa_annotation(presence: &Presence) -> Option<Read<StateAnnotation>> {
         value: reading.value,
         deviations: lines(&reading.deviations),
     })
+}
+
+/// A vCard4 server card (a `<vcard/>`, or a pubsub `<item/>` or `<iq/>` holding
+/// one), read leniently.
+pub fn server_card(element: &Element) -> Result<Read<VCard>, Failure> {
+    let reading = VCard::read(element).map_err(|e| Failure::new(format!("server vCard: {e}")))?;
+    Ok(Read {
+        value: reading.value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// A reply of the server-buddy command (a raw `<iq/>` result), read leniently.
+pub fn server_buddy_reply(iq: &Element) -> Result<Read<ServerBuddy>, Failure> {
+    let command = iq
+        .get_child("command", xep_core::ns::COMMANDS)
+        .ok_or_else(|| Failure::new(format!("no <command/> in {}", String::from(iq))))?;
+    let reading = ServerBuddy::read(command)
+        .map_err(|e| Failure::new(format!("server-buddy command: {e}")))?;
+    Ok(Read {
+        value: reading.value,
+        deviations: lines(&reading.deviations),
+    })
+}
+
+/// The XEP-0050 error condition of a raw `<iq type='error'/>` answering a command
+/// (`None`: not an error, or not one of the command's conditions).
+pub fn command_error(iq: &Element) -> Result<Option<CommandError>, Failure> {
+    match Iq::try_from(iq.clone()) {
+        Ok(Iq::Error { error, .. }) => Ok(CommandError::from_stanza_error(&error)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(Failure::new(format!("command answer: {e}"))),
+    }
+}
+
+/// Offers the directory machine a raw stanza the directory's session received:
+/// a presence, or an IQ reply. Whether the machine took it.
+pub fn directory_stanza(directory: &mut Directory, now: DateTime<Utc>, stanza: &Element) -> bool {
+    match stanza.name() {
+        "presence" => directory.handle_presence_element(now, stanza),
+        "iq" => directory.handle_iq_element(now, stanza),
+        _ => false,
+    }
+}
+
+/// Feeds the PSA tracker one presence as the server delivered it to the local
+/// session `session`: the address it was delivered to, whatever its `to` says (a
+/// presence broadcast to a contact is addressed to the bare JID and fanned out to
+/// the resources as it is).
+pub fn psa_tracker_delivered(
+    tracker: &mut Tracker,
+    now: DateTime<Utc>,
+    presence: &Presence,
+    session: &FullJid,
+) {
+    tracker.handle_broadcast(now, presence, [&Jid::from(session.clone())]);
+}
+
+/// Whether a disco#info `<query/>` asks for presence state annotations.
+pub fn psa_requested(query: &Element) -> Result<bool, Failure> {
+    Ok(xep_psa::disco::result_requests_psa(&disco_result(query)?))
 }

@@ -5,6 +5,7 @@
 //! for the test to pick from. Every wait is bounded.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -60,6 +61,17 @@ impl Session {
         account: Account,
         notify: &[&str],
     ) -> Result<Self, Failure> {
+        Self::connect_with_features(target, account, notify, &[]).await
+    }
+
+    /// [`Self::connect`], with the `extra` features added to the disco#info the client
+    /// answers and its caps stand for.
+    pub async fn connect_with_features(
+        target: &Target,
+        account: Account,
+        notify: &[&str],
+        extra: &[&str],
+    ) -> Result<Self, Failure> {
         let bare: BareJid = account
             .bare()
             .parse()
@@ -105,6 +117,7 @@ impl Session {
         .map(str::to_owned)
         .collect();
         features.extend(notify.iter().map(|ns| format!("{ns}+notify")));
+        features.extend(extra.iter().map(|f| (*f).to_owned()));
         let disco = DiscoInfoResult {
             node: None,
             identities: vec![Identity::new("client", "bot", "en", "xep-interop")],
@@ -328,6 +341,22 @@ impl Session {
                         self.jid
                     )));
                 }
+            }
+        }
+    }
+
+    /// Runs `work` (another session's request, say) while this session keeps
+    /// reading its stream, answering the requests that reach it (disco#info, ping)
+    /// and queueing the rest; `work` must bound itself.
+    pub async fn serve_while<T>(
+        &mut self,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                event = self.client.next() => self.on_event(event).await?,
             }
         }
     }

@@ -2,7 +2,10 @@
 //! are rendered from these values ([`crate::setup`]) and the tests assert that they
 //! read back exactly these values.
 
+use jid::BareJid;
+use minidom::Element;
 use xep_core::contact::ContactAddresses;
+use xep_service_directory::vcard::{Adr, Ca, Note, Property, Registration, Url, VCard};
 
 /// The domain under test: contact addresses, the SOS form, the XEP-0485 node field,
 /// the accounts.
@@ -21,7 +24,7 @@ pub const SERVERINFO_NODE: &str = "serverinfo";
 /// The password of every test account (loopback only).
 pub const PASSWORD: &str = "interop-secret";
 
-/// A test account on [`HOME`].
+/// A test account (on [`HOME`] but one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Account {
     /// The server's administrator: owns the SOS nodes on the server's own JID.
@@ -32,11 +35,30 @@ pub enum Account {
     Bob,
     /// A user who publishes outage look-alikes.
     Mallory,
+    /// The account a service directory runs as (XEP-0309 cases): it befriends the
+    /// server and publishes cards on its own `urn:xmpp:contacts` node.
+    Directory,
+    /// A user whose session the PSA tracker case pauses.
+    Carol,
+    /// Carol's contact, who requests presence state annotations.
+    Dave,
+    /// A user of [`OPTIN`], a domain that a tracker on [`HOME`] takes for a remote
+    /// one (the server hosts both, so no s2s link is needed to reach her).
+    Rhea,
 }
 
 impl Account {
     /// Every account, as `interop setup` lists them for registration.
-    pub const ALL: [Self; 4] = [Self::Admin, Self::Alice, Self::Bob, Self::Mallory];
+    pub const ALL: [Self; 8] = [
+        Self::Admin,
+        Self::Alice,
+        Self::Bob,
+        Self::Mallory,
+        Self::Directory,
+        Self::Carol,
+        Self::Dave,
+        Self::Rhea,
+    ];
 
     /// The local part.
     pub fn user(self) -> &'static str {
@@ -45,12 +67,24 @@ impl Account {
             Self::Alice => "alice",
             Self::Bob => "bob",
             Self::Mallory => "mallory",
+            Self::Directory => "directory",
+            Self::Carol => "carol",
+            Self::Dave => "dave",
+            Self::Rhea => "rhea",
         }
     }
 
-    /// The bare JID, `user@home.test`.
+    /// The domain of the account: [`HOME`], but [`OPTIN`] for [`Account::Rhea`].
+    pub fn host(self) -> &'static str {
+        match self {
+            Self::Rhea => OPTIN,
+            _ => HOME,
+        }
+    }
+
+    /// The bare JID, `user@host`.
     pub fn bare(self) -> String {
-        format!("{}@{HOME}", self.user())
+        format!("{}@{}", self.user(), self.host())
     }
 }
 
@@ -85,4 +119,65 @@ pub fn status_addresses(http_port: u16) -> Vec<String> {
         format!("http://127.0.0.1:{http_port}{STATUS_PATH}"),
         "https://status.home.test/xmpp.json".into(),
     ]
+}
+
+/// The XEP-0309 server card of [`HOME`]: what the server answers to a vCard4 query
+/// (configured into the servers' test modules) and what the directory case publishes.
+/// Besides the typed properties it carries extensions this crate does not type: an
+/// unknown vCard property and an element in a foreign namespace, which must survive
+/// storage and delivery unchanged.
+pub fn server_card() -> VCard {
+    let home: BareJid = HOME.parse().expect("HOME is a valid JID");
+    let adr = Adr {
+        country: Some("Germany".into()),
+        region: Some("Berlin".into()),
+        ..Adr::default()
+    };
+    VCard::server("home.test interop service", &home)
+        .with(Property::Note(Note::new(
+            "A server of the xep-* interop suite, on loopback",
+        )))
+        .with(Property::Url(Url::new("https://home.test/")))
+        .with(Property::Adr(adr))
+        .with(Property::Registration(Registration {
+            uri: "https://home.test/register".into(),
+        }))
+        .with(Property::Ca(Ca {
+            name: "Interop Test CA".into(),
+            uri: Some("https://ca.home.test/".into()),
+        }))
+        .with(Property::Other(
+            "<x-operator xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
+             <parameters><type><text>work</text></type></parameters>\
+             <text>Interop &amp; Co.</text></x-operator>"
+                .parse::<Element>()
+                .expect("a valid unknown property"),
+        ))
+        .with(Property::Other(
+            "<uptime xmlns='urn:example:interop:stats' since='2026-11-30'>\
+             <nines>3</nines></uptime>"
+                .parse::<Element>()
+                .expect("a valid foreign extension"),
+        ))
+}
+
+/// [`server_card`] as XML text, as the servers' test modules are configured with it.
+pub fn server_card_xml() -> String {
+    String::from(&Element::from(server_card()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_card_reads_back_equal_with_its_extensions() {
+        let element = Element::from(server_card());
+        let reading = VCard::read(&element).unwrap();
+        assert!(reading.deviations.is_empty(), "{:?}", reading.deviations);
+        assert_eq!(reading.value, server_card());
+        assert_eq!(reading.value.others().count(), 2);
+        assert_eq!(reading.value.country(), Some("Germany"));
+        assert!(server_card_xml().contains("Interop &amp; Co."));
+    }
 }

@@ -80,6 +80,10 @@ const PROSODY_MODULES: &[(&str, &str)] = &[
         "mod_interop_serverinfo.lua",
         include_str!("../servers/prosody/mod_interop_serverinfo.lua"),
     ),
+    (
+        "mod_interop_directory.lua",
+        include_str!("../servers/prosody/mod_interop_directory.lua"),
+    ),
 ];
 const EJABBERD_YML: &str = include_str!("../servers/ejabberd/ejabberd.yml.in");
 const EJABBERDCTL_CFG: &str = include_str!("../servers/ejabberd/ejabberdctl.cfg.in");
@@ -120,6 +124,7 @@ pub fn write(options: &Options) -> Result<(), String> {
     match options.server {
         Server::Prosody => {
             values.push(("CONTACT_INFO", prosody_contact_info()));
+            values.push(("SERVER_CARD", lua_long_string(&fixture::server_card_xml())?));
             values.push((
                 "STATUS_ADDRESSES",
                 status
@@ -138,6 +143,7 @@ pub fn write(options: &Options) -> Result<(), String> {
         }
         Server::Ejabberd => {
             values.push(("SERVER_INFO", ejabberd_server_info()));
+            values.push(("SERVER_CARD", yaml_string(&fixture::server_card_xml())));
             values.push(("STATUS_ADDRESSES", yaml_list(&status, 10)));
             values.push(("NODE", "interop@localhost".to_owned()));
             values.push(("DIST_PORT", options.dist_port.to_string()));
@@ -153,7 +159,7 @@ pub fn write(options: &Options) -> Result<(), String> {
     }
     let mut accounts = String::new();
     for account in Account::ALL {
-        let _ = writeln!(accounts, "{} {HOME} {PASSWORD}", account.user());
+        let _ = writeln!(accounts, "{} {} {PASSWORD}", account.user(), account.host());
     }
     write_file(dir, ACCOUNTS_FILE, &accounts)?;
     let target = Target {
@@ -215,6 +221,16 @@ fn lua_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// A Lua long string literal (`[==[...]==]`, with as many `=` as it takes), which
+/// keeps XML text as it is.
+fn lua_long_string(text: &str) -> Result<String, String> {
+    (0..8)
+        .map(|n| "=".repeat(n))
+        .find(|eq| !text.contains(&format!("]{eq}]")))
+        .map(|eq| format!("[{eq}[{text}]{eq}]"))
+        .ok_or_else(|| "no Lua long bracket level fits the text".to_owned())
 }
 
 /// A YAML double-quoted string (JSON strings are valid YAML).
@@ -290,6 +306,8 @@ mod tests {
         assert_eq!(lua_string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(yaml_string("xmpp:x?;node=y"), "\"xmpp:x?;node=y\"");
         assert_eq!(yaml_list(&["a".into()], 2), "  - \"a\"");
+        assert_eq!(lua_long_string("<a/>").unwrap(), "[[<a/>]]");
+        assert_eq!(lua_long_string("x]]y").unwrap(), "[=[x]]y]=]");
     }
 
     #[test]

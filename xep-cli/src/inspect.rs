@@ -42,7 +42,7 @@ pub struct Finding {
     /// Element path inside that item, such as `/iq/query`.
     pub path: String,
     /// Typed fields, or `{"error": ...}` for a payload of ours that could not be read.
-    pub fields: Map<String, Value>,
+    pub fields: Fields,
     /// Spec deviations seen while reading it.
     pub deviations: Vec<String>,
 }
@@ -50,6 +50,9 @@ pub struct Finding {
 impl Finding {
     /// The JSON object printed for this finding; `input` names the file when several
     /// inputs are inspected at once.
+    ///
+    /// This builds a [`Value`] tree: for printing, [`Finding::write_json`] writes the
+    /// same text without one.
     pub fn to_json(&self, input: Option<&str>) -> Value {
         let mut object = Map::new();
         object.insert("kind".into(), self.kind.into());
@@ -60,8 +63,100 @@ impl Finding {
             object.insert("item".into(), self.item.into());
         }
         object.insert("path".into(), self.path.clone().into());
-        object.extend(self.fields.clone());
+        object.extend(self.fields.to_map());
         Value::Object(object)
+    }
+
+    /// Writes the JSON object of [`Finding::to_json`] (the same text its `Display`
+    /// gives) to `out`, without building a tree: the fields are already JSON text.
+    pub fn write_json(
+        &self,
+        input: Option<&str>,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        out.write_all(b"{\"kind\":")?;
+        serde_json::to_writer(&mut *out, self.kind)?;
+        if let Some(input) = input {
+            out.write_all(b",\"input\":")?;
+            serde_json::to_writer(&mut *out, input)?;
+        }
+        if self.item > 0 {
+            write!(out, ",\"item\":{}", self.item)?;
+        }
+        out.write_all(b",\"path\":")?;
+        serde_json::to_writer(&mut *out, &self.path)?;
+        // The fields are an object's text, `{...}`: their members follow ours.
+        let members = &self.fields.text[1..self.fields.text.len() - 1];
+        if !members.is_empty() {
+            out.write_all(b",")?;
+            out.write_all(members.as_bytes())?;
+        }
+        out.write_all(b"}")
+    }
+}
+
+/// The typed fields of a [`Finding`]: one JSON object, kept as its compact text.
+///
+/// A finding can be large (a `<serverinfo/>` with 150,000 peers has an object per
+/// peer), and a [`Value`] tree of it costs some ten times the text; the text is what
+/// is printed, and the tree is built only when asked for ([`Fields::to_map`],
+/// [`Fields::get`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fields {
+    /// Compact JSON text of an object (starts with `{`, ends with `}`).
+    text: String,
+}
+
+impl Fields {
+    /// The fields of anything that serialises as a JSON object.
+    ///
+    /// # Panics
+    ///
+    /// If `value` does not serialise as an object: a programming error in a kind.
+    pub fn serialize(value: &impl serde::Serialize) -> Self {
+        let text = serde_json::to_string(value).expect("typed fields serialise");
+        assert!(
+            text.starts_with('{') && text.ends_with('}'),
+            "fields must be a JSON object, got {text}"
+        );
+        Self { text }
+    }
+
+    /// The fields as a map of values (built from the text).
+    pub fn to_map(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.text).expect("the text was written by serde_json")
+    }
+
+    /// One field's value, if present.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.to_map().remove(key)
+    }
+
+    /// The compact JSON text of the object.
+    pub fn as_json(&self) -> &str {
+        &self.text
+    }
+
+    /// Adds (or replaces) the fields of `more`.
+    pub fn extend(&mut self, more: Map<String, Value>) {
+        if more.is_empty() {
+            return;
+        }
+        let mut map = self.to_map();
+        map.extend(more);
+        *self = Self::from(map);
+    }
+}
+
+impl From<Map<String, Value>> for Fields {
+    fn from(map: Map<String, Value>) -> Self {
+        Self::serialize(&map)
+    }
+}
+
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
     }
 }
 
@@ -230,7 +325,7 @@ fn add_context(
             kind,
             item,
             path: found.path,
-            fields: found.fields,
+            fields: found.fields.into(),
             deviations: found.deviations,
         }),
     }
@@ -295,7 +390,7 @@ fn inspect_json(
             kind: kind.kind,
             item: 0,
             path: "/".to_owned(),
-            fields,
+            fields: fields.into(),
             deviations,
         };
         return Ok(Inspection {
@@ -411,14 +506,14 @@ impl Walker<'_> {
         &mut self,
         kind: &'static str,
         path: &str,
-        fields: Map<String, Value>,
+        fields: impl Into<Fields>,
         deviations: Vec<String>,
     ) {
         self.findings.push(Finding {
             kind,
             item: self.item,
             path: path.to_owned(),
-            fields,
+            fields: fields.into(),
             deviations,
         });
     }

@@ -101,7 +101,8 @@ pub fn run_with_progress(
                 match show {
                     Show::Json => {
                         for f in &inspection.findings {
-                            let _ = writeln!(out, "{}", f.to_json(label));
+                            let _ = f.write_json(label, &mut out);
+                            let _ = writeln!(out);
                         }
                     }
                     Show::Wire => {
@@ -184,7 +185,7 @@ fn pretty_finding(text: &mut String, finding: &Finding, name: &str) {
         finding.path.clone()
     };
     text.push_str(&format!("{name}: {at}: {}\n", finding.kind));
-    for (key, value) in finding.fields.iter().filter(|(_, v)| !is_empty(v)) {
+    for (key, value) in finding.fields.to_map().iter().filter(|(_, v)| !is_empty(v)) {
         pretty_value(text, 1, key, value);
     }
     for d in &finding.deviations {

@@ -7,6 +7,9 @@ use xep_core::forms::TypedForm;
 use xep_serverinfo::ServerInfo;
 use xep_serverinfo::discovery::{Discovery, FormLayout, NodeForm, Plan};
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::inspect::Fields;
 use crate::registry::{ElementFinding, ElementKind, FormContext, FormFinding, FormKind};
 
 /// `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>`, read leniently (pre-draft layout
@@ -51,17 +54,87 @@ pub fn read_serverinfo_bytes(bytes: &[u8]) -> Result<BytesFinding, String> {
     let written = xso::to_vec(&reading.value).map_err(|e| e.to_string())?;
     let written = String::from_utf8(written).map_err(|e| e.to_string())?;
     Ok(BytesFinding {
-        fields: fields(&reading.value),
+        fields: Fields::serialize(&View(&reading.value)),
         deviations: reading.deviations.iter().map(ToString::to_string).collect(),
         written,
     })
+}
+
+/// The JSON fields of a payload serialised straight from the typed value: the same
+/// object [`fields`] builds as a tree, without the tree (some ten times the payload's
+/// text for a payload with many peers).
+struct View<'a>(&'a ServerInfo);
+
+impl Serialize for View<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("domains", &Seq(&self.0.domains))?;
+        map.serialize_entry("extensions", &Names(&self.0.extensions))?;
+        map.end()
+    }
+}
+
+/// A list serialised as the JSON array [`fields`] builds for it.
+struct Seq<'a, T>(&'a [T]);
+
+impl Serialize for Seq<'_, xep_serverinfo::Domain> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(DomainFields))
+    }
+}
+
+impl Serialize for Seq<'_, xep_serverinfo::RemoteDomain> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(RemoteFields))
+    }
+}
+
+impl Serialize for Seq<'_, xep_serverinfo::Connection> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(xep_serverinfo::Connection::type_value))
+    }
+}
+
+/// Extension elements as `{namespace}name`.
+struct Names<'a>(&'a [Element]);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|e| format!("{{{}}}{}", e.ns(), e.name())))
+    }
+}
+
+struct DomainFields<'a>(&'a xep_serverinfo::Domain);
+
+impl Serialize for DomainFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("name", &d.name.as_deref())?;
+        map.serialize_entry("federation", &d.federation.is_some())?;
+        map.serialize_entry("remote_domains", &Seq(d.remote_domains()))?;
+        map.serialize_entry("extensions", &Names(&d.extensions))?;
+        map.end()
+    }
+}
+
+struct RemoteFields<'a>(&'a xep_serverinfo::RemoteDomain);
+
+impl Serialize for RemoteFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("name", &r.name.as_deref())?;
+        map.serialize_entry("connections", &Seq(&r.connections))?;
+        map.end()
+    }
 }
 
 /// What [`read_serverinfo_bytes`] made of a payload's bytes.
 #[derive(Debug)]
 pub struct BytesFinding {
     /// Typed fields for the JSON output.
-    pub fields: Map<String, Value>,
+    pub fields: Fields,
     /// Spec deviations seen while reading.
     pub deviations: Vec<String>,
     /// The payload written back from the typed value.
@@ -157,4 +230,64 @@ fn read_discovery(cx: &FormContext<'_>) -> Option<Result<FormFinding, String>> {
         written: node.map(TypedForm::write).unwrap_or_default(),
         owned: NodeForm::FIELDS.iter().map(|f| f.var).collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::inspect;
+    use crate::registry::Registry;
+    use xep_core::xml::Limits;
+
+    const PAYLOAD: &str = "<serverinfo xmlns='urn:xmpp:serverinfo:0'>\
+        <domain name='a.example'><federation>\
+        <remote-domain name='b.example'><connection type='incoming'/><connection type='outgoing'/></remote-domain>\
+        <remote-domain><connection type='bidi'/></remote-domain>\
+        <remote-domain name='c.example'><connection/><connection type='odd \"value\"'/></remote-domain>\
+        </federation><x xmlns='urn:example:ext'/></domain>\
+        <domain name='d.example'/>\
+        <extra xmlns='urn:example:top'/></serverinfo>";
+
+    #[test]
+    fn streamed_fields_are_the_tree_fields() {
+        let info = ServerInfo::read_bytes(PAYLOAD.as_bytes()).unwrap().value;
+        let streamed = Fields::serialize(&View(&info));
+        assert_eq!(streamed, Fields::from(fields(&info)));
+        let map = streamed.to_map();
+        assert_eq!(map["domains"][0]["remote_domains"][1]["name"], Value::Null);
+        assert_eq!(
+            map["domains"][0]["remote_domains"][0]["connections"],
+            json!(["incoming", "outgoing"])
+        );
+        assert_eq!(map["extensions"], json!(["{urn:example:top}extra"]));
+    }
+
+    #[test]
+    fn written_json_is_the_json_value_text() {
+        let capture = format!("<presence/>{PAYLOAD}<message/>");
+        let inspection =
+            inspect(capture.as_bytes(), &Registry::default(), &Limits::default()).unwrap();
+        let finding = inspection
+            .findings
+            .iter()
+            .find(|f| f.kind == "serverinfo")
+            .unwrap();
+        assert_eq!(finding.item, 2);
+        for label in [None, Some("in \"quotes\".xml")] {
+            let mut out = Vec::new();
+            finding.write_json(label, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                finding.to_json(label).to_string()
+            );
+        }
+        let bare = crate::inspect::Finding {
+            fields: Fields::from(Map::new()),
+            item: 0,
+            ..finding.clone()
+        };
+        let mut out = Vec::new();
+        bare.write_json(None, &mut out).unwrap();
+        assert_eq!(out, br#"{"kind":"serverinfo","path":"/serverinfo"}"#);
+    }
 }

@@ -393,6 +393,6 @@ mod tests {
         );
         // Reading what was written reports the same state.
         let again = inspect(inspection.wire.as_bytes(), &registry, &Limits::default()).unwrap();
-        assert_eq!(again.findings[0].fields["state"], "cleared");
+        assert_eq!(again.findings[0].fields.get("state").unwrap(), "cleared");
     }
 }

@@ -276,12 +276,24 @@ impl fmt::Debug for ItemReader<'_> {
     }
 }
 
+/// Room above the input's length for the lexer's token buffer: more than the longest
+/// token of the synthetic stream header [`ItemReader`] parses first.
+const PROLOGUE_SLACK: usize = 128;
+
 impl<'a> ItemReader<'a> {
     /// A reader of `input` within `limits`.
     pub fn new(input: &'a [u8], limits: &Limits) -> Self {
+        // rxml reserves its token buffer at the full limit up front (1 MiB by
+        // default): for a stanza of a few hundred bytes that was a thousand times the
+        // input (issue 9). No token can be longer than the input (or than the
+        // prologue below), so the buffer is capped there; the limit still refuses
+        // what it refused before, since a token that reaches the cap would have to be
+        // longer than the whole input.
         let options = Options {
             comments: rxml::parser::CommentMode::Discard,
-            max_token_length: limits.max_token,
+            max_token_length: limits
+                .max_token
+                .min(input.len().saturating_add(PROLOGUE_SLACK)),
             ..Options::default()
         };
         let mut parser = Parser::with_options(options);

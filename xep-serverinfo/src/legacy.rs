@@ -14,6 +14,8 @@
 //! `<serverinfo/>` holding connections that each name their peer. Connections to one
 //! peer are grouped into one [`RemoteDomain`], in order of first appearance.
 
+use std::collections::BTreeMap;
+
 use minidom::Element;
 
 use crate::Error;
@@ -42,6 +44,9 @@ pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
     let mut domain_names: Vec<String> = Vec::new();
     // Each peer with its connections, boxed into the peer once all are read.
     let mut remotes: Vec<(RemoteDomain, Vec<Connection>)> = Vec::new();
+    // Where each named peer is in `remotes`: one lookup per connection (logarithmic), so that the
+    // mapping stays linear in the number of connections (issue 9).
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     let mut federations = 0;
     let mut extensions = Extensions::new();
     for child in element.children() {
@@ -68,17 +73,15 @@ pub(crate) fn map_pre_draft(element: &Element) -> Result<ServerInfo, Error> {
                         .get_child("domain", ns::SERVERINFO)
                         .map(|d| d.text().trim().to_owned())
                         .filter(|name| !name.is_empty());
-                    let slot = match &peer {
-                        Some(name) => remotes
-                            .iter()
-                            .position(|(r, _)| r.name.as_deref() == Some(name.as_str())),
-                        None => None,
-                    };
+                    let slot = peer.as_ref().and_then(|name| by_name.get(name).copied());
                     let connections = match slot {
                         Some(index) => &mut remotes[index].1,
                         None => {
                             let remote = match peer {
-                                Some(name) => RemoteDomain::named(Name::from(name)),
+                                Some(name) => {
+                                    by_name.insert(name.clone(), remotes.len());
+                                    RemoteDomain::named(Name::from(name))
+                                }
                                 None => RemoteDomain::anonymous(),
                             };
                             remotes.push((remote, Vec::new()));

@@ -894,7 +894,7 @@ impl Reader<'_> {
             );
             return None;
         }
-        let items: Vec<Element> = params.children().cloned().collect();
+        let items: Vec<Element> = params.children().map(xml_text::merged_text).collect();
         if let Some(pref) = items.iter().find(|e| e.is("pref", ns::VCARD4))
             && !pref.has_child("integer", ns::VCARD4)
         {
@@ -1173,7 +1173,7 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
 
 fn other(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Property> {
     if xml_text::writable(e) {
-        Some(Property::Other(e.clone()))
+        Some(Property::Other(xml_text::merged_text(e)))
     } else {
         reader.push(
             Severity::Dropped,

@@ -383,3 +383,43 @@ fn server_builder_writes_the_recommended_core() {
          <registration xmlns='urn:xmpp:vcard:registration:1'><uri>https://example.org/register</uri></registration></vcard>"
     );
 }
+
+#[test]
+fn the_same_unknown_content_compares_equal_however_the_parser_split_its_text() {
+    // Found by the interop suite: a card fetched over a real stream held the text of
+    // an unknown property in two nodes ("Interop " + "& Co.", split at the
+    // reference), the same card parsed from a string in one; the two compared
+    // different, so the directory would have published an unchanged card again.
+    let parsed = parse(
+        "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
+         <x-a><parameters><type><text>work &amp; play</text></type></parameters>\
+         <text>Interop &amp; Co.</text></x-a></vcard>",
+    );
+    let ns = "urn:ietf:params:xml:ns:vcard-4.0";
+    let split = |a: &str, b: &str| {
+        Element::builder("text", ns)
+            .append(a.to_owned())
+            .append(String::new())
+            .append(b.to_owned())
+            .build()
+    };
+    let streamed = Element::builder("vcard", ns)
+        .append(
+            Element::builder("x-a", ns)
+                .append(
+                    Element::builder("parameters", ns)
+                        .append(Element::builder("type", ns).append(split("work ", "& play"))),
+                )
+                .append(split("Interop ", "& Co.")),
+        )
+        .build();
+    let a = VCard::read(&parsed).unwrap().value;
+    let b = VCard::read(&streamed).unwrap().value;
+    assert_eq!(a, b);
+    let different = parse(
+        "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>\
+         <x-a><parameters><type><text>work &amp; play</text></type></parameters>\
+         <text>Interop Co.</text></x-a></vcard>",
+    );
+    assert_ne!(VCard::read(&different).unwrap().value, a);
+}

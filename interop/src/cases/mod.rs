@@ -3,6 +3,7 @@
 
 use crate::runner::Case;
 
+pub mod directory;
 pub mod disco;
 pub mod psa;
 pub mod serverinfo;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Case> {
         sos::CASES,
         user_status::CASES,
         psa::CASES,
+        directory::CASES,
     ]
     .concat()
 }

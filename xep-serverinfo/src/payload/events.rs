@@ -28,11 +28,23 @@ struct Frame {
     nameless_domain: bool,
 }
 
+/// rxml's default options, with the token buffer (which rxml reserves at the limit up
+/// front) no larger than `bytes`: no token is longer than the input, so a small payload
+/// gets a small buffer (issue 9) and what the default limit refuses is still refused.
+fn options_for(bytes: &[u8]) -> rxml::Options {
+    rxml::Options {
+        max_token_length: rxml::Options::default()
+            .max_token_length
+            .min(bytes.len().saturating_add(1)),
+        ..rxml::Options::default()
+    }
+}
+
 /// The wire deviations of a `<serverinfo/>` in `bytes`, or `None` when the bytes need
 /// the tree reading (not a well-formed `<serverinfo/>` on their own, or the pre-draft
 /// layout).
 fn scan(bytes: &[u8]) -> Option<Vec<Deviation>> {
-    let mut parser = rxml::Parser::default();
+    let mut parser = <rxml::Parser as rxml::WithOptions>::with_options(options_for(bytes));
     let mut buf = bytes;
     let mut stack: Vec<Frame> = Vec::new();
     let mut out = Vec::new();
@@ -124,7 +136,7 @@ impl ServerInfo {
     /// ```
     pub fn read_bytes(bytes: &[u8]) -> Result<Reading<Self>, crate::Error> {
         if let Some(mut deviations) = scan(bytes) {
-            if let Ok(value) = xso::from_bytes::<Self>(bytes) {
+            if let Ok(value) = xso::from_bytes_with_options::<Self>(bytes, options_for(bytes)) {
                 deviations.extend(value.schema_deviations());
                 return Ok(Reading::new(value, deviations));
             }
