@@ -579,7 +579,8 @@ impl World {
                             to, id, payload, ..
                         } => {
                             let to = to.as_ref().expect("addressed").to_bare();
-                            self.queries.push((id.clone(), to.clone(), query_kind(payload)));
+                            self.queries
+                                .push((id.clone(), to.clone(), query_kind(payload)));
                             if to.as_str() == SERVER {
                                 self.to_server.push_back(t);
                             }
@@ -598,7 +599,10 @@ impl World {
                                     self.node.insert(item);
                                 }
                                 "retract" => {
-                                    assert!(self.node.remove(&item), "retracted {item}, never published");
+                                    assert!(
+                                        self.node.remove(&item),
+                                        "retracted {item}, never published"
+                                    );
                                 }
                                 other => panic!("unexpected pubsub {other}"),
                             }
@@ -616,7 +620,10 @@ impl World {
         let mut n = 0;
         while let Some(t) = self.srv.poll_transmit() {
             n += 1;
-            assert!(n < MAX_QUEUE, "the server side's transmit queue does not end");
+            assert!(
+                n < MAX_QUEUE,
+                "the server side's transmit queue does not end"
+            );
             match &t {
                 server::Transmit::Presence(p) => {
                     serialisable_presence(p);
@@ -631,7 +638,9 @@ impl World {
                             let to = to.as_ref().expect("addressed").to_bare();
                             self.discovery.push((id.clone(), to.clone()));
                         }
-                        Iq::Result { to, id, payload, .. } => {
+                        Iq::Result {
+                            to, id, payload, ..
+                        } => {
                             if let Some(payload) = payload
                                 && let Ok(reading) = ServerBuddy::read(payload)
                                 && let ServerBuddy::Form { sessionid, .. } = reading.value
@@ -676,7 +685,11 @@ impl World {
             .into_iter()
             .flatten()
         {
-            assert!(t >= self.now, "a timer at {t} is in the past of {}", self.now);
+            assert!(
+                t >= self.now,
+                "a timer at {t} is in the past of {}",
+                self.now
+            );
         }
         // The node holds exactly the listing, and only buddies both ways are listed.
         let listed: BTreeSet<String> = self
@@ -703,10 +716,16 @@ impl World {
         let text = serde_json::to_string(self.dir.state()).expect("serialisable");
         let back: DirectoryState = serde_json::from_str(&text).expect("readable");
         assert_eq!(serde_json::to_string(&back).expect("serialisable"), text);
-        assert!(&back == self.dir.state(), "the directory state changed in a serde round trip");
+        assert!(
+            &back == self.dir.state(),
+            "the directory state changed in a serde round trip"
+        );
         let text = serde_json::to_string(self.srv.state()).expect("serialisable");
         let back: ServerState = serde_json::from_str(&text).expect("readable");
-        assert!(&back == self.srv.state(), "the server state changed in a serde round trip");
+        assert!(
+            &back == self.srv.state(),
+            "the server state changed in a serde round trip"
+        );
         // The listing's JSON export reads back.
         let listing = self.dir.listing();
         let exported = listing.to_json_pretty();
