@@ -39,6 +39,8 @@ fi
 extra_flags() {
     case "$1" in
         sos_tracker) echo "-max_len=16384 -len_control=20" ;;
+        # At most 2,048 inputs of a few bytes each are read.
+        service_directory_machine) echo "-max_len=8192" ;;
         *) echo "-max_len=65536" ;;
     esac
 }

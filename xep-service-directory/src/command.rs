@@ -252,7 +252,7 @@ impl Command {
         out.status = command
             .attr("status")
             .and_then(|s| enum_attr(s, "status", &path, &mut deviations));
-        let mut counts = std::collections::HashMap::<&str, usize>::new();
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
         for child in command.children() {
             let n = counts.entry(child.name()).or_insert(0);
             *n += 1;

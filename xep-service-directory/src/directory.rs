@@ -47,7 +47,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use foldhash::fast::FixedState;
 
 use chrono::TimeDelta;
 use jid::{BareJid, Jid};
@@ -96,12 +98,17 @@ pub struct DirectoryConfig {
     pub query_software_version: bool,
     /// Prefix of the stanza ids the machine generates.
     pub id_prefix: String,
+    /// Seed of the machine's hash tables. They hash the domains of the servers that
+    /// subscribe, which peers choose, so a directory should pass a random value; the
+    /// machine draws no randomness itself, and nothing it outputs depends on the seed
+    /// (the saved state lists servers by domain).
+    pub hash_seed: u64,
 }
 
 impl DirectoryConfig {
     /// The defaults: node `urn:xmpp:contacts`, refresh daily, 60 s query timeout,
     /// retry after 10 minutes, give up after 3 failed rounds, public servers only,
-    /// software version asked, ids `sd1`, `sd2`, ...
+    /// software version asked, ids `sd1`, `sd2`, ..., hash seed 0.
     pub fn new(jid: BareJid) -> Self {
         Self {
             jid,
@@ -113,9 +120,20 @@ impl DirectoryConfig {
             require_public_server: true,
             query_software_version: true,
             id_prefix: "sd".to_owned(),
+            hash_seed: 0,
         }
     }
+
+    /// The same configuration with this hash seed.
+    #[must_use]
+    pub fn with_hash_seed(mut self, seed: u64) -> Self {
+        self.hash_seed = seed;
+        self
+    }
 }
+
+/// The machine's hash tables: seeded by the configuration, never by randomness.
+type Map<K, V> = HashMap<K, V, FixedState>;
 
 /// A query the directory sends to a server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -261,10 +279,18 @@ struct Record {
 /// The directory's state, as it is saved and restored (serde).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DirectoryState {
-    /// A hash index: a refresh touches one server's record, and at 10,000 servers
-    /// an ordered map's comparisons along the path were the cost of a round.
-    servers: HashMap<BareJid, Record>,
+    /// A hash index (a refresh touches one server's record), saved ordered by domain
+    /// so that the saved text does not depend on the hash seed.
+    #[serde(serialize_with = "by_domain")]
+    servers: Map<BareJid, Record>,
     next_id: u64,
+}
+
+fn by_domain<S: serde::Serializer>(
+    servers: &Map<BareJid, Record>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(servers.iter().collect::<BTreeMap<_, _>>())
 }
 
 /// The directory machine. See the [module docs](self) for the lifecycle.
@@ -273,12 +299,12 @@ pub struct Directory {
     config: DirectoryConfig,
     state: DirectoryState,
     /// id -> server, for the outstanding queries.
-    pending: HashMap<String, BareJid>,
+    pending: Map<String, BareJid>,
     timers: BTreeSet<(Time, BareJid)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     /// The deviations of this round's vCards, until they are published.
-    stash: HashMap<BareJid, Vec<Deviation>>,
+    stash: Map<BareJid, Vec<Deviation>>,
 }
 
 /// Cards in the saved state: XML text, read back leniently (a card that no longer
@@ -313,8 +339,13 @@ impl Directory {
 
     /// A directory from a saved state. Whatever the state holds, this does not
     /// panic; timers that are already due fire at the next `handle_timeout`.
-    pub fn restore(config: DirectoryConfig, state: DirectoryState, _now: Time) -> Self {
-        let mut pending = HashMap::new();
+    pub fn restore(config: DirectoryConfig, mut state: DirectoryState, _now: Time) -> Self {
+        let seed = FixedState::with_seed(config.hash_seed);
+        // A deserialised state comes with the default seed: the configured one rules.
+        let mut servers = Map::with_capacity_and_hasher(state.servers.len(), seed.clone());
+        servers.extend(state.servers.drain());
+        state.servers = servers;
+        let mut pending = Map::with_hasher(seed.clone());
         let mut timers = BTreeSet::new();
         for (server, record) in &state.servers {
             for (id, _) in &record.pending {
@@ -331,7 +362,7 @@ impl Directory {
             timers,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            stash: HashMap::new(),
+            stash: Map::with_hasher(seed),
         }
     }
 
@@ -363,7 +394,8 @@ impl Directory {
         self.timers.first().map(|(t, _)| *t)
     }
 
-    /// The servers the directory knows (buddies or on the way), in no order.
+    /// The servers the directory knows (buddies or on the way), in the order of the
+    /// hash table (fixed by [`DirectoryConfig::hash_seed`]).
     pub fn servers(&self) -> impl Iterator<Item = &BareJid> {
         self.state.servers.keys()
     }
@@ -386,8 +418,20 @@ impl Directory {
     }
 
     fn next_id(&mut self) -> String {
+        use std::fmt::Write as _;
         self.state.next_id = self.state.next_id.wrapping_add(1);
-        format!("{}{}", self.config.id_prefix, self.state.next_id)
+        // Sized once: growing the string reallocates, and on a heap that holds
+        // thousands of servers a reallocation lands in a cold free chunk.
+        let mut id = String::with_capacity(self.config.id_prefix.len() + 20);
+        id.push_str(&self.config.id_prefix);
+        let _ = write!(id, "{}", self.state.next_id);
+        id
+    }
+
+    /// `now + delay`; a negative delay in the configuration counts as none, so that
+    /// no timer is ever set in the past.
+    fn after(&self, now: Time, delay: TimeDelta) -> Time {
+        time::add(now, delay.max(TimeDelta::zero()))
     }
 
     fn own(&self) -> Jid {
@@ -446,7 +490,7 @@ impl Directory {
             record.fresh_software = None;
         }
         self.query(server, QueryKind::DiscoInfo);
-        self.set_deadline(server, Some(time::add(now, self.config.query_timeout)));
+        self.set_deadline(server, Some(self.after(now, self.config.query_timeout)));
     }
 
     /// A presence from a peer. Subscription presences from bare domains are the
@@ -541,16 +585,22 @@ impl Directory {
     /// the server it was sent to, are taken (returns `true`); requests are never
     /// taken as replies.
     pub fn handle_iq(&mut self, now: Time, iq: &Iq) -> bool {
+        // The payload is read where it lies: a deep copy of every reply (a card is
+        // some hundred allocations) was a third of the cost of a round.
         let (id, from, payload) = match iq {
             Iq::Result {
                 id, from, payload, ..
-            } => (id, from, Ok(payload.clone())),
+            } => (id, from, Ok(payload.as_ref())),
             Iq::Error {
                 id, from, error, ..
-            } => (id, from, Err(error.defined_condition.clone())),
+            } => (
+                id,
+                from,
+                Err(Failure::Error(error.defined_condition.clone())),
+            ),
             _ => return false,
         };
-        self.reply(now, id, from.as_ref(), payload.map_err(Failure::Error))
+        self.reply(now, id, from.as_ref(), payload)
     }
 
     /// An IQ reply as a raw element, in any stanza namespace (`jabber:server` as it
@@ -586,7 +636,7 @@ impl Directory {
         now: Time,
         id: &str,
         from: Option<&Jid>,
-        payload: Result<Option<Element>, Failure>,
+        payload: Result<Option<&Element>, Failure>,
     ) -> bool {
         let Some(server) = self.pending.get(id).cloned() else {
             return false;
@@ -609,7 +659,7 @@ impl Directory {
             QueryKind::DiscoInfo => self.disco_reply(now, &server, payload),
             QueryKind::VCard => {
                 let card = match payload {
-                    Ok(Some(element)) => match VCard::read(&element) {
+                    Ok(Some(element)) => match VCard::read(element) {
                         Ok(reading) => Some(reading),
                         Err(e) => {
                             self.query_failed(
@@ -640,7 +690,9 @@ impl Directory {
             }
             QueryKind::Version => {
                 let name = match payload {
-                    Ok(Some(element)) => VersionResult::try_from(element).ok().map(|v| v.name),
+                    Ok(Some(element)) => VersionResult::try_from(element.clone())
+                        .ok()
+                        .map(|v| v.name),
                     Ok(None) => None,
                     Err(failure) => {
                         self.query_failed(&server, kind, failure, 0);
@@ -662,11 +714,11 @@ impl Directory {
         &mut self,
         now: Time,
         server: &BareJid,
-        payload: Result<Option<Element>, Failure>,
+        payload: Result<Option<&Element>, Failure>,
     ) {
         let info = match payload {
             Ok(Some(element)) => {
-                DiscoInfo::read(&element).map_err(|e| Failure::Undecodable(e.to_string()))
+                DiscoInfo::read(element).map_err(|e| Failure::Undecodable(e.to_string()))
             }
             Ok(None) => Err(Failure::Undecodable("empty disco#info result".to_owned())),
             Err(failure) => Err(failure),
@@ -693,14 +745,14 @@ impl Directory {
                 server: server.clone(),
                 reasons: found.reasons,
             });
-            self.set_deadline(server, Some(time::add(now, self.config.refresh_interval)));
+            self.set_deadline(server, Some(self.after(now, self.config.refresh_interval)));
             return;
         }
         self.query(server, QueryKind::VCard);
         if self.config.query_software_version {
             self.query(server, QueryKind::Version);
         }
-        self.set_deadline(server, Some(time::add(now, self.config.query_timeout)));
+        self.set_deadline(server, Some(self.after(now, self.config.query_timeout)));
     }
 
     fn query_failed(
@@ -732,7 +784,7 @@ impl Directory {
         } else {
             self.config.retry_delay
         };
-        self.set_deadline(server, Some(time::add(now, delay)));
+        self.set_deadline(server, Some(self.after(now, delay)));
     }
 
     fn maybe_finish(&mut self, now: Time, server: &BareJid) {
@@ -755,7 +807,7 @@ impl Directory {
         record.failures = 0;
         let deviations = self.stash.remove(server).unwrap_or_default();
         self.publish(now, server, card, deviations);
-        self.set_deadline(server, Some(time::add(now, self.config.refresh_interval)));
+        self.set_deadline(server, Some(self.after(now, self.config.refresh_interval)));
     }
 
     fn publish(
@@ -842,12 +894,21 @@ impl Directory {
 
     /// Fires every timer due at `now`: unanswered queries fail, due refreshes
     /// start a new round. Spurious calls do nothing.
+    ///
+    /// Only the timers due when the call starts fire: a timer set while firing that
+    /// is already due (a zero delay in the configuration, or a time saturated at the
+    /// end of time) waits for the next call, so that every call ends.
     pub fn handle_timeout(&mut self, now: Time) {
-        while let Some((t, server)) = self.timers.first().cloned() {
-            if t > now {
-                break;
+        let due: Vec<(Time, BareJid)> = self
+            .timers
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .cloned()
+            .collect();
+        for (t, server) in due {
+            if !self.timers.remove(&(t, server.clone())) {
+                continue;
             }
-            self.timers.remove(&(t, server.clone()));
             let Some(record) = self.state.servers.get_mut(&server) else {
                 continue;
             };

@@ -36,7 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::TimeDelta;
 use jid::{BareJid, Jid};
@@ -181,6 +181,12 @@ struct Peer {
     approved: bool,
 }
 
+/// `now + delay`; a negative delay in the configuration counts as none, so that no
+/// timer is ever set in the past.
+fn after(now: Time, delay: TimeDelta) -> Time {
+    time::add(now, delay.max(TimeDelta::zero()))
+}
+
 /// The server side's state, as it is saved and restored (serde).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServerState {
@@ -200,7 +206,7 @@ enum Timer {
 pub struct ServerSide {
     config: ServerConfig,
     state: ServerState,
-    pending: HashMap<String, BareJid>,
+    pending: BTreeMap<String, BareJid>,
     timers: BTreeSet<(Time, Timer)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -214,7 +220,7 @@ impl ServerSide {
 
     /// A server side from a saved state; never panics whatever the state holds.
     pub fn restore(config: ServerConfig, state: ServerState, _now: Time) -> Self {
-        let mut pending = HashMap::new();
+        let mut pending = BTreeMap::new();
         let mut timers = BTreeSet::new();
         for (id, session) in &state.sessions {
             timers.insert((session.expires, Timer::Session(id.clone())));
@@ -327,7 +333,7 @@ impl ServerSide {
             .with_from(self.own())
             .with_to(Jid::from(peer.clone()));
         self.send_iq(iq);
-        let deadline = time::add(now, self.config.query_timeout);
+        let deadline = after(now, self.config.query_timeout);
         let record = self.state.peers.entry(peer.clone()).or_default();
         if let Some((old, old_deadline)) = record.discovering.replace((id.clone(), deadline)) {
             self.pending.remove(&old);
@@ -430,7 +436,7 @@ impl ServerSide {
                     now.format("%Y%m%dT%H%M%SZ"),
                     self.state.next_id
                 );
-                let expires = time::add(now, self.config.session_timeout);
+                let expires = after(now, self.config.session_timeout);
                 self.state.sessions.insert(
                     sessionid.clone(),
                     Session {

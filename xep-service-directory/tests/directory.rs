@@ -481,3 +481,80 @@ fn stanzas_arrive_in_the_server_namespace_over_s2s() {
         }
     ));
 }
+
+#[test]
+fn a_timer_set_already_due_fires_at_the_next_call_not_in_a_loop() {
+    // With no delays at all every timer a round sets is due at once: the old
+    // `handle_timeout` fired them again and again within one call and never ended.
+    let t0 = t("2026-11-30T10:00:00Z");
+    let mut config = DirectoryConfig::new("xmpp.net".parse().unwrap());
+    config.query_timeout = TimeDelta::zero();
+    config.retry_delay = TimeDelta::zero();
+    config.refresh_interval = TimeDelta::zero();
+    let mut dir = Directory::new(config, t0);
+    befriend(&mut dir, t0, SERVER);
+    let _ = sent(&mut dir);
+    assert_eq!(dir.poll_timeout(), Some(t0));
+    dir.handle_timeout(t0);
+    // One timer fired: the disco#info query failed once, the retry is due now.
+    assert_eq!(
+        event_names(&mut dir),
+        ["Subscribed", "QueryFailed:DiscoInfo:1"]
+    );
+    assert_eq!(dir.poll_timeout(), Some(t0));
+    dir.handle_timeout(t0);
+    assert_eq!(sent(&mut dir), ["iq get sd2 disco#info -> jabber.org"]);
+}
+
+#[test]
+fn the_end_of_time_does_not_hang_the_machine() {
+    // Deadlines saturate at the end of time and are then due at once: each call
+    // fires what was due when it started and returns.
+    let end = Time::MAX_UTC;
+    let mut dir = Directory::new(DirectoryConfig::new("xmpp.net".parse().unwrap()), end);
+    befriend(&mut dir, end, SERVER);
+    assert_eq!(dir.poll_timeout(), Some(end));
+    for _ in 0..10 {
+        dir.handle_timeout(end);
+        assert_eq!(dir.poll_timeout(), Some(end));
+    }
+    assert!(dir.poll_event().is_some());
+}
+
+#[test]
+fn a_negative_delay_sets_no_timer_in_the_past() {
+    let t0 = t("2026-11-30T10:00:00Z");
+    let mut config = DirectoryConfig::new("xmpp.net".parse().unwrap());
+    config.query_timeout = TimeDelta::seconds(-60);
+    let mut dir = Directory::new(config, t0);
+    befriend(&mut dir, t0, SERVER);
+    assert_eq!(dir.poll_timeout(), Some(t0));
+}
+
+#[test]
+fn the_saved_state_does_not_depend_on_the_hash_seed() {
+    let t0 = t("2026-11-30T10:00:00Z");
+    let saved = |seed: u64| {
+        let config = DirectoryConfig::new("xmpp.net".parse().unwrap()).with_hash_seed(seed);
+        let mut dir = Directory::new(config, t0);
+        for i in 0..50 {
+            befriend(&mut dir, t0, &format!("s{i}.example"));
+        }
+        serde_json::to_string(dir.state()).unwrap()
+    };
+    let a = saved(0);
+    assert_eq!(a, saved(0xdead_beef));
+    assert_eq!(a, saved(u64::MAX));
+    // Listed by domain.
+    let value: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let keys: Vec<&String> = value["servers"].as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    // And a state saved under one seed restores under another.
+    let state: DirectoryState = serde_json::from_str(&a).unwrap();
+    let config = DirectoryConfig::new("xmpp.net".parse().unwrap()).with_hash_seed(7);
+    let dir = Directory::restore(config, state, t0);
+    assert_eq!(serde_json::to_string(dir.state()).unwrap(), a);
+    assert_eq!(dir.servers().count(), 50);
+}

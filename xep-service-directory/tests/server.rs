@@ -404,3 +404,19 @@ fn queries_are_answered_from_the_configuration_and_state_survives_a_restart() {
     assert!(server.handle_iq(t0, &answer));
     assert_eq!(server_events(&mut server), ["DirectoryFound"]);
 }
+
+#[test]
+fn a_negative_delay_sets_no_timer_in_the_past() {
+    let t0 = t("2026-11-30T10:00:00Z");
+    let mut config = config();
+    config.query_timeout = TimeDelta::seconds(-60);
+    config.session_timeout = TimeDelta::minutes(-10);
+    let mut server = ServerSide::new(config, t0);
+    server.subscribe_to(t0, domain("xmpp.net"));
+    assert_eq!(server.poll_timeout(), Some(t0));
+    let mut config = self::config();
+    config.session_timeout = TimeDelta::minutes(-10);
+    let mut server = ServerSide::new(config, t0);
+    assert!(server.handle_iq(t0, &command_iq("c1", &ServerBuddy::Execute, ADMIN)));
+    assert_eq!(server.poll_timeout(), Some(t0));
+}
