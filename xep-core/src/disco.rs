@@ -296,6 +296,17 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                 validate: None,
             };
             if var == Some(crate::forms::FORM_TYPE_VAR) {
+                // A FORM_TYPE without a value names no type, and xmpp-parsers refuses a
+                // form that holds one: left out, so that the copy can be written.
+                if field.values.is_empty() {
+                    deviations.push(Deviation::new(
+                        Severity::Dropped,
+                        "form-type-without-value",
+                        here,
+                        "FORM_TYPE field without a value dropped",
+                    ));
+                    continue;
+                }
                 form_types += 1;
                 if form_types > 1 {
                     deviations.push(Deviation::new(
@@ -428,5 +439,23 @@ mod tests {
     fn collapse_is_xml_schema_collapse() {
         assert_eq!(collapse("  a \n\t b  "), "a b");
         assert_eq!(collapse(""), "");
+    }
+
+    #[test]
+    fn a_form_type_without_a_value_is_dropped_so_the_copy_can_be_written() {
+        // Found by the service_directory_command fuzz target: the lenient copy kept
+        // the empty FORM_TYPE and xmpp-parsers refused the form written from it.
+        let form = parse(
+            "<x xmlns='jabber:x:data' type='form'><field type='hidden' var='FORM_TYPE'><junk/></field>\
+             <field type='hidden' var='FORM_TYPE'><value>urn:example</value></field></x>",
+        );
+        let reading = read_form(&form, &Path::root().elem("x", 1));
+        let copy = reading.value.unwrap();
+        assert_eq!(copy.form_type(), Some("urn:example"));
+        assert_eq!(reading.deviations.len(), 1);
+        assert_eq!(reading.deviations[0].code, "form-type-without-value");
+        assert_eq!(reading.deviations[0].path.as_str(), "/x[1]/field[1]");
+        let written = Element::from(copy.clone());
+        assert_eq!(DataForm::try_from(written).unwrap(), copy);
     }
 }

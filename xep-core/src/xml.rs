@@ -52,6 +52,65 @@ pub fn is_xml_text(s: &str) -> bool {
     s.chars().all(is_xml_char)
 }
 
+/// The namespace of `xmlns` declarations, in which no element or attribute may be.
+const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
+
+/// A copy of `element` that minidom can always write, or `None` when it holds
+/// something XML cannot carry.
+///
+/// Readers keep unknown content (extensions, unknown children) as elements; what they
+/// return must never make a writer panic. minidom's writer panics on an element or
+/// attribute in the `xmlns` namespace (which its parser accepts as a default
+/// namespace) and on a recorded `xmlns:xml` declaration (legal XML), and a tree built
+/// by hand may hold characters XML cannot carry. The copy records no prefix
+/// declarations (the writer chooses its own prefixes, the namespaces are the same)
+/// and has each run of adjacent text nodes merged into one, so that the same XML read
+/// by a stream parser (which splits text at references) and from a string compares
+/// equal.
+///
+/// ```
+/// use minidom::Element;
+/// use xep_core::xml::writable_copy;
+/// let ok: Element = "<x xmlns='urn:x' xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:lang='en'>a</x>".parse().unwrap();
+/// assert_eq!(String::from(&writable_copy(&ok).unwrap()), "<x xmlns='urn:x' xml:lang='en'>a</x>");
+/// let bad: Element = "<x xmlns='http://www.w3.org/2000/xmlns/'/>".parse().unwrap();
+/// assert!(writable_copy(&bad).is_none());
+/// ```
+pub fn writable_copy(element: &Element) -> Option<Element> {
+    if element.name().is_empty() || !is_xml_text(element.name()) || element.ns() == XMLNS_NAMESPACE
+    {
+        return None;
+    }
+    let mut out = Element::builder(element.name(), element.ns()).build();
+    for ((namespace, name), value) in element.attrs().iter() {
+        if namespace.as_str() == XMLNS_NAMESPACE || !is_xml_text(value) {
+            return None;
+        }
+        out.set_attr(namespace.clone(), name.clone(), value.clone());
+    }
+    let mut text = String::new();
+    for node in element.nodes() {
+        match node {
+            minidom::Node::Text(t) => {
+                if !is_xml_text(t) {
+                    return None;
+                }
+                text.push_str(t);
+            }
+            minidom::Node::Element(child) => {
+                if !text.is_empty() {
+                    out.append_text_node(core::mem::take(&mut text));
+                }
+                out.append_child(writable_copy(child)?);
+            }
+        }
+    }
+    if !text.is_empty() {
+        out.append_text_node(text);
+    }
+    Some(out)
+}
+
 /// Values that can tell whether XML can carry all their text: the strings a serde
 /// reading produces and a writer later puts into a stanza.
 pub trait XmlText {

@@ -280,8 +280,15 @@ impl Command {
                 let form = xep_core::disco::read_form(child, &here);
                 deviations.extend(form.deviations);
                 out.form = form.value;
-            } else if crate::xml_text::writable(child) {
-                out.payloads.push(child.clone());
+            } else if let Some(copy) = xep_core::xml::writable_copy(child) {
+                out.payloads.push(copy);
+            } else {
+                deviations.push(Deviation::new(
+                    Severity::Dropped,
+                    "unwritable",
+                    here,
+                    "payload XML cannot carry (characters, or the xmlns namespace) dropped",
+                ));
             }
         }
         Ok(Reading::new(out, deviations))

@@ -885,16 +885,17 @@ impl Reader<'_> {
     /// The parameters of a property, if writable.
     fn parameters(&mut self, property: &Element, path: &Path) -> Option<Parameters> {
         let params = property.get_child("parameters", ns::VCARD4)?;
-        if !xml_text::writable(params) {
+        let Some(params) = xep_core::xml::writable_copy(params) else {
             self.push(
                 Severity::Dropped,
-                "invalid-character",
+                "unwritable",
                 path.clone().elem("parameters", 1),
-                "parameters with characters XML cannot carry dropped".to_owned(),
+                "parameters XML cannot carry (characters, or the xmlns namespace) dropped"
+                    .to_owned(),
             );
             return None;
-        }
-        let items: Vec<Element> = params.children().map(xml_text::merged_text).collect();
+        };
+        let items: Vec<Element> = params.children().cloned().collect();
         if let Some(pref) = items.iter().find(|e| e.is("pref", ns::VCARD4))
             && !pref.has_child("integer", ns::VCARD4)
         {
@@ -1172,14 +1173,14 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
 }
 
 fn other(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Property> {
-    if xml_text::writable(e) {
-        Some(Property::Other(xml_text::merged_text(e)))
+    if let Some(copy) = xep_core::xml::writable_copy(e) {
+        Some(Property::Other(copy))
     } else {
         reader.push(
             Severity::Dropped,
-            "invalid-character",
+            "unwritable",
             path.clone(),
-            "property with characters XML cannot carry dropped".to_owned(),
+            "property XML cannot carry (characters, or the xmlns namespace) dropped".to_owned(),
         );
         None
     }

@@ -17,63 +17,6 @@ pub(crate) fn strip(value: &str) -> Option<String> {
     }
 }
 
-/// Whether every name, attribute value and text of `element` is writable XML.
-pub(crate) fn writable(element: &Element) -> bool {
-    let mut stack = vec![element];
-    while let Some(e) = stack.pop() {
-        if !e.name().chars().all(is_xml_char) || e.name().is_empty() {
-            return false;
-        }
-        if e.attrs().iter().any(|(_, v)| !v.chars().all(is_xml_char)) {
-            return false;
-        }
-        for node in e.nodes() {
-            match node {
-                Node::Element(child) => stack.push(child),
-                Node::Text(text) => {
-                    if !text.chars().all(is_xml_char) {
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-    true
-}
-
-/// `element` with each run of adjacent text nodes merged into one and empty text
-/// nodes removed, at every depth.
-///
-/// minidom compares elements node by node, and how text is split into nodes depends
-/// on the parser: a stream parser splits it at references and at buffer ends, a
-/// parser of a whole string does not. Unknown content is kept in this merged form so
-/// that the same XML read twice compares equal (the directory decides "unchanged"
-/// by comparing cards).
-pub(crate) fn merged_text(element: &Element) -> Element {
-    let mut out = element.clone();
-    let mut stack = vec![&mut out];
-    while let Some(e) = stack.pop() {
-        let nodes = e.take_nodes();
-        let mut text = String::new();
-        for node in nodes {
-            match node {
-                Node::Text(t) => text.push_str(&t),
-                Node::Element(child) => {
-                    if !text.is_empty() {
-                        e.append_text_node(core::mem::take(&mut text));
-                    }
-                    e.append_child(child);
-                }
-            }
-        }
-        if !text.is_empty() {
-            e.append_text_node(text);
-        }
-        stack.extend(e.children_mut());
-    }
-    out
-}
-
 /// The stanza namespaces a stanza may arrive in.
 const STANZA_NAMESPACES: [&str; 2] = ["jabber:server", "jabber:component:accept"];
 

@@ -283,9 +283,22 @@ fn characters_xml_cannot_carry_never_reach_the_writer() {
         .attr(rxml::NcName::try_from("v").unwrap(), "\u{1}")
         .build();
     element.append_child(other);
+    // Found by the long fuzz run: an element in the xmlns namespace (minidom's parser
+    // takes it as a default namespace, its writer panics on it).
+    let xmlns: Element = "<registration xmlns='http://www.w3.org/2000/xmlns/'/>"
+        .parse()
+        .unwrap();
+    element.append_child(xmlns);
+    // A recorded xmlns:xml declaration (legal XML) made minidom's writer panic too.
+    let declared: Element =
+        "<x-ok xmlns='urn:example' xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:lang='en'/>"
+            .parse()
+            .unwrap();
+    element.append_child(declared);
     let reading = VCard::read(&element).unwrap();
     let tail: Vec<_> = codes(&reading).into_iter().skip(1).collect();
-    assert_eq!(tail, ["invalid-character", "invalid-character"]);
+    assert_eq!(tail, ["invalid-character", "unwritable", "unwritable"]);
+    assert!(reading.value.others().any(|e| e.name() == "x-ok"));
     let texts: Vec<_> = reading
         .value
         .properties
