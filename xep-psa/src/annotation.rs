@@ -233,7 +233,15 @@ impl StateAnnotation {
             };
             let here = path.clone().elem(name, index);
             if child.ns() != ns::PSA {
-                value.extensions.push(child.clone());
+                match xep_core::xml::writable_copy(child) {
+                    Some(copy) => value.extensions.push(copy),
+                    None => deviations.push(Deviation::new(
+                    Severity::Dropped,
+                    "unwritable",
+                    here.clone(),
+                    format!("extension <{}/> XML cannot carry (the xmlns namespace, or characters) dropped", child.name()),
+                )),
+                }
                 continue;
             }
             if name == "description" {
@@ -244,13 +252,22 @@ impl StateAnnotation {
                 "server-unavailable" => Condition::ServerUnavailable,
                 "connection-paused" => Condition::ConnectionPaused,
                 other => {
+                    let Some(copy) = xep_core::xml::writable_copy(child) else {
+                        deviations.push(Deviation::new(
+                    Severity::Dropped,
+                    "unwritable",
+                    here.clone(),
+                    format!("condition <{}/> XML cannot carry (the xmlns namespace, or characters) dropped", child.name()),
+                ));
+                        continue;
+                    };
                     deviations.push(Deviation::new(
                         Severity::Note,
                         "unknown-condition",
                         here.clone(),
                         format!("condition <{other}/> is not defined by XEP-0310 v0.1; kept"),
                     ));
-                    Condition::Other(child.clone())
+                    Condition::Other(copy)
                 }
             };
             if value.condition.is_some() {

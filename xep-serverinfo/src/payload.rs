@@ -673,7 +673,7 @@ impl ServerInfo {
         }
         let root = Path::root().elem("serverinfo", 1);
         if crate::legacy::is_pre_draft(element) {
-            let value = crate::legacy::map_pre_draft(element)?;
+            let mut value = crate::legacy::map_pre_draft(element)?;
             let mut deviations = vec![Deviation::new(
                 Severity::Must,
                 "pre-draft-layout",
@@ -682,16 +682,58 @@ impl ServerInfo {
                  <federation> sits under <serverinfo>; mapped to XEP-0485",
             )];
             deviations.extend(value.schema_deviations());
+            value.keep_writable_extensions(&mut deviations);
             return Ok(Reading::new(value, deviations));
         }
         let mut deviations = Vec::new();
         wire_deviations(element, &root, &mut deviations);
-        let value = match Self::try_from(element.clone()) {
+        let mut value = match Self::try_from(element.clone()) {
             Ok(value) => value,
             Err(_) => partial::server_info(element, &root, &mut deviations)?,
         };
         deviations.extend(value.schema_deviations());
+        value.keep_writable_extensions(&mut deviations);
         Ok(Reading::new(value, deviations))
+    }
+
+    /// Replaces each extension with a copy a writer can always write
+    /// ([`xep_core::xml::writable_copy`]), and drops (reporting each) those XML
+    /// cannot carry: an element in the `xmlns` namespace, which minidom's parser takes
+    /// as a default namespace and its writer panics on.
+    pub(crate) fn keep_writable_extensions(&mut self, deviations: &mut Vec<Deviation>) {
+        let root = Path::root().elem("serverinfo", 1);
+        let mut keep = |extensions: &mut Extensions, at: &Path| {
+            if extensions.is_empty() {
+                return;
+            }
+            let kept: Vec<Element> = extensions
+                .iter()
+                .filter_map(|e| {
+                    let copy = xep_core::xml::writable_copy(e);
+                    if copy.is_none() {
+                        deviations.push(Deviation::new(
+                            Severity::Dropped,
+                            "unwritable-extension",
+                            at.clone(),
+                            format!(
+                                "extension <{}/> XML cannot carry (the xmlns namespace, or characters) dropped",
+                                excerpt(e.name())
+                            ),
+                        ));
+                    }
+                    copy
+                })
+                .collect();
+            let mut fresh = Extensions::new();
+            for e in kept {
+                fresh.push(e);
+            }
+            *extensions = fresh;
+        };
+        keep(&mut self.extensions, &root);
+        for (i, domain) in self.domains.iter_mut().enumerate() {
+            keep(&mut domain.extensions, &root.clone().elem("domain", i + 1));
+        }
     }
 
     /// [`read`](Self::read), refusing any deviation of severity `should` or worse.

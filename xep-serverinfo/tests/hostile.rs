@@ -110,3 +110,34 @@ fn writing_to_bytes_equals_writing_through_a_tree() {
         value
     );
 }
+
+#[test]
+fn extensions_a_writer_cannot_write_are_dropped_not_kept() {
+    // minidom's parser takes the xmlns namespace as a default namespace, and keeps a
+    // legal `xmlns:xml` declaration; its writer panics on both. Found in
+    // xep-service-directory by the long fuzz run; the same held here.
+    let xml = "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'>\
+        <bad xmlns='http://www.w3.org/2000/xmlns/'/>\
+        <ok xmlns='urn:example' xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:lang='en'/>\
+        </domain><bad xmlns='http://www.w3.org/2000/xmlns/'/></serverinfo>";
+    let element: Element = xml.parse().unwrap();
+    let tree = ServerInfo::read(&element).unwrap();
+    let bytes = ServerInfo::read_bytes(xml.as_bytes()).unwrap();
+    assert_eq!(bytes, tree);
+    let codes: Vec<&str> = tree.deviations.iter().map(|d| &*d.code).collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "unwritable-extension")
+            .count(),
+        2,
+        "{codes:?}"
+    );
+    assert!(tree.value.extensions.is_empty());
+    assert_eq!(tree.value.domains[0].extensions.len(), 1);
+    let written = String::from(&Element::from(&tree.value));
+    assert!(
+        written.contains("<ok xmlns='urn:example' xml:lang='en'/>"),
+        "{written}"
+    );
+}

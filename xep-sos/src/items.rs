@@ -442,7 +442,16 @@ impl OutageItem {
             };
             let here = root.clone().elem(name, index);
             if child.ns() != own {
-                extensions.push(child.clone());
+                match xep_core::xml::writable_copy(child) {
+                    Some(copy) => extensions.push(copy),
+                    None => drop(
+                        here,
+                        "unwritable",
+                        format!(
+                            "extension <{name}/> XML cannot carry (the xmlns namespace, or characters) dropped"
+                        ),
+                    ),
+                }
                 continue;
             }
             match name {

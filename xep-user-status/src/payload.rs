@@ -217,7 +217,20 @@ impl UserStatus {
                     ),
                 ));
             }
-            clean.append_child(child.clone());
+            match xep_core::xml::writable_copy(child) {
+                Some(copy) => {
+                    clean.append_child(copy);
+                }
+                None => deviations.push(Deviation::new(
+                    Severity::Dropped,
+                    "unwritable",
+                    root.clone().elem(child.name(), index),
+                    format!(
+                        "child <{}/> XML cannot carry (the xmlns namespace, or characters) dropped",
+                        child.name()
+                    ),
+                )),
+            }
         }
         let wire = wire::Status::try_from(clean).map_err(Error::from)?;
         let mut texts = LangMap::new();

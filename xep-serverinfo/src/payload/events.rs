@@ -136,8 +136,9 @@ impl ServerInfo {
     /// ```
     pub fn read_bytes(bytes: &[u8]) -> Result<Reading<Self>, crate::Error> {
         if let Some(mut deviations) = scan(bytes) {
-            if let Ok(value) = xso::from_bytes_with_options::<Self>(bytes, options_for(bytes)) {
+            if let Ok(mut value) = xso::from_bytes_with_options::<Self>(bytes, options_for(bytes)) {
                 deviations.extend(value.schema_deviations());
+                value.keep_writable_extensions(&mut deviations);
                 return Ok(Reading::new(value, deviations));
             }
         }
