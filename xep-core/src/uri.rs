@@ -49,6 +49,31 @@ pub struct PubSubUri {
     pub fragment: Option<String>,
 }
 
+/// Parses a JID and prepares it until preparing it again changes nothing.
+///
+/// JID preparation (stringprep: case folding, then NFKC) is not idempotent for some
+/// characters: U+3250 PARTNERSHIP SIGN folds to itself and normalises to "PTE", so
+/// the prepared text, parsed again, is lower-cased once more. A value read from text
+/// must read the same after it is written; the prepared form is therefore parsed again
+/// (at most three more times) until it is stable.
+///
+/// ```
+/// use xep_core::uri::stable_jid;
+/// assert_eq!(jid::Jid::new("a\u{3250}.example").unwrap().as_str(), "aPTE.example");
+/// assert_eq!(stable_jid("a\u{3250}.example").unwrap().as_str(), "apte.example");
+/// ```
+pub fn stable_jid(text: &str) -> Result<Jid, jid::Error> {
+    let mut jid = Jid::new(text)?;
+    for _ in 0..3 {
+        let again = Jid::new(jid.as_str())?;
+        if again == jid {
+            break;
+        }
+        jid = again;
+    }
+    Ok(jid)
+}
+
 impl PubSubUri {
     /// A node URI in XEP-0060's form, `xmpp:SERVICE?;node=NODE`.
     pub fn new(service: Jid, node: impl Into<String>) -> Self {
@@ -95,7 +120,7 @@ impl PubSubUri {
             return Err(fail(UriErrorKind::MissingJid));
         }
         let jid = decode(path).map_err(fail)?;
-        let service = Jid::new(&jid).map_err(|_| fail(UriErrorKind::InvalidJid))?;
+        let service = stable_jid(&jid).map_err(|_| fail(UriErrorKind::InvalidJid))?;
 
         let mut parts = query.split(';');
         let first = parts.next().unwrap_or("");
@@ -347,6 +372,16 @@ mod tests {
             u.to_string(),
             "xmpp:pubsub.example.org?;node=x%C2%A0#%C2%A0"
         );
+        assert_eq!(parse(&u.to_string()), u);
+        // A domain whose preparation is not idempotent (found by the long fuzz run):
+        // U+3250 normalises to "PTE" after case folding, lower-cased only by a second
+        // preparation.
+        assert_eq!(
+            Jid::new("a\u{3250}.example").unwrap().as_str(),
+            "aPTE.example"
+        );
+        let u = parse("xmpp:a%E3%89%90.example?;node=x");
+        assert_eq!(u.service.as_str(), "apte.example");
         assert_eq!(parse(&u.to_string()), u);
     }
 

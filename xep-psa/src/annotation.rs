@@ -179,7 +179,7 @@ impl StateAnnotation {
             extensions: Vec::new(),
         };
         match element.attr("from") {
-            Some(raw) => match raw.parse::<Jid>() {
+            Some(raw) => match xep_core::uri::stable_jid(raw) {
                 Ok(jid) => value.from = Some(jid),
                 Err(e) => deviations.push(Deviation::new(
                     Severity::Dropped,

@@ -652,12 +652,14 @@ where
 /// reading that JID back from our own form would collapse them again and give a
 /// different JID. The prepared text is therefore collapsed once more, so that what
 /// is read is what a round trip through [`Discovery::to_form`] reads.
+///
+/// Preparation itself is made stable the same way ([`xep_core::uri::stable_jid`]).
 fn parse_service(value: &str) -> Result<Jid, jid::Error> {
-    let jid = value.parse::<Jid>()?;
+    let jid = xep_core::uri::stable_jid(value)?;
     let again = xep_core::disco::collapse(jid.as_str());
     if again == jid.as_str() {
         Ok(jid)
     } else {
-        again.parse()
+        xep_core::uri::stable_jid(&again)
     }
 }

@@ -472,3 +472,18 @@ fn service_jid_that_preparation_shortens_reads_the_same_after_a_rewrite() {
     let again = Discovery::from_parts(&["urn:xmpp:serverinfo:0".to_owned()], &[d.to_form()]);
     assert_eq!(fetch(&again), fetch(&d));
 }
+
+#[test]
+fn service_jid_whose_preparation_is_not_idempotent_reads_the_same_after_a_rewrite() {
+    // U+3250 normalises to "PTE" after case folding; a second preparation lower-cases
+    // it (the same input class the uri fuzz target found in PubSubUri).
+    let d = Discovery::from_disco(&disco(&format!(
+        "{FEATURE}{}",
+        form(
+            "<field var='serverinfo-pubsub-service'><value>pubsub.a\u{3250}.example</value></field><field var='serverinfo-pubsub-node'><value>n</value></field>"
+        )
+    )));
+    assert_eq!(fetch(&d), at("pubsub.apte.example", "n"));
+    let again = Discovery::from_parts(&["urn:xmpp:serverinfo:0".to_owned()], &[d.to_form()]);
+    assert_eq!(fetch(&again), fetch(&d));
+}

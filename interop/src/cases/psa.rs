@@ -8,9 +8,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use jid::{BareJid, FullJid, Jid};
 use xep_core::lang::Lang;
+use xep_psa::StateAnnotation;
 use xep_psa::presence::annotate;
 use xep_psa::server::{Config, Tracker};
-use xep_psa::StateAnnotation;
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
 use crate::api::Read;
