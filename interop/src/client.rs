@@ -291,28 +291,11 @@ impl Session {
         what: &str,
         mut pick: impl FnMut(&Message) -> Option<T>,
     ) -> Result<T, Failure> {
-        let deadline = Instant::now() + DELIVERY_TIMEOUT;
-        let mut checked = 0;
-        loop {
-            while checked < self.inbox.len() {
-                if let Stanza::Message(message) = &self.inbox[checked] {
-                    if let Some(found) = pick(message) {
-                        self.inbox.remove(checked);
-                        return Ok(found);
-                    }
-                }
-                checked += 1;
-            }
-            match timeout_at(deadline, self.client.next()).await {
-                Ok(event) => self.on_event(event).await?,
-                Err(_) => {
-                    return Err(Failure::new(format!(
-                        "{}: no {what} within {DELIVERY_TIMEOUT:?}",
-                        self.jid
-                    )));
-                }
-            }
-        }
+        self.wait_stanza(what, |stanza| match stanza {
+            Stanza::Message(message) => pick(message),
+            _ => None,
+        })
+        .await
     }
 
     /// Waits for a presence that `pick` accepts, like [`Self::wait_message`].
@@ -321,15 +304,27 @@ impl Session {
         what: &str,
         mut pick: impl FnMut(&Presence) -> Option<T>,
     ) -> Result<T, Failure> {
+        self.wait_stanza(what, |stanza| match stanza {
+            Stanza::Presence(presence) => pick(presence),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for a queued or incoming stanza that `pick` accepts, within
+    /// `DELIVERY_TIMEOUT`; the stanzas it rejects stay queued.
+    async fn wait_stanza<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(&Stanza) -> Option<T>,
+    ) -> Result<T, Failure> {
         let deadline = Instant::now() + DELIVERY_TIMEOUT;
         let mut checked = 0;
         loop {
             while checked < self.inbox.len() {
-                if let Stanza::Presence(presence) = &self.inbox[checked] {
-                    if let Some(found) = pick(presence) {
-                        self.inbox.remove(checked);
-                        return Ok(found);
-                    }
+                if let Some(found) = pick(&self.inbox[checked]) {
+                    self.inbox.remove(checked);
+                    return Ok(found);
                 }
                 checked += 1;
             }
