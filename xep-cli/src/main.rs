@@ -1,5 +1,7 @@
 //! The `xep` command. See the crate README for usage.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
