@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use chrono::TimeDelta;
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use jid::{BareJid, Jid};
 use minidom::Element;
 use xep_service_directory::directory::{Directory, DirectoryConfig, Transmit};
@@ -249,5 +249,49 @@ fn machine(c: &mut Criterion) {
     g.finish();
 }
 
+/// `n` listed servers, then `rounds` refresh rounds, outside criterion: for counting
+/// instructions and cache misses per round with callgrind, which, unlike timings on
+/// a shared machine, does not depend on the other tenants:
+///
+/// ```text
+/// XEP_DIRECTORY_ROUNDS=10000,2000 valgrind --tool=callgrind --cache-sim=yes \
+///     --toggle-collect='*counted_round*' target/release/deps/service_directory-*
+/// ```
+fn callgrind_rounds(n: usize, rounds: usize) {
+    let disco = minidom_parse(DISCO_PUBLIC);
+    let card = minidom_parse(SPEC_CARD);
+    let version = minidom_parse(VERSION);
+    let mut dir = listed(n);
+    // Each round's replies are prepared just before it and what it returns is dropped
+    // after it, outside the count, as in the criterion bench.
+    for _ in 0..rounds {
+        let replies = Replies {
+            disco: disco.clone(),
+            card: card.clone(),
+            version: version.clone(),
+        };
+        let (sent, answers, events) = counted_round(&mut dir, replies);
+        assert_eq!((sent.len(), answers.len(), events), (3, 3, 1));
+    }
+}
+
+/// One round, as callgrind counts it (`--toggle-collect`).
+#[inline(never)]
+fn counted_round(dir: &mut Directory, replies: Replies) -> (Vec<Transmit>, Vec<Iq>, usize) {
+    refresh_round(dir, replies)
+}
+
 criterion_group!(benches, vcard, machine);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("XEP_DIRECTORY_ROUNDS") {
+        let (n, rounds) = spec
+            .split_once(',')
+            .and_then(|(n, r)| Some((n.parse().ok()?, r.parse().ok()?)))
+            .expect("XEP_DIRECTORY_ROUNDS=servers,rounds");
+        callgrind_rounds(n, rounds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use minidom::Element;
@@ -38,7 +39,7 @@ use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 
 use crate::error::Error;
 use crate::ns;
-use crate::reading::{Deviation, Path, Reading, Severity, excerpt};
+use crate::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 
 const CLIENT_NAMESPACES: [&str; 3] = ["jabber:client", "jabber:server", "jabber:component:accept"];
 
@@ -103,10 +104,15 @@ impl DiscoInfo {
             ..Self::default()
         };
         let mut deviations = Vec::new();
-        let mut seen_features = HashSet::new();
-        let mut counts = Counter::default();
+        // Features seen, as they were read: borrowed from the element unless white
+        // space was collapsed (one allocation per feature, not two).
+        let mut seen_features: HashSet<Cow<'_, str>> = HashSet::new();
+        let mut siblings = Siblings::new();
         for child in query.children() {
-            let here = path.clone().elem(child.name(), counts.next(child.name()));
+            let index = siblings.next(child.name());
+            // Built only when a deviation is recorded: most results have none, and a
+            // path per child was most of the allocations of a read.
+            let here = || path.clone().elem(child.name(), index);
             if child.is("identity", ns::DISCO_INFO) {
                 match (child.attr("category"), child.attr("type")) {
                     (Some(category), Some(type_)) => out.identities.push(Identity {
@@ -118,7 +124,7 @@ impl DiscoInfo {
                     _ => deviations.push(Deviation::new(
                         Severity::Dropped,
                         "identity-incomplete",
-                        here,
+                        here(),
                         "identity without category or type dropped",
                     )),
                 }
@@ -127,29 +133,34 @@ impl DiscoInfo {
                     deviations.push(Deviation::new(
                         Severity::Dropped,
                         "feature-without-var",
-                        here,
+                        here(),
                         "feature without var dropped",
                     ));
                     continue;
                 };
                 let var = collapse(raw);
-                if var.len() != raw.len() {
+                let key = if var.len() == raw.len() {
+                    // Collapsing only removes white space: the same length is the
+                    // same text.
+                    Cow::Borrowed(raw)
+                } else {
                     deviations.push(Deviation::new(
                         Severity::Should,
                         "feature-white-space",
-                        here.attr("var"),
+                        here().attr("var"),
                         format!(
                             "feature {} has white space around it; read as {}",
                             excerpt(raw),
                             excerpt(&var)
                         ),
                     ));
-                }
-                if seen_features.insert(var.clone()) {
+                    Cow::Owned(var.clone())
+                };
+                if seen_features.insert(key) {
                     out.features.push(var);
                 }
             } else if child.is("x", ns::DATA_FORMS) {
-                let form = read_form(child, &here);
+                let form = read_form(child, &here());
                 deviations.extend(form.deviations);
                 if let Some(form) = form.value {
                     out.forms.push(form);
@@ -249,10 +260,12 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
         instructions: None,
         fields: Vec::new(),
     };
-    let mut counts = Counter::default();
+    let mut siblings = Siblings::new();
     let mut form_types = 0usize;
     for child in element.children() {
-        let here = path.clone().elem(child.name(), counts.next(child.name()));
+        let index = siblings.next(child.name());
+        // Built only when a deviation is recorded.
+        let here = || path.clone().elem(child.name(), index);
         if child.is("title", ns::DATA_FORMS) {
             form.title = Some(child.text());
         } else if child.is("instructions", ns::DATA_FORMS) {
@@ -264,7 +277,7 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                     deviations.push(Deviation::new(
                         Severity::Must,
                         "unknown-field-type",
-                        here.clone().attr("type"),
+                        here().attr("type"),
                         format!("unknown field type {}; read as text-single", excerpt(t)),
                     ));
                     FieldType::TextSingle
@@ -275,7 +288,7 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                 deviations.push(Deviation::new(
                     Severity::Dropped,
                     "field-without-var",
-                    here,
+                    here(),
                     "field without var dropped",
                 ));
                 continue;
@@ -302,7 +315,7 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                     deviations.push(Deviation::new(
                         Severity::Dropped,
                         "form-type-without-value",
-                        here,
+                        here(),
                         "FORM_TYPE field without a value dropped",
                     ));
                     continue;
@@ -312,7 +325,7 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                     deviations.push(Deviation::new(
                         Severity::Dropped,
                         "several-form-types",
-                        here,
+                        here(),
                         "second FORM_TYPE field in one form dropped",
                     ));
                     continue;
@@ -321,7 +334,7 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
                     deviations.push(Deviation::new(
                         Severity::Must,
                         "form-type-values",
-                        here.clone(),
+                        here(),
                         format!(
                             "FORM_TYPE has {} values; the first is used",
                             field.values.len()
@@ -352,18 +365,6 @@ pub fn collapse(value: &str) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// 1-based index of each element name among its siblings.
-#[derive(Default)]
-struct Counter(std::collections::HashMap<String, usize>);
-
-impl Counter {
-    fn next(&mut self, name: &str) -> usize {
-        let n = self.0.entry(name.to_owned()).or_insert(0);
-        *n += 1;
-        *n
-    }
 }
 
 #[cfg(test)]

@@ -208,6 +208,117 @@ impl Path {
     }
 }
 
+/// A [`Path`] not built yet: a built path, or a child step of another lazy path,
+/// all borrowed.
+///
+/// Readers hand it down the tree and call [`LazyPath::path`] only when they record a
+/// deviation, so that reading a document without deviations builds no path at all
+/// (a path per element was most of the allocations of a vCard or disco#info read).
+///
+/// ```
+/// use xep_core::reading::{LazyPath, Path};
+///
+/// let root = Path::root().elem("vcard", 1);
+/// let card = LazyPath::new(&root);
+/// let adr = card.elem("adr", 2);
+/// assert_eq!(adr.elem("country", 1).path().as_str(), "/vcard[1]/adr[2]/country[1]");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum LazyPath<'a> {
+    /// A path already built.
+    Built(&'a Path),
+    /// The `index`th (1-based) child element called `name` of `parent`.
+    Elem {
+        /// The parent element's path.
+        parent: &'a Self,
+        /// The element's name.
+        name: &'a str,
+        /// Its index among the siblings of that name.
+        index: usize,
+    },
+}
+
+impl<'a> LazyPath<'a> {
+    /// `path`, as a lazy path.
+    pub fn new(path: &'a Path) -> Self {
+        Self::Built(path)
+    }
+
+    /// The child element `name`, the `index`th (1-based) of its name; nothing is
+    /// built.
+    pub fn elem(&'a self, name: &'a str, index: usize) -> Self {
+        Self::Elem {
+            parent: self,
+            name,
+            index,
+        }
+    }
+
+    /// The path, built now, in one allocation.
+    pub fn path(&self) -> Path {
+        use fmt::Write as _;
+        // The steps, innermost first, and the length they take.
+        let mut steps: Vec<(&str, usize)> = Vec::new();
+        let mut len = 0;
+        let mut at = self;
+        let base = loop {
+            match at {
+                Self::Built(path) => break *path,
+                Self::Elem {
+                    parent,
+                    name,
+                    index,
+                } => {
+                    steps.push((name, *index));
+                    // "/", "[", "]" and at most 20 digits.
+                    len += name.len() + 23;
+                    at = parent;
+                }
+            }
+        };
+        let mut text = String::with_capacity(base.0.len() + len);
+        text.push_str(&base.0);
+        for (name, index) in steps.iter().rev() {
+            let _ = write!(text, "/{name}[{index}]");
+        }
+        Path(text)
+    }
+}
+
+/// The 1-based index of each element name among the siblings seen so far: the `n`
+/// of a path step `name[n]` ([`Path::elem`]).
+///
+/// Names are borrowed from the element being read and kept in a B-tree, so that a
+/// child costs O(log k) for k distinct names: a list searched per child made a
+/// hostile element with many distinct child names quadratic.
+///
+/// ```
+/// use xep_core::reading::Siblings;
+///
+/// let mut siblings = Siblings::new();
+/// let steps: Vec<usize> = ["feature", "identity", "feature"]
+///     .into_iter()
+///     .map(|name| siblings.next(name))
+///     .collect();
+/// assert_eq!(steps, [1, 1, 2]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Siblings<'a>(alloc::collections::BTreeMap<&'a str, usize>);
+
+impl<'a> Siblings<'a> {
+    /// No sibling seen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one more sibling called `name` and returns its 1-based index.
+    pub fn next(&mut self, name: &'a str) -> usize {
+        let n = self.0.entry(name).or_insert(0);
+        *n += 1;
+        *n
+    }
+}
+
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.0.is_empty() { "/" } else { &self.0 })

@@ -142,6 +142,60 @@ impl<K, V: XmlText> XmlText for alloc::collections::BTreeMap<K, V> {
     }
 }
 
+/// Feeds `element` to `state` as minidom compares elements: name, namespace,
+/// attributes and nodes, in order, so that equal elements hash equal (a fingerprint
+/// of a value that keeps unknown content, without writing it out).
+///
+/// The tree is walked with a stack of its own, not by recursion: a deep tree from a
+/// hostile peer cannot overflow the call stack.
+///
+/// ```
+/// use std::hash::{BuildHasher, RandomState};
+/// use minidom::Element;
+/// use xep_core::xml::hash_element;
+///
+/// let a: Element = "<x xmlns='urn:x' b='1'>t<y/></x>".parse().unwrap();
+/// let b: Element = "<x xmlns='urn:x' b='1'>t<y/></x>".parse().unwrap();
+/// let c: Element = "<x xmlns='urn:x' b='1'><y/>t</x>".parse().unwrap();
+/// let state = RandomState::new();
+/// let hash = |e: &Element| {
+///     let mut h = state.build_hasher();
+///     hash_element(e, &mut h);
+///     std::hash::Hasher::finish(&h)
+/// };
+/// assert_eq!(hash(&a), hash(&b));
+/// assert_ne!(hash(&a), hash(&c));
+/// ```
+pub fn hash_element<H: core::hash::Hasher>(element: &Element, state: &mut H) {
+    use core::hash::Hash as _;
+    fn header<H: core::hash::Hasher>(e: &Element, state: &mut H) {
+        e.name().hash(state);
+        e.ns().hash(state);
+        e.attrs().len().hash(state);
+        for ((ns, name), value) in e.attrs().iter() {
+            ns.as_str().hash(state);
+            name.as_str().hash(state);
+            value.hash(state);
+        }
+        e.nodes().count().hash(state);
+    }
+    header(element, state);
+    let mut stack: Vec<&minidom::Node> = element.nodes().rev().collect();
+    while let Some(node) = stack.pop() {
+        match node {
+            minidom::Node::Text(text) => {
+                0u8.hash(state);
+                text.hash(state);
+            }
+            minidom::Node::Element(e) => {
+                1u8.hash(state);
+                header(e, state);
+                stack.extend(e.nodes().rev());
+            }
+        }
+    }
+}
+
 /// For `#[serde(deserialize_with = "xep_core::xml::deserialize_xml_text")]`: reads
 /// the value as usual, then refuses it if it holds a character XML cannot carry (a
 /// JSON `"\u0000"`), so that no value read from JSON makes an XML writer panic.

@@ -51,7 +51,7 @@
 use jid::Jid;
 use minidom::Element;
 use xep_core::lang::{Lang, LangMap};
-use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
+use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 use xmpp_parsers::presence::PresencePayload;
 use xso::error::{Error as XsoError, FromElementError};
 use xso::{AsXml, FromXml};
@@ -218,19 +218,10 @@ impl StateAnnotation {
                 "text directly inside <state-annotation/> ignored",
             ));
         }
-        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut siblings = Siblings::new();
         for child in element.children() {
             let name = child.name();
-            let index = match counts.iter_mut().find(|(n, _)| n == name) {
-                Some((_, count)) => {
-                    *count += 1;
-                    *count
-                }
-                None => {
-                    counts.push((name.to_owned(), 1));
-                    1
-                }
-            };
+            let index = siblings.next(name);
             let here = path.clone().elem(name, index);
             if child.ns() != ns::PSA {
                 match xep_core::xml::writable_copy(child) {

@@ -61,7 +61,7 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::pubsub::pubsub::{Item, Publish, Retract};
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
 use xmpp_parsers::stanza_error::DefinedCondition;
-use xmpp_parsers::version::{VersionQuery, VersionResult};
+use xmpp_parsers::version::VersionQuery;
 
 use xep_core::disco::DiscoInfo;
 use xep_core::ns;
@@ -270,8 +270,8 @@ struct Record {
     /// The CA the caller reported from TLS.
     ca: Option<Ca>,
     /// The published card (saved as XML text).
-    #[serde(default, with = "card_xml")]
-    listed_card: Option<VCard>,
+    #[serde(default, with = "listed_xml")]
+    listed_card: Option<ListedCard>,
     /// The published entry.
     listed: Option<ListingEntry>,
 }
@@ -328,6 +328,70 @@ mod card_xml {
             .and_then(|t| t.parse::<Element>().ok())
             .and_then(|e| VCard::read(&e).ok())
             .map(|r| r.value))
+    }
+}
+
+/// The published card, kept compact: the XML text that was published (one
+/// allocation: thousands of listed cards kept as values, some hundred allocations
+/// each, fragmented the heap that every round then allocates from) and a
+/// fingerprint of its value, which each round's card is compared with.
+#[derive(Debug, Clone, PartialEq)]
+struct ListedCard {
+    xml: Box<str>,
+    fingerprint: u128,
+}
+
+impl ListedCard {
+    /// The card again, read from its text (when the CA changes).
+    fn card(&self) -> Option<VCard> {
+        let element = self.xml.parse::<Element>().ok()?;
+        VCard::read(&element).ok().map(|r| r.value)
+    }
+}
+
+/// A 128-bit fingerprint of a card's value (two 64-bit hashes with fixed seeds, so
+/// that it does not depend on the configured hash seed). Equal cards have equal
+/// fingerprints; a changed card keeps its old one only by a collision, which at 128
+/// bits does not happen by accident. A server that forged one would only keep its
+/// own listing stale.
+fn fingerprint(card: &VCard) -> u128 {
+    use core::hash::BuildHasher;
+    let high = FixedState::with_seed(0x5f0e_3093_c1a7_2d4b).hash_one(card);
+    let low = FixedState::with_seed(0x9d2c_5680_7e1f_b3a9).hash_one(card);
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+/// The published card in the saved state: its XML text, read back leniently and
+/// fingerprinted (a text that no longer reads is forgotten, never a panic; the card
+/// is then published again at the next round).
+mod listed_xml {
+    use minidom::Element;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{ListedCard, fingerprint};
+    use crate::vcard::VCard;
+
+    pub(super) fn serialize<S: Serializer>(
+        card: &Option<ListedCard>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match card {
+            Some(card) => s.serialize_some(&*card.xml),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<ListedCard>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        Ok(text.and_then(|t| {
+            let card = VCard::read(&t.parse::<Element>().ok()?).ok()?.value;
+            Some(ListedCard {
+                fingerprint: fingerprint(&card),
+                xml: t.into_boxed_str(),
+            })
+        }))
     }
 }
 
@@ -576,7 +640,7 @@ impl Directory {
             return;
         }
         record.ca = Some(ca);
-        if let Some(card) = record.listed_card.clone() {
+        if let Some(card) = record.listed_card.as_ref().and_then(ListedCard::card) {
             self.publish(now, server, card, Vec::new());
         }
     }
@@ -690,9 +754,13 @@ impl Directory {
             }
             QueryKind::Version => {
                 let name = match payload {
-                    Ok(Some(element)) => VersionResult::try_from(element.clone())
-                        .ok()
-                        .map(|v| v.name),
+                    // Only the name is used: read in place, without the copy
+                    // xmpp-parsers' conversion takes, and without requiring the
+                    // <version/> the directory does not need.
+                    Ok(Some(element)) if element.is("query", ns::VERSION) => {
+                        element.get_child("name", ns::VERSION).map(Element::text)
+                    }
+                    Ok(Some(_)) => None,
                     Ok(None) => None,
                     Err(failure) => {
                         self.query_failed(&server, kind, failure, 0);
@@ -823,7 +891,14 @@ impl Directory {
         if let Some(ca) = &record.ca {
             card.set(Property::Ca(ca.clone()));
         }
-        if record.listed_card.as_ref() == Some(&card) {
+        // Compared by fingerprint: the published card is kept as text, and reading
+        // it back every round would cost more than the round.
+        let fingerprint = fingerprint(&card);
+        if record
+            .listed_card
+            .as_ref()
+            .is_some_and(|listed| listed.fingerprint == fingerprint)
+        {
             self.events.push_back(Event::Unchanged {
                 server: server.clone(),
             });
@@ -833,10 +908,18 @@ impl Directory {
         entry.in_band_registration = record.in_band_registration;
         entry.updated = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         let first = record.listed.is_none();
-        record.listed_card = Some(card.clone());
+        let item = Item::new(Some(ItemId(server.to_string())), None, Some(card));
+        record.listed_card = Some(ListedCard {
+            xml: item
+                .payload
+                .as_ref()
+                .map(String::from)
+                .unwrap_or_default()
+                .into(),
+            fingerprint,
+        });
         record.listed = Some(entry.clone());
         let id = self.next_id();
-        let item = Item::new(Some(ItemId(server.to_string())), None, Some(card));
         let pubsub = PubSub::Publish {
             publish: Publish {
                 node: NodeName(self.config.node.clone()),

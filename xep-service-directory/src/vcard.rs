@@ -45,7 +45,6 @@
 #![allow(clippy::useless_conversion)]
 
 use core::fmt;
-use std::collections::BTreeMap;
 
 use minidom::Element;
 use xmpp_parsers::iq::{IqGetPayload, IqResultPayload};
@@ -53,7 +52,7 @@ use xmpp_parsers::pubsub::PubSubPayload;
 use xso::{AsXml, FromXml};
 
 use xep_core::ns;
-use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
+use xep_core::reading::{Deviation, LazyPath, Path, Reading, Severity, Siblings, excerpt};
 
 use crate::error::Error;
 use crate::xml_text;
@@ -71,6 +70,16 @@ pub struct Parameters {
     pub items: Vec<Element>,
 }
 
+/// Consistent with `PartialEq`: the elements are hashed as minidom compares them.
+impl core::hash::Hash for Parameters {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.items.len().hash(state);
+        for item in &self.items {
+            xep_core::xml::hash_element(item, state);
+        }
+    }
+}
+
 impl Parameters {
     /// The PREF parameter (1 = most preferred): `<pref><integer>1</integer></pref>`
     /// as RFC 6351 writes it, or `<pref>1</pref>` as the XEP-0309 example does.
@@ -86,7 +95,7 @@ impl Parameters {
 
 /// `<kind><text/></kind>`: the kind of entity the card describes; a server card
 /// says "application".
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "kind")]
 pub struct Kind {
     /// The property's parameters, if any.
@@ -108,7 +117,7 @@ impl Kind {
 }
 
 /// `<fn><text/></fn>`: "A friendly name for the service" (RECOMMENDED).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "fn")]
 pub struct FormattedName {
     /// The property's parameters, if any.
@@ -130,7 +139,7 @@ impl FormattedName {
 }
 
 /// `<note><text/></note>`: free text about the service.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "note")]
 pub struct Note {
     /// The property's parameters, if any.
@@ -153,7 +162,7 @@ impl Note {
 
 /// `<url><uri/></url>`: "A URL for general information about the service"
 /// (RECOMMENDED).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "url")]
 pub struct Url {
     /// The property's parameters, if any.
@@ -176,7 +185,7 @@ impl Url {
 
 /// `<email><text/></email>`: "An email address or alias for contacting the
 /// administrators" (RECOMMENDED).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "email")]
 pub struct Email {
     /// The property's parameters, if any.
@@ -199,7 +208,7 @@ impl Email {
 
 /// `<impp><uri/></impp>`: "The XMPP address for the service" (RECOMMENDED), an
 /// `xmpp:` URI.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "impp")]
 pub struct Impp {
     /// The property's parameters, if any.
@@ -221,7 +230,7 @@ impl Impp {
 }
 
 /// `<logo><uri/></logo>`: "Logo for the service" (OPTIONAL).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "logo")]
 pub struct Logo {
     /// The property's parameters, if any.
@@ -244,7 +253,7 @@ impl Logo {
 
 /// `<geo><uri/></geo>`: "Geographical coordinates for the service" (OPTIONAL), a
 /// `geo:` URI.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "geo")]
 pub struct Geo {
     /// The property's parameters, if any.
@@ -267,7 +276,7 @@ impl Geo {
 
 /// `<lang><language-tag/></lang>`: "Preferred language of communication with the
 /// administrators" (OPTIONAL).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "lang")]
 pub struct Lang {
     /// The property's parameters, if any.
@@ -290,7 +299,7 @@ impl Lang {
 
 /// The value of a date property such as `<bday/>` (for a server: the year it was
 /// founded), in the value type it was given in.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
 #[xml(namespace = ns::VCARD4)]
 pub enum DateValue {
     /// `<date/>`: `19850412`, `1985-04`, `--0412`, `---12` (a year alone is not in
@@ -348,7 +357,7 @@ impl DateValue {
 
 /// `<bday/>`: for a server card, the founding date (Metronome writes the
 /// `foundation_year` option here).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "bday")]
 pub struct Bday {
     /// The property's parameters, if any.
@@ -360,7 +369,7 @@ pub struct Bday {
 }
 
 /// The value of `<tz/>`: a zone name, a URI or a UTC offset.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
 #[xml(namespace = ns::VCARD4)]
 pub enum TzValue {
     /// `<text/>`, such as `America/Chicago`.
@@ -405,7 +414,7 @@ impl TzValue {
 }
 
 /// `<tz/>`: the service's time zone.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Hash)]
 #[xml(namespace = ns::VCARD4, name = "tz")]
 pub struct Tz {
     /// The property's parameters, if any.
@@ -418,7 +427,7 @@ pub struct Tz {
 
 /// `<adr/>`: the postal address; a server card uses `<region/>` (OPTIONAL) and
 /// `<country/>` (RECOMMENDED). The components hold their text directly (RFC 6351).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default, Hash)]
 #[xml(namespace = ns::VCARD4, name = "adr")]
 pub struct Adr {
     /// The property's parameters, if any.
@@ -463,7 +472,7 @@ impl Adr {
 
 /// `<registration xmlns='urn:xmpp:vcard:registration:1'><uri/></registration>`: where
 /// to register an account when the server does not offer in-band registration.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
 #[xml(namespace = ns::VCARD_REGISTRATION, name = "registration")]
 pub struct Registration {
     /// The registration URI.
@@ -473,7 +482,9 @@ pub struct Registration {
 
 /// `<ca xmlns='urn:xmpp:vcard:ca:0'><name/><uri/></ca>`: "Certification authority
 /// name and URI" (OPTIONAL), best added by the directory from the TLS negotiation.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[xml(namespace = ns::VCARD_CA, name = "ca")]
 pub struct Ca {
     /// The CA's name.
@@ -486,7 +497,7 @@ pub struct Ca {
 
 /// `<name xmlns='jabber:iq:version'/>`: "Software name" (OPTIONAL), best added by the
 /// directory from an XEP-0092 query.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Hash)]
 #[xml(namespace = ns::VERSION, name = "name")]
 pub struct SoftwareName {
     /// The name.
@@ -549,6 +560,32 @@ pub enum Property {
     Other(Element),
 }
 
+/// Consistent with `PartialEq`: the variant, then its value; an
+/// [`Property::Other`] element is hashed as minidom compares it.
+impl core::hash::Hash for Property {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        core::mem::discriminant(self).hash(state);
+        match self {
+            Self::Kind(p) => p.hash(state),
+            Self::FormattedName(p) => p.hash(state),
+            Self::Note(p) => p.hash(state),
+            Self::Url(p) => p.hash(state),
+            Self::Bday(p) => p.hash(state),
+            Self::Lang(p) => p.hash(state),
+            Self::Adr(p) => p.hash(state),
+            Self::Email(p) => p.hash(state),
+            Self::Impp(p) => p.hash(state),
+            Self::Logo(p) => p.hash(state),
+            Self::Geo(p) => p.hash(state),
+            Self::Tz(p) => p.hash(state),
+            Self::Registration(p) => p.hash(state),
+            Self::Ca(p) => p.hash(state),
+            Self::SoftwareName(p) => p.hash(state),
+            Self::Other(e) => xep_core::xml::hash_element(e, state),
+        }
+    }
+}
+
 impl Property {
     /// Which typed field of a server card this property is (`None` for
     /// [`Property::Other`]).
@@ -577,7 +614,7 @@ impl Property {
 /// `<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/>`: a server card, as returned
 /// to a vCard query (an [`IqResultPayload`]) and published on the directory's
 /// `urn:xmpp:contacts` node (a [`PubSubPayload`]).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
+#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default, Hash)]
 #[xml(namespace = ns::VCARD4, name = "vcard")]
 pub struct VCard {
     /// The properties, in document order.
@@ -751,12 +788,13 @@ impl VCard {
     /// holding one. `Err` only when the element is none of these.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
         if element.is("vcard", ns::VCARD4) {
-            return Ok(read_card(element, &Path::root().elem("vcard", 1)));
+            let root = Path::root();
+            return Ok(read_card(element, &LazyPath::new(&root).elem("vcard", 1)));
         }
         if matches!(element.name(), "iq" | "item") {
             let path = Path::root().elem(element.name(), 1);
             if let Some(card) = element.get_child("vcard", ns::VCARD4) {
-                let mut reading = read_card(card, &sub(&path, "vcard", 1));
+                let mut reading = read_card(card, &LazyPath::new(&path).elem("vcard", 1));
                 if element.name() == "iq" && element.attr("type") != Some("result") {
                     reading.deviations.insert(
                         0,
@@ -801,7 +839,9 @@ pub fn read_cards(element: &Element) -> Result<Reading<Vec<VCard>>, Error> {
     for child in element.children() {
         if child.is("vcard", ns::VCARD4) {
             n += 1;
-            cards.push(read_card(child, &root.clone().elem("vcard", n)).take(&mut deviations));
+            cards.push(
+                read_card(child, &LazyPath::new(&root).elem("vcard", n)).take(&mut deviations),
+            );
         } else {
             deviations.push(Deviation::new(
                 Severity::Dropped,
@@ -846,13 +886,13 @@ impl Reader<'_> {
 
     /// A value text, with the characters XML cannot carry removed (and reported);
     /// white space around a token value (URI, date, tag) removed (and reported).
-    fn clean(&mut self, raw: String, token: bool, path: &Path) -> String {
+    fn clean(&mut self, raw: String, token: bool, path: &LazyPath<'_>) -> String {
         let mut value = match xml_text::strip(&raw) {
             Some(stripped) => {
                 self.push(
                     Severity::Must,
                     "invalid-character",
-                    path.clone(),
+                    path.path(),
                     "characters XML cannot carry removed".to_owned(),
                 );
                 stripped
@@ -865,7 +905,7 @@ impl Reader<'_> {
                 self.push(
                     Severity::Should,
                     "value-white-space",
-                    path.clone(),
+                    path.path(),
                     format!("white space around {} removed", excerpt(&value)),
                 );
                 value = trimmed.to_owned();
@@ -875,7 +915,7 @@ impl Reader<'_> {
             self.push(
                 Severity::Should,
                 "empty-value",
-                path.clone(),
+                path.path(),
                 "empty value".to_owned(),
             );
         }
@@ -883,19 +923,20 @@ impl Reader<'_> {
     }
 
     /// The parameters of a property, if writable.
-    fn parameters(&mut self, property: &Element, path: &Path) -> Option<Parameters> {
+    fn parameters(&mut self, property: &Element, path: &LazyPath<'_>) -> Option<Parameters> {
         let params = property.get_child("parameters", ns::VCARD4)?;
-        let Some(params) = xep_core::xml::writable_copy(params) else {
+        let Some(mut params) = xep_core::xml::writable_copy(params) else {
             self.push(
                 Severity::Dropped,
                 "unwritable",
-                path.clone().elem("parameters", 1),
+                path.path().elem("parameters", 1),
                 "parameters XML cannot carry (characters, or the xmlns namespace) dropped"
                     .to_owned(),
             );
             return None;
         };
-        let items: Vec<Element> = params.children().cloned().collect();
+        // Moved out of the copy, not copied again.
+        let items: Vec<Element> = params.take_contents_as_children().collect();
         if let Some(pref) = items.iter().find(|e| e.is("pref", ns::VCARD4))
             && !pref.has_child("integer", ns::VCARD4)
         {
@@ -903,7 +944,7 @@ impl Reader<'_> {
             self.push(
                 Severity::Note,
                 "pref-without-integer",
-                path.clone().elem("parameters", 1).elem("pref", 1),
+                path.path().elem("parameters", 1).elem("pref", 1),
                 "RFC 6351 puts the PREF value in <integer/>".to_owned(),
             );
         }
@@ -916,23 +957,22 @@ impl Reader<'_> {
     fn value(
         &mut self,
         property: &Element,
-        path: &Path,
+        path: &LazyPath<'_>,
         expected: &str,
         accept: &[&str],
     ) -> Option<(String, String)> {
         let mut found: Option<&Element> = None;
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut siblings = Siblings::new();
         for child in property.children() {
-            let n = counts.entry(child.name()).or_insert(0);
-            *n += 1;
-            if child.ns() == ns::VCARD4 && VALUE_TYPES.contains(&child.name()) {
+            let n = siblings.next(child.name());
+            if child.has_ns(ns::VCARD4) && VALUE_TYPES.contains(&child.name()) {
                 if found.is_none() {
                     found = Some(child);
                 } else {
                     self.push(
                         Severity::Dropped,
                         "extra-value",
-                        path.clone().elem(child.name(), *n),
+                        path.path().elem(child.name(), n),
                         "second value of a single-valued property dropped".to_owned(),
                     );
                 }
@@ -940,7 +980,7 @@ impl Reader<'_> {
                 self.push(
                     Severity::Dropped,
                     "unknown-child",
-                    path.clone().elem(child.name(), *n),
+                    path.path().elem(child.name(), n),
                     format!(
                         "{{{}}}{} is not part of <{}/> and was dropped",
                         child.ns(),
@@ -956,7 +996,7 @@ impl Reader<'_> {
                 self.push(
                     Severity::Must,
                     "value-without-type",
-                    path.clone(),
+                    path.path(),
                     format!(
                         "value {} is not wrapped in <{expected}/>; read as one",
                         excerpt(text.trim())
@@ -968,12 +1008,12 @@ impl Reader<'_> {
             self.push(
                 Severity::Dropped,
                 "missing-value",
-                path.clone(),
+                path.path(),
                 format!("<{}/> without a value dropped", property.name()),
             );
             return None;
         };
-        let vpath = sub(path, value.name(), 1);
+        let vpath = path.elem(value.name(), 1);
         let type_ = value.name();
         if type_ != expected && !accept.contains(&type_) {
             let code = match (property.name(), type_) {
@@ -983,7 +1023,7 @@ impl Reader<'_> {
             self.push(
                 Severity::Must,
                 code,
-                vpath.clone(),
+                vpath.path(),
                 format!(
                     "<{}/> takes <{expected}/>, found <{type_}/>; read as <{expected}/>",
                     property.name()
@@ -1001,41 +1041,32 @@ impl Reader<'_> {
     }
 }
 
-/// `parent.clone().elem(name, index)` in one allocation: the reader builds a path for
-/// every property, and growing each one reallocated, which on the large heap of a
-/// directory with thousands of servers landed in cold memory every time.
-fn sub(parent: &Path, name: &str, index: usize) -> Path {
-    use fmt::Write as _;
-    let mut text = String::with_capacity(parent.as_str().len() + name.len() + 24);
-    text.push_str(parent.as_str());
-    let _ = write!(text, "/{name}[{index}]");
-    Path::from_raw(text)
-}
-
 fn child_text(
     reader: &mut Reader<'_>,
     parent: &Element,
+    ns: &str,
     name: &str,
-    path: &Path,
+    path: &LazyPath<'_>,
     token: bool,
 ) -> Option<String> {
     let child = parent.children().find(|c| c.name() == name)?;
-    if child.ns() != parent.ns() {
+    // `ns` is the parent's namespace: `Element::ns` copies it.
+    if !child.has_ns(ns) {
         reader.push(
             Severity::Must,
             "child-namespace",
-            path.clone().elem(name, 1),
+            path.path().elem(name, 1),
             format!(
                 "<{name}/> in {} instead of {}",
                 excerpt(&child.ns()),
-                excerpt(&parent.ns())
+                excerpt(ns)
             ),
         );
     }
-    Some(reader.clean(child.text(), token, &sub(path, name, 1)))
+    Some(reader.clean(child.text(), token, &path.elem(name, 1)))
 }
 
-fn read_card(element: &Element, root: &Path) -> Reading<VCard> {
+fn read_card(element: &Element, root: &LazyPath<'_>) -> Reading<VCard> {
     let mut deviations = Vec::new();
     let mut reader = Reader {
         deviations: &mut deviations,
@@ -1046,11 +1077,10 @@ fn read_card(element: &Element, root: &Path) -> Reading<VCard> {
     let mut card = VCard {
         properties: Vec::with_capacity(element.children().count()),
     };
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut siblings = Siblings::new();
     for child in element.children() {
-        let n = counts.entry(child.name()).or_insert(0);
-        *n += 1;
-        let path = sub(root, child.name(), *n);
+        let n = siblings.next(child.name());
+        let path = root.elem(child.name(), n);
         if let Some(p) = read_property(&mut reader, child, &path) {
             card.properties.push(p);
         }
@@ -1058,9 +1088,8 @@ fn read_card(element: &Element, root: &Path) -> Reading<VCard> {
     Reading::new(card, deviations)
 }
 
-fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Property> {
-    let ns_ = e.ns();
-    if ns_ == ns::VCARD4 {
+fn read_property(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Property> {
+    if e.has_ns(ns::VCARD4) {
         let params = |r: &mut Reader<'_>| r.parameters(e, path);
         let p = match e.name() {
             "kind" | "fn" | "note" | "email" => {
@@ -1104,7 +1133,7 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
                     reader.push(
                         Severity::Must,
                         "year-only-date",
-                        path.clone().elem("date", 1),
+                        path.path().elem("date", 1),
                         format!(
                             "date {} is a year alone, which the xCard date pattern does not allow",
                             excerpt(v)
@@ -1125,19 +1154,19 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
                 reader.push(
                     Severity::Must,
                     "ca-namespace",
-                    path.clone(),
+                    path.path(),
                     format!(
                         "<ca/> in the vCard namespace; XEP-0309 puts it in {}",
                         ns::VCARD_CA
                     ),
                 );
-                Property::Ca(read_ca(reader, e, path)?)
+                Property::Ca(read_ca(reader, e, ns::VCARD4, path)?)
             }
             "name" if e.has_child("text", ns::VCARD4) => {
                 reader.push(
                     Severity::Must,
                     "software-name-namespace",
-                    path.clone(),
+                    path.path(),
                     format!(
                         "software name as vCard <name><text/>; XEP-0309 uses <name xmlns='{}'/>",
                         ns::VERSION
@@ -1151,11 +1180,11 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
         return Some(p);
     }
     if e.is("registration", ns::VCARD_REGISTRATION) {
-        let Some(uri) = child_text(reader, e, "uri", path, true) else {
+        let Some(uri) = child_text(reader, e, ns::VCARD_REGISTRATION, "uri", path, true) else {
             reader.push(
                 Severity::Dropped,
                 "missing-value",
-                path.clone(),
+                path.path(),
                 "<registration/> without <uri/> dropped".to_owned(),
             );
             return None;
@@ -1163,7 +1192,7 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
         return Some(Property::Registration(Registration { uri }));
     }
     if e.is("ca", ns::VCARD_CA) {
-        return read_ca(reader, e, path).map(Property::Ca);
+        return read_ca(reader, e, ns::VCARD_CA, path).map(Property::Ca);
     }
     if e.is("name", ns::VERSION) {
         let name = reader.clean(e.text(), false, path);
@@ -1172,28 +1201,29 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Pr
     other(reader, e, path)
 }
 
-fn other(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Property> {
+fn other(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Property> {
     if let Some(copy) = xep_core::xml::writable_copy(e) {
         Some(Property::Other(copy))
     } else {
         reader.push(
             Severity::Dropped,
             "unwritable",
-            path.clone(),
+            path.path(),
             "property XML cannot carry (characters, or the xmlns namespace) dropped".to_owned(),
         );
         None
     }
 }
 
-fn read_ca(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Ca> {
-    let name = child_text(reader, e, "name", path, false);
-    let uri = child_text(reader, e, "uri", path, true);
+/// `<ca/>`, in namespace `ns`.
+fn read_ca(reader: &mut Reader<'_>, e: &Element, ns: &str, path: &LazyPath<'_>) -> Option<Ca> {
+    let name = child_text(reader, e, ns, "name", path, false);
+    let uri = child_text(reader, e, ns, "uri", path, true);
     if uri.is_none() {
         reader.push(
             Severity::Must,
             "ca-without-uri",
-            path.clone(),
+            path.path(),
             "<ca/> without <uri/>; the schema requires both".to_owned(),
         );
     }
@@ -1201,7 +1231,7 @@ fn read_ca(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Ca> {
         reader.push(
             Severity::Dropped,
             "missing-value",
-            path.clone(),
+            path.path(),
             "<ca/> without <name/> dropped".to_owned(),
         );
         return None;
@@ -1209,16 +1239,15 @@ fn read_ca(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Option<Ca> {
     Some(Ca { name, uri })
 }
 
-fn read_adr(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Adr {
+fn read_adr(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Adr {
     let mut adr = Adr {
         parameters: reader.parameters(e, path),
         ..Adr::default()
     };
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut siblings = Siblings::new();
     for child in e.children() {
-        let n = counts.entry(child.name()).or_insert(0);
-        *n += 1;
-        let here = sub(path, child.name(), *n);
+        let n = siblings.next(child.name());
+        let here = path.elem(child.name(), n);
         if child.is("parameters", ns::VCARD4) {
             continue;
         }
@@ -1245,13 +1274,13 @@ fn read_adr(reader: &mut Reader<'_>, e: &Element, path: &Path) -> Adr {
             Some(_) => reader.push(
                 Severity::Dropped,
                 "extra-value",
-                here,
+                here.path(),
                 format!("second <{}/> in <adr/> dropped", child.name()),
             ),
             None => reader.push(
                 Severity::Dropped,
                 "unknown-child",
-                here,
+                here.path(),
                 format!(
                     "{{{}}}{} is not part of <adr/> and was dropped",
                     child.ns(),

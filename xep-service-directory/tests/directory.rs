@@ -558,3 +558,109 @@ fn the_saved_state_does_not_depend_on_the_hash_seed() {
     assert_eq!(serde_json::to_string(dir.state()).unwrap(), a);
     assert_eq!(dir.servers().count(), 50);
 }
+
+/// One refresh round of `SERVER` from its timer: disco#info, then `card` and the
+/// software version `name`, answered with the ids the directory used.
+fn round(dir: &mut Directory, card: &str, name: &str) -> Time {
+    let now = dir.poll_timeout().expect("a refresh is due");
+    dir.handle_timeout(now);
+    let ids = |dir: &mut Directory| -> Vec<String> {
+        transmits(dir)
+            .into_iter()
+            .filter_map(|t| match t {
+                Transmit::Iq(iq) => match *iq {
+                    Iq::Get { id, .. } => Some(id),
+                    _ => None,
+                },
+                Transmit::Presence(_) => None,
+            })
+            .collect()
+    };
+    let disco = ids(dir);
+    assert_eq!(disco.len(), 1);
+    assert!(dir.handle_iq(now, &result(&disco[0], SERVER, Some(DISCO_PUBLIC))));
+    let queries = ids(dir);
+    assert_eq!(queries.len(), 2);
+    assert!(dir.handle_iq(now, &result(&queries[0], SERVER, Some(card))));
+    let version = format!("<query xmlns='jabber:iq:version'><name>{name}</name></query>");
+    assert!(dir.handle_iq(now, &result(&queries[1], SERVER, Some(&version))));
+    now
+}
+
+#[test]
+fn the_published_card_is_compared_across_a_restart_and_republished_when_it_changes() {
+    let t0 = t("2026-11-30T10:00:00Z");
+    let config = DirectoryConfig::new("xmpp.net".parse().unwrap());
+    let mut dir = Directory::new(config.clone(), t0);
+    befriend(&mut dir, t0, SERVER);
+    let _ = sent(&mut dir);
+    // The first round: the disco#info query was sent by the handshake.
+    assert!(dir.handle_iq(t0, &result("sd1", SERVER, Some(DISCO_PUBLIC))));
+    assert!(dir.handle_iq(t0, &result("sd2", SERVER, Some(CARD))));
+    // A version result without <version/>: the name is all the directory needs
+    // (xmpp-parsers' VersionResult refuses it).
+    let version = "<query xmlns='jabber:iq:version'><name> Prosody </name></query>";
+    assert!(dir.handle_iq(t0, &result("sd3", SERVER, Some(version))));
+    let listed = events(&mut dir);
+    let [Event::Subscribed { .. }, Event::Listed { entry, .. }] = listed.as_slice() else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(entry.software.as_deref(), Some("Prosody"));
+    let _ = sent(&mut dir);
+
+    // Saved and restored: the published card is compared with what it was.
+    let saved = serde_json::to_string(dir.state()).unwrap();
+    let mut dir = Directory::restore(config.clone(), serde_json::from_str(&saved).unwrap(), t0);
+    round(&mut dir, CARD, "Prosody");
+    assert_eq!(event_names(&mut dir), ["Unchanged"]);
+    assert!(sent(&mut dir).is_empty(), "nothing published");
+
+    // Any change is published: one character of a property, the software name,
+    // an unknown property's attribute.
+    let changed = CARD.replace("IA", "IL");
+    round(&mut dir, &changed, "Prosody");
+    assert_eq!(event_names(&mut dir), ["Updated"]);
+    assert_eq!(sent(&mut dir).len(), 1);
+    round(&mut dir, &changed, "ejabberd");
+    assert_eq!(event_names(&mut dir), ["Updated"]);
+    let _ = sent(&mut dir);
+    let extended = changed.replace("</vcard>", "<x xmlns='urn:x' a='1'/></vcard>");
+    round(&mut dir, &extended, "ejabberd");
+    assert_eq!(event_names(&mut dir), ["Updated"]);
+    let _ = sent(&mut dir);
+    round(&mut dir, &extended.replace("a='1'", "a='2'"), "ejabberd");
+    assert_eq!(event_names(&mut dir), ["Updated"]);
+    let _ = sent(&mut dir);
+    round(&mut dir, &extended.replace("a='1'", "a='2'"), "ejabberd");
+    assert_eq!(event_names(&mut dir), ["Unchanged"]);
+
+    // A CA reported after a restart is added to the published card at once.
+    let saved = serde_json::to_string(dir.state()).unwrap();
+    let mut dir = Directory::restore(config, serde_json::from_str(&saved).unwrap(), t0);
+    let now = dir.poll_timeout().unwrap();
+    let ca = Ca {
+        name: "Let's Encrypt".into(),
+        uri: Some("https://letsencrypt.org/".into()),
+    };
+    dir.handle_tls(now, &server(), ca.clone());
+    let published = transmits(&mut dir);
+    let [Transmit::Iq(iq)] = published.as_slice() else {
+        panic!("{published:?}")
+    };
+    let Iq::Set { payload, .. } = &**iq else {
+        panic!("{iq:?}")
+    };
+    let card = VCard::read(
+        payload
+            .get_child("publish", "http://jabber.org/protocol/pubsub")
+            .and_then(|p| p.get_child("item", "http://jabber.org/protocol/pubsub"))
+            .and_then(|i| i.get_child("vcard", "urn:ietf:params:xml:ns:vcard-4.0"))
+            .expect("a card in the publish"),
+    )
+    .unwrap()
+    .value;
+    assert_eq!(card.ca(), Some(&ca));
+    assert_eq!(card.software_name(), Some("ejabberd"));
+    assert!(card.others().any(|e| e.attr("a") == Some("2")));
+    assert_eq!(event_names(&mut dir), ["Updated"]);
+}

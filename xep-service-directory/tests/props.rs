@@ -9,6 +9,13 @@ use xep_service_directory::vcard::{
     Property, Registration, SoftwareName, Tz, TzValue, Url, VCard, read_cards,
 };
 
+fn hash(card: &VCard) -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    // One state for the whole run: equal values hash equal under it.
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    STATE.get_or_init(RandomState::new).hash_one(card)
+}
+
 /// Text XML can carry and keeps as is (no CR, which parsers normalise).
 fn text() -> impl Strategy<Value = String> {
     "[^\u{0}-\u{8}\u{b}-\u{1f}\u{fffe}\u{ffff}]{0,12}"
@@ -173,6 +180,24 @@ proptest! {
         let text = String::from(&element);
         let parsed: Element = text.parse().unwrap();
         prop_assert_eq!(&VCard::read(&parsed).unwrap().value, &card);
+    }
+
+    /// The directory compares cards by a hash of their value: a card read back from
+    /// its text hashes as the card did, and a card with one property changed or
+    /// removed hashes differently (as it compares differently).
+    #[test]
+    fn equal_cards_hash_equal(card in card(), extra in property()) {
+        let text = String::from(&Element::from(card.clone()));
+        let again = VCard::read(&text.parse::<Element>().unwrap()).unwrap().value;
+        prop_assert_eq!(hash(&again), hash(&card));
+        let mut changed = card.clone();
+        changed.properties.push(extra);
+        prop_assert_ne!(hash(&changed), hash(&card));
+        if !card.properties.is_empty() {
+            let mut fewer = card.clone();
+            fewer.properties.remove(0);
+            prop_assert_ne!(hash(&fewer), hash(&card));
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@
 
 use minidom::Element;
 use xep_core::lang::{Lang, LangMap};
-use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
+use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field};
 use xmpp_parsers::pubsub::pubsub::{Configure, Create, Item, PubSub, Publish, PublishOptions};
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSubPayload};
@@ -424,22 +424,13 @@ impl OutageItem {
         let mut planned: Option<bool> = None;
         let mut expected_end: Option<Timestamp> = None;
         let mut extensions = Vec::new();
-        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut siblings = Siblings::new();
         let mut drop = |path: Path, code: &'static str, message: String| {
             deviations.push(Deviation::new(Severity::Dropped, code, path, message));
         };
         for child in element.children() {
             let name = child.name();
-            let index = match counts.iter_mut().find(|(n, _)| n == name) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    counts.push((name.to_owned(), 1));
-                    1
-                }
-            };
+            let index = siblings.next(name);
             let here = root.clone().elem(name, index);
             if child.ns() != own {
                 match xep_core::xml::writable_copy(child) {

@@ -52,7 +52,7 @@
 
 use jid::{BareJid, Jid};
 use minidom::Element;
-use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
+use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 use xep_core::time::Time;
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field};
 use xmpp_parsers::message::Message;
@@ -321,7 +321,7 @@ impl Notification {
             } else if child.is("event", xep_core::ns::PUBSUB_EVENT) {
                 events += 1;
                 let path = root.clone().elem("event", events);
-                let mut counts = Counts::default();
+                let mut counts = Siblings::new();
                 for what in child.children() {
                     let index = counts.next(what.name());
                     let path = path.clone().elem(what.name(), index);
@@ -423,25 +423,6 @@ fn parse_stamp(text: &str) -> Option<Time> {
         .map(|t| t.to_utc())
 }
 
-/// 1-based indexes of children per name.
-#[derive(Default)]
-struct Counts(Vec<(String, usize)>);
-
-impl Counts {
-    fn next(&mut self, name: &str) -> usize {
-        match self.0.iter_mut().find(|(n, _)| n == name) {
-            Some((_, count)) => {
-                *count += 1;
-                *count
-            }
-            None => {
-                self.0.push((name.to_owned(), 1));
-                1
-            }
-        }
-    }
-}
-
 /// Reads an event's `<items/>`, `<purge/>` or `<delete/>` (or, `event == false`, the
 /// `<items/>` of an items result) into `out`, if it is about user status.
 fn read_container(
@@ -476,7 +457,7 @@ fn read_container(
     if !on_node && !carries_status {
         return;
     }
-    let mut counts = Counts::default();
+    let mut counts = Siblings::new();
     let before = out.updates.len();
     for child in container.children() {
         let index = counts.next(child.name());

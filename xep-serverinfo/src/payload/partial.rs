@@ -4,29 +4,10 @@
 //! an item costs one extra copy per level only on the way down to what is broken.
 
 use minidom::{Element, Node};
-use xep_core::reading::{Deviation, Path, Severity, excerpt};
+use xep_core::reading::{Deviation, Path, Severity, Siblings, excerpt};
 
 use super::{Connection, Domain, Federation, Name, RemoteDomain, ServerInfo};
 use crate::ns;
-
-/// 1-based index of each child name among its siblings.
-#[derive(Default)]
-struct Counter(Vec<(String, usize)>);
-
-impl Counter {
-    fn next(&mut self, name: &str) -> usize {
-        match self.0.iter_mut().find(|(n, _)| n == name) {
-            Some((_, count)) => {
-                *count += 1;
-                *count
-            }
-            None => {
-                self.0.push((name.to_owned(), 1));
-                1
-            }
-        }
-    }
-}
 
 fn name_of(element: &Element) -> Option<Name> {
     super::plain_attr(element, "name")
@@ -60,7 +41,7 @@ pub(super) fn server_info(
     out: &mut Vec<Deviation>,
 ) -> Result<ServerInfo, crate::Error> {
     let mut info = ServerInfo::default();
-    let mut counter = Counter::default();
+    let mut counter = Siblings::new();
     for node in element.nodes() {
         match node {
             Node::Element(child) => {
@@ -86,7 +67,7 @@ fn domain(element: &Element, path: &Path, out: &mut Vec<Deviation>) -> Domain {
         federation: None,
         extensions: super::Extensions::new(),
     };
-    let mut counter = Counter::default();
+    let mut counter = Siblings::new();
     for node in element.nodes() {
         match node {
             Node::Element(child) => {
@@ -123,7 +104,7 @@ fn federation(element: &Element, path: &Path, out: &mut Vec<Deviation>) -> Feder
         return federation;
     }
     let mut federation = Federation::default();
-    let mut counter = Counter::default();
+    let mut counter = Siblings::new();
     for node in element.nodes() {
         match node {
             Node::Element(child) => {
@@ -150,7 +131,7 @@ fn remote(element: &Element, path: &Path, out: &mut Vec<Deviation>) -> RemoteDom
         extensions: super::Extensions::new(),
     };
     let mut connections = Vec::new();
-    let mut counter = Counter::default();
+    let mut counter = Siblings::new();
     for node in element.nodes() {
         match node {
             Node::Element(child) => {
