@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use xep_benches::Capture;
 use xep_benches::serverinfo::serverinfo_item;
 use xep_cli::graph_cmd::collect;
-use xep_cli::inspect::inspect;
+use xep_cli::inspect::{inspect, inspect_findings};
 use xep_cli::registry::Registry;
 use xep_core::xml::Limits;
 
@@ -81,47 +81,63 @@ fn report(what: &str, input: &[u8], peak: usize) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; any other argument is a filter (none here).
+    // `cargo bench` passes `--bench`; any other argument keeps only the inputs whose
+    // name holds it (e.g. `disco-info`, to look at one input under massif).
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     // The 100,000-stanza capture is 30 MB, over the default 16 MiB input limit: the
     // limit is raised for it, the reading is the same.
     let limits = Limits::default().with_max_bytes(64 << 20);
     let registry = Registry::default();
-    let inputs = [
-        ("serverinfo item, 10 remote domains", serverinfo_item(10)),
-        ("serverinfo item, 100 remote domains", serverinfo_item(100)),
+    // Built only when asked for: the large ones take a while.
+    type Make = Box<dyn Fn() -> String>;
+    let mut inputs: Vec<(&str, Make)> = vec![
+        (
+            "serverinfo item, 10 remote domains",
+            Box::new(|| serverinfo_item(10)),
+        ),
+        (
+            "serverinfo item, 100 remote domains",
+            Box::new(|| serverinfo_item(100)),
+        ),
         (
             "serverinfo item, 1,000 remote domains",
-            serverinfo_item(1_000),
+            Box::new(|| serverinfo_item(1_000)),
         ),
         (
             "serverinfo item, 150,000 remote domains",
-            serverinfo_item(150_000),
+            Box::new(|| serverinfo_item(150_000)),
         ),
         (
             "capture of 100,000 stanzas",
-            Capture::new(100_000).text().to_owned(),
+            Box::new(|| Capture::new(100_000).text().to_owned()),
         ),
     ];
     // The bundled samples: small real-shaped inputs, where fixed costs show.
     let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../xep-cli/samples");
-    let inputs = inputs.into_iter().chain(
-        [
-            "disco-info.xml",
-            "serverinfo-items.xml",
-            "sos-outage-events.xml",
-            "sos-status.json",
-        ]
-        .map(|name| {
-            let text = std::fs::read_to_string(format!("{samples}/{name}")).expect("sample");
-            (name, text)
-        }),
-    );
-    let inputs: Vec<(&str, String)> = inputs.collect();
+    for name in [
+        "disco-info.xml",
+        "serverinfo-items.xml",
+        "sos-outage-events.xml",
+        "sos-status.json",
+    ] {
+        inputs.push((
+            name,
+            Box::new(move || std::fs::read_to_string(format!("{samples}/{name}")).expect("sample")),
+        ));
+    }
+    let inputs: Vec<(&str, String)> = inputs
+        .into_iter()
+        .filter(|(what, _)| filter.is_empty() || filter.iter().any(|f| what.contains(f.as_str())))
+        .map(|(what, make)| (what, make()))
+        .collect();
     for (what, text) in &inputs {
         let bytes = text.as_bytes();
         // What the command does: read, then print each finding as a JSON line.
         let peak = peak_of(|| {
-            let inspection = inspect(bytes, &registry, &limits).expect("inspects");
+            let inspection = inspect_findings(bytes, &registry, &limits).expect("inspects");
             for finding in &inspection.findings {
                 finding
                     .write_json(None, &mut std::io::sink())
@@ -130,6 +146,9 @@ fn main() {
             inspection
         });
         report(&format!("xep inspect: {what}"), bytes, peak);
+        // With --emit wire: read, and write the input back from the typed values.
+        let peak = peak_of(|| inspect(bytes, &registry, &limits).expect("inspects"));
+        report(&format!("xep inspect --emit wire: {what}"), bytes, peak);
         if what.ends_with(".json") {
             // A status file: not an input of `serverinfo graph`.
             continue;

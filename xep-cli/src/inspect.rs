@@ -234,14 +234,35 @@ pub enum InputError {
 
 /// Inspects one input: XML elements, or a JSON document when it starts (after white
 /// space and a byte order mark) like one: `{`, `[`, `"`, a number, `true`, `false` or
-/// `null`.
+/// `null`. The input is also written back from the typed values
+/// ([`Inspection::wire`], what `--emit wire` prints).
 pub fn inspect(
     bytes: &[u8],
     registry: &Registry,
     limits: &Limits,
 ) -> Result<Inspection, InputError> {
+    inspect_with(bytes, registry, limits, true)
+}
+
+/// [`inspect`] without writing the input back ([`Inspection::wire`] is empty): what
+/// `xep inspect` does unless `--emit wire` asks for it. The same findings, in less
+/// memory: no second tree of each element is built.
+pub fn inspect_findings(
+    bytes: &[u8],
+    registry: &Registry,
+    limits: &Limits,
+) -> Result<Inspection, InputError> {
+    inspect_with(bytes, registry, limits, false)
+}
+
+fn inspect_with(
+    bytes: &[u8],
+    registry: &Registry,
+    limits: &Limits,
+    write: bool,
+) -> Result<Inspection, InputError> {
     if looks_like_json(bytes) {
-        return inspect_json(bytes, registry, limits);
+        return inspect_json(bytes, registry, limits, write);
     }
     let mut findings = Vec::new();
     let mut wire = String::new();
@@ -267,18 +288,25 @@ pub fn inspect(
                     registry,
                     item: i + 1,
                     findings: &mut findings,
+                    write,
                 };
                 match crate::serverinfo::read_serverinfo_bytes(&bytes[raw.range.clone()]) {
                     Ok(found) => {
                         walker.found(serverinfo.kind, &path, found.fields, found.deviations);
-                        wire.push_str(&found.written);
+                        if write {
+                            wire.push_str(&found.written);
+                        }
                     }
                     Err(error) => {
                         walker.broken(serverinfo.kind, &path, error);
-                        wire.push_str(&String::from_utf8_lossy(&bytes[raw.range]));
+                        if write {
+                            wire.push_str(&String::from_utf8_lossy(&bytes[raw.range]));
+                        }
                     }
                 }
-                wire.push('\n');
+                if write {
+                    wire.push('\n');
+                }
                 i += 1;
                 continue;
             }
@@ -288,10 +316,12 @@ pub fn inspect(
             registry,
             item: i + 1,
             findings: &mut findings,
+            write,
         };
-        let written = walker.walk(&item.element, &path);
-        wire.push_str(&String::from(&written));
-        wire.push('\n');
+        if let Some(written) = walker.walk(&item.element, &path) {
+            wire.push_str(&String::from(&written));
+            wire.push('\n');
+        }
         for kind in &registry.context_kinds {
             for found in (kind.read)(&item.element) {
                 add_context(&mut findings, kind.kind, i + 1, found);
@@ -347,6 +377,7 @@ fn inspect_json(
     bytes: &[u8],
     registry: &Registry,
     limits: &Limits,
+    write: bool,
 ) -> Result<Inspection, InputError> {
     if bytes.len() > limits.max_bytes {
         return Err(InputError::Json {
@@ -396,11 +427,14 @@ fn inspect_json(
         return Ok(Inspection {
             format: Format::Json,
             findings: vec![finding],
-            wire,
+            wire: if write { wire } else { String::new() },
         });
     }
-    let mut wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
-    wire.push('\n');
+    let mut wire = String::new();
+    if write {
+        wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+        wire.push('\n');
+    }
     Ok(Inspection {
         format: Format::Json,
         findings: Vec::new(),
@@ -412,11 +446,15 @@ struct Walker<'a> {
     registry: &'a Registry,
     item: usize,
     findings: &'a mut Vec<Finding>,
+    /// Whether the elements are written back (`--emit wire`); without it the walk
+    /// only records findings and builds no second tree.
+    write: bool,
 }
 
 impl Walker<'_> {
-    /// Records what `element` holds and returns it written back from the typed values.
-    fn walk(&mut self, element: &Element, path: &str) -> Element {
+    /// Records what `element` holds and returns it written back from the typed values
+    /// (`None` when the walker does not write).
+    fn walk(&mut self, element: &Element, path: &str) -> Option<Element> {
         for kind in &self.registry.claim_kinds {
             if !element.is(kind.name, kind.namespace) {
                 continue;
@@ -426,12 +464,12 @@ impl Walker<'_> {
                 Some(Ok(found)) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
                     if let Some(written) = found.written {
-                        return written;
+                        return self.write.then_some(written);
                     }
                 }
                 Some(Err(error)) => {
                     self.broken(kind.kind, path, error);
-                    return element.clone();
+                    return self.write.then(|| element.clone());
                 }
             }
         }
@@ -439,21 +477,26 @@ impl Walker<'_> {
             return match (kind.read)(element) {
                 Ok(found) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
-                    found.written
+                    self.write.then_some(found.written)
                 }
                 Err(error) => {
                     self.broken(kind.kind, path, error);
-                    element.clone()
+                    self.write.then(|| element.clone())
                 }
             };
         }
         if element.is("x", ns::DATA_FORMS) {
             let mut out = self.forms(&[element], &[], path);
-            return out.pop().unwrap_or_else(|| element.clone());
+            return self
+                .write
+                .then(|| out.pop().unwrap_or_else(|| element.clone()));
         }
         let is_disco = element.is("query", ns::DISCO_INFO);
-        let mut out = Element::builder(element.name(), element.ns()).build();
-        *out.attrs_mut() = element.attrs().clone();
+        let mut out = self.write.then(|| {
+            let mut out = Element::builder(element.name(), element.ns()).build();
+            *out.attrs_mut() = element.attrs().clone();
+            out
+        });
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for child in element.children() {
             *counts.entry(child.name()).or_default() += 1;
@@ -487,15 +530,25 @@ impl Walker<'_> {
         for node in element.nodes() {
             match node {
                 Node::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
-                    for form in written.take().into_iter().flatten() {
-                        out.append_child(form);
+                    let forms = written.take().into_iter().flatten();
+                    if let Some(out) = &mut out {
+                        for form in forms {
+                            out.append_child(form);
+                        }
                     }
                 }
                 Node::Element(child) => {
                     let p = child_path(child, &mut seen);
-                    out.append_child(self.walk(child, &p));
+                    let written = self.walk(child, &p);
+                    if let (Some(out), Some(written)) = (&mut out, written) {
+                        out.append_child(written);
+                    }
                 }
-                Node::Text(text) => out.append_text_node(text.clone()),
+                Node::Text(text) => {
+                    if let Some(out) = &mut out {
+                        out.append_text_node(text.clone());
+                    }
+                }
             }
         }
         out

@@ -9,7 +9,7 @@ use xep_core::xml::Limits;
 
 use crate::args::{Emit, InspectArgs};
 use crate::input::read_input;
-use crate::inspect::{Finding, Inspection, inspect};
+use crate::inspect::{Finding, Inspection, inspect, inspect_findings};
 use crate::output::Out;
 use crate::progress::Progress;
 use crate::registry::Registry;
@@ -85,7 +85,13 @@ pub fn run_with_progress(
                 continue;
             }
         };
-        let inspection = match inspect(&bytes, &registry, &limits) {
+        // The input is written back only when it is what is printed.
+        let read = if matches!(show, Show::Wire) {
+            inspect
+        } else {
+            inspect_findings
+        };
+        let inspection = match read(&bytes, &registry, &limits) {
             Ok(inspection) => inspection,
             Err(e) => {
                 bar.suspend(|| writeln!(err, "xep: {name}: {e}")).ok();

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use xep_cli::inspect::inspect;
+use xep_cli::inspect::{inspect, inspect_findings};
 use xep_cli::registry::Registry;
 use xep_core::xml::Limits;
 use xep_testkit::{Example, example_xml, examples, specs_dir};
@@ -40,7 +40,29 @@ fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
         return Ok(());
     };
     let first = inspect(xml.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
+    same_without_wire(xml.as_bytes(), &first, registry)?;
     check_findings(&first, registry)
+}
+
+/// `inspect_findings` (what `xep inspect` runs unless `--emit wire` is asked for)
+/// reports exactly what `inspect` does, and writes nothing back.
+fn same_without_wire(
+    bytes: &[u8],
+    first: &xep_cli::inspect::Inspection,
+    registry: &Registry,
+) -> Result<(), String> {
+    let quick = inspect_findings(bytes, registry, &Limits::default())
+        .map_err(|e| format!("inspect_findings refused what inspect read: {e}"))?;
+    if quick.findings != first.findings {
+        return Err(format!(
+            "inspect_findings differs from inspect:\n{:?}\n{:?}",
+            quick.findings, first.findings
+        ));
+    }
+    if !quick.wire.is_empty() {
+        return Err("inspect_findings wrote the input back".to_owned());
+    }
+    Ok(())
 }
 
 /// Typed checks on what the registered kinds made of an example: none of them may
@@ -292,4 +314,35 @@ fn sos_examples_are_checked() {
 fn an_example_that_is_not_well_formed_fails_the_check() {
     let got = examples("<example caption=\"Two\"><![CDATA[\n<a>]]></example>");
     assert!(check_example(&got[0], &Registry::default()).is_err());
+}
+
+#[test]
+fn samples_and_captures_read_the_same_without_writing_back() {
+    let registry = Registry::default();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples"
+    ))];
+    dirs.extend(xep_testkit::shared_dir("interop-samples"));
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files.sort();
+    let mut read = 0;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        // Captures that are not a readable input (notes, broken examples) are skipped
+        // here: the CLI tests cover their errors.
+        let Ok(first) = inspect(&bytes, &registry, &Limits::default()) else {
+            continue;
+        };
+        if let Err(e) = same_without_wire(&bytes, &first, &registry) {
+            panic!("{}: {e}", file.display());
+        }
+        read += 1;
+    }
+    assert!(read >= 4, "only {read} of {} files read", files.len());
 }
