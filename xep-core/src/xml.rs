@@ -623,6 +623,29 @@ impl<'a> ItemReader<'a> {
                     if self.stack.is_empty() && ns_str.is_empty() {
                         return Err(self.at(offset, format!("element <{name}> is in no namespace")));
                     }
+                    // "Other prefixes MUST NOT be bound to this namespace name, and it
+                    // MUST NOT be declared as the default namespace" (Namespaces in
+                    // XML 1.0, 3): rxml lets it through, and no writer can write an
+                    // element or attribute in it back.
+                    if ns_str == XMLNS_NAMESPACE {
+                        return Err(self.at(
+                            offset,
+                            format!(
+                                "element <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, which may not be declared"
+                            ),
+                        ));
+                    }
+                    if let Some(((_, attr), _)) = attrs
+                        .iter()
+                        .find(|((ns, _), _)| ns.as_str() == XMLNS_NAMESPACE)
+                    {
+                        return Err(self.at(
+                            offset,
+                            format!(
+                                "attribute {attr} of <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, to which no prefix may be bound"
+                            ),
+                        ));
+                    }
                     if self.stack.is_empty() && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
                         self.cursor.advance(self.input, offset);
                         self.raw_open = Some((offset, self.cursor.line, self.cursor.column, 1));
@@ -979,6 +1002,16 @@ mod tests {
         assert_eq!(
             err("<a xmlns:p='urn:x'><b p:c='1' q:d='2'/></a>"),
             "line 1, column 20: an attribute name uses a namespace prefix that no xmlns:PREFIX='...' declares"
+        );
+        // The reserved xmlns namespace: accepted by rxml, unwritable by minidom
+        // (`<xmlns:bad/>` came out of `xep inspect --emit wire`).
+        assert_eq!(
+            err("<a xmlns='urn:a'><bad xmlns='http://www.w3.org/2000/xmlns/'/></a>"),
+            "line 1, column 18: element <bad> is in the reserved namespace http://www.w3.org/2000/xmlns/, which may not be declared"
+        );
+        assert_eq!(
+            err("<a xmlns='urn:a' xmlns:x='http://www.w3.org/2000/xmlns/' x:b='1'/>"),
+            "line 1, column 1: attribute b of <a> is in the reserved namespace http://www.w3.org/2000/xmlns/, to which no prefix may be bound"
         );
         assert!(err("<x><?pi x?></x>").starts_with("line 1"));
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
