@@ -91,6 +91,12 @@ pub type Time = time::Time;
 /// The item id the publisher uses: one item, replaced on each publication.
 pub const ITEM_ID: &str = "current";
 
+/// The shortest [`PublisherConfig::opt_in_ttl`] and [`PublisherConfig::query_timeout`]
+/// a [`Publisher`] uses: one second. With both at zero (or below), a query timed out
+/// the moment it was sent, its answer expired the moment it was cached, and the
+/// expiry asked again, all at one instant: `handle_timeout` never returned.
+pub const MIN_DURATION: TimeDelta = TimeDelta::seconds(1);
+
 /// How the publisher behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -100,9 +106,10 @@ pub struct PublisherConfig {
     /// Where to publish.
     pub coordinates: Coordinates,
     /// How long an opt-in answer (yes or no) is trusted. Prosody uses one hour.
+    /// [`Publisher::new`] raises anything under [`MIN_DURATION`] to it.
     pub opt_in_ttl: TimeDelta,
     /// How long to wait for a disco#info answer before treating the peer as not
-    /// opted in.
+    /// opted in. [`Publisher::new`] raises anything under [`MIN_DURATION`] to it.
     pub query_timeout: TimeDelta,
     /// The shortest time between two publications ("the server MAY choose to reduce
     /// the frequency of updates"). Prosody and ejabberd publish every 300 s.
@@ -356,8 +363,15 @@ fn domain_of(peer: &str) -> Option<DomainPart> {
 impl Publisher {
     /// A publisher with an empty federation table. It first asks for the node to be
     /// created (if configured), and publishes its first item at once.
+    ///
+    /// The allow-list is normalised, and an `opt_in_ttl` or `query_timeout` under
+    /// [`MIN_DURATION`] is raised to it ([`config`](Self::config) shows the values
+    /// used), so that every deadline the machine sets lies after the `now` it was set
+    /// at.
     pub fn new(mut config: PublisherConfig, now: Time) -> Self {
         config.allow_list = config.allow_list.iter().map(|d| normalise(d)).collect();
+        config.opt_in_ttl = config.opt_in_ttl.max(MIN_DURATION);
+        config.query_timeout = config.query_timeout.max(MIN_DURATION);
         let local = normalise(&config.domain);
         let mut publisher = Self {
             config,
@@ -595,7 +609,10 @@ impl Publisher {
                 }
                 TimerKind::Expiry => {
                     if self.cache.get(&peer).is_some_and(|e| e.expires == at) {
-                        if self.peers.contains_key(&peer) {
+                        // An allow-listed peer is named "without asking", even when a
+                        // restored cache (from before it was listed) held an answer.
+                        if self.peers.contains_key(&peer) && !self.config.allow_list.contains(&peer)
+                        {
                             // Keep the old answer while asking again; a timeout or a
                             // "no" replaces it.
                             if !self.pending.contains_key(&peer) {

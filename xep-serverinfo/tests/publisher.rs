@@ -590,3 +590,62 @@ fn huge_durations_saturate() {
     // The next publication is "never", not a panic.
     assert_eq!(p.poll_timeout(), Some(DateTime::<Utc>::MAX_UTC));
 }
+
+/// Found by the `serverinfo_publisher` fuzz target: with `opt_in_ttl` and
+/// `query_timeout` at zero (or below), `handle_timeout` never returned. The query
+/// timed out at once, the "no" it cached expired at once, the expiry asked again,
+/// and that query timed out at once, all at the same instant, queueing a transmit
+/// per turn. Durations under a second are now raised to one.
+#[test]
+fn zero_durations_do_not_loop() {
+    let mut c = config();
+    c.create_node = false;
+    c.opt_in_ttl = TimeDelta::zero();
+    c.query_timeout = TimeDelta::seconds(-30);
+    let mut p = Publisher::new(c, t(0));
+    assert_eq!(p.config().opt_in_ttl, TimeDelta::seconds(1));
+    assert_eq!(p.config().query_timeout, TimeDelta::seconds(1));
+    p.handle_connection_opened(t(0), &d("a.example"), LinkDirection::Incoming);
+    assert_eq!(drain(&mut p).len(), 1, "one query");
+    p.handle_timeout(t(0));
+    assert_eq!(published(&drain(&mut p)).len(), 1);
+    // The query times out one second later; its "no" expires a second after that,
+    // and the peer, still connected, is asked again: one query per expiry.
+    p.handle_timeout(t(1));
+    assert!(drain(&mut p).is_empty());
+    assert_eq!(p.poll_timeout(), Some(t(2)));
+    p.handle_timeout(t(2));
+    let out = drain(&mut p);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(matches!(&out[0], Transmit::DiscoInfo { to, .. } if to.as_str() == "a.example"));
+    assert!(p.poll_timeout().is_some_and(|at| at > t(2)));
+}
+
+/// An allow-listed peer is treated as opted in "without asking". A cache restored
+/// from before the peer was listed held an answer for it; when that answer expired
+/// while the peer was connected, the machine asked it again.
+#[test]
+fn allow_listed_peer_is_never_asked_even_after_a_restored_answer_expires() {
+    let mut c = config();
+    c.create_node = false;
+    c.allow_list = BTreeSet::from(["trusted.example".to_owned()]);
+    let mut p = Publisher::new(c, t(0));
+    let entry = xep_serverinfo::publisher::OptInEntry {
+        opted_in: false,
+        expires: t(60),
+    };
+    p.restore_opt_in_cache(t(0), [("trusted.example".to_owned(), entry)]);
+    p.handle_connection_opened(t(0), &d("trusted.example"), LinkDirection::Incoming);
+    advance(&mut p, t(120));
+    let out = drain(&mut p);
+    assert!(
+        out.iter().all(|t| !matches!(t, Transmit::DiscoInfo { .. })),
+        "{out:?}"
+    );
+    assert!(p.is_opted_in(&d("trusted.example")));
+    assert!(p.opt_in_cache().is_empty(), "the stale answer is dropped");
+    assert_eq!(
+        names(published(&out)[0]),
+        [Some("trusted.example".to_owned())]
+    );
+}
