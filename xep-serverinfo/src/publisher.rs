@@ -414,16 +414,22 @@ impl Publisher {
     }
 
     /// Restores cached answers (for instance after a restart). Entries already expired
-    /// at `now`, and keys that are not domains, are skipped.
+    /// at `now`, and keys that are not domains, are skipped. Keys are compared as JID
+    /// domains are (`ÄÖ.Example.` is the answer of `äö.example`).
     pub fn restore_opt_in_cache(
         &mut self,
         now: Time,
         entries: impl IntoIterator<Item = (String, OptInEntry)>,
     ) {
         for (peer, entry) in entries {
-            let peer = normalise(&peer);
-            if entry.expires > now && domain_of(&peer).is_some() {
-                self.set_entry(peer, entry);
+            // The key of a peer is its `DomainRef` form (connections and replies arrive
+            // as `DomainRef`s): lower case beyond ASCII too, which `normalise` alone
+            // is not.
+            let Some(domain) = domain_of(&normalise(&peer)) else {
+                continue;
+            };
+            if entry.expires > now {
+                self.set_entry(normalise(domain.as_str()), entry);
             }
         }
     }

@@ -649,3 +649,24 @@ fn allow_listed_peer_is_never_asked_even_after_a_restored_answer_expires() {
         [Some("trusted.example".to_owned())]
     );
 }
+
+/// A restored answer counts for the peer whatever the case of its key. Keys were
+/// only lower-cased in ASCII, so an entry for `ÄÖ.Example` stayed in the cache (seen
+/// in a `serverinfo_publisher` fuzz run) and never applied to `äö.example`, which is
+/// how the peer's connections arrive.
+#[test]
+fn restored_keys_compare_as_domains() {
+    let mut c = config();
+    c.create_node = false;
+    let mut p = Publisher::new(c, t(0));
+    let entry = xep_serverinfo::publisher::OptInEntry {
+        opted_in: true,
+        expires: t(3600),
+    };
+    p.restore_opt_in_cache(t(0), [("ÄÖ.Example.".to_owned(), entry)]);
+    p.handle_connection_opened(t(0), &d("äö.example"), LinkDirection::Incoming);
+    assert!(p.is_opted_in(&d("äö.example")));
+    let out = drain(&mut p);
+    assert!(out.is_empty(), "the cached answer stands: {out:?}");
+    assert_eq!(p.opt_in_cache().keys().collect::<Vec<_>>(), ["äö.example"]);
+}
