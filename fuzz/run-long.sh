@@ -49,6 +49,8 @@ extra_flags() {
         sos_tracker) echo "-max_len=16384 -len_control=20" ;;
         # At most 2,048 inputs of a few bytes each are read.
         service_directory_machine) echo "-max_len=8192" ;;
+        # At most 4,096 inputs of one to a dozen bytes each.
+        serverinfo_publisher) echo "-max_len=16384 -len_control=20" ;;
         *) echo "-max_len=65536" ;;
     esac
 }
