@@ -536,7 +536,8 @@ impl Run {
         self.cache.clear();
         for (name, entry) in entries {
             // Keys compare as JID domains (lower case beyond ASCII too).
-            let Ok(domain) = DomainPart::new(&key(&name)) else {
+            let name = key(&name);
+            let Ok(domain) = DomainPart::new(&name) else {
                 continue;
             };
             if entry.expires > self.now {
