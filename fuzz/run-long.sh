@@ -10,7 +10,7 @@
 #
 # --sanitizer is passed to cargo fuzz (default: address). The crates hold no unsafe
 # code (each has #![forbid(unsafe_code)]), so a long run without ASan loses little
-# and runs two to four times as many inputs; CI keeps ASan.
+# and runs more inputs in the same time; CI keeps ASan.
 #
 # Each target works on a copy of its committed seed corpus (fuzz/corpus/<target>/), so
 # that a run does not add files to the repository; a crash or a timeout stops the

@@ -30,6 +30,11 @@
 //! Stanza ids are `id_prefix` followed by a counter: deterministic, chosen by the
 //! caller through the configuration, matched with the sender on the way back.
 //!
+//! A round's card is compared with the published one through a 128-bit fingerprint
+//! of its value (the published card is kept as the XML text that was published,
+//! which is also how the state saves it): equal cards are never republished, and a
+//! changed card keeps the old fingerprint only by a hash collision.
+//!
 //! ```
 //! use chrono::TimeDelta;
 //! use xep_service_directory::directory::{Directory, DirectoryConfig, Transmit};
