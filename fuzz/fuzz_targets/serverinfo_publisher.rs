@@ -27,7 +27,7 @@
 //!   `handle_iq` says `false`); the feature, padded or not, opts in, anything else
 //!   (near misses, a form, an error, a vCard, nothing) does not; the typed calls
 //!   report a stray reply as `UnsolicitedReply`; a query times out after
-//!   `query_timeout`;
+//!   `query_timeout`; a deadline that saturates at the end of time never fires;
 //! * a publication happens only in `handle_timeout`, differs from the previous one,
 //!   comes at least `min_interval` after it, fits the schema, is the current item,
 //!   and names exactly the connected peers that are allow-listed or whose cached
@@ -220,10 +220,10 @@ fn start() -> Time {
     DateTime::from_timestamp(1_796_032_800, 0).expect("in range")
 }
 
-/// The latest instant the clock reaches: deadlines saturate at the end of time, which
-/// the clock itself never reaches.
+/// The latest instant the clock reaches: the end of time, where every deadline
+/// saturates (a deadline there is "never"; it looped before).
 fn end() -> Time {
-    time::sub(Time::MAX_UTC, TimeDelta::seconds(1))
+    Time::MAX_UTC
 }
 
 fn sort_events(events: &mut [Event]) {
@@ -475,7 +475,7 @@ impl Run {
         let due: Vec<String> = self
             .pending
             .iter()
-            .filter(|(_, p)| p.1 <= at)
+            .filter(|(_, p)| p.1 <= at && p.1 < Time::MAX_UTC)
             .map(|(k, _)| k.clone())
             .collect();
         for k in due {
@@ -484,7 +484,7 @@ impl Run {
         let expired: Vec<String> = self
             .cache
             .iter()
-            .filter(|(_, e)| e.1 <= at && !e.2)
+            .filter(|(_, e)| e.1 <= at && e.1 < Time::MAX_UTC && !e.2)
             .map(|(k, _)| k.clone())
             .collect();
         for k in expired {

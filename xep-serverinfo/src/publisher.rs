@@ -27,6 +27,10 @@
 //!        └─ query unanswered after `query_timeout` ─► peer stays anonymous
 //! ```
 //!
+//! Durations add with saturation: a deadline that would lie past the end of time
+//! (`Time::MAX_UTC`) never fires, so an `opt_in_ttl` of `TimeDelta::MAX` trusts an
+//! answer for ever.
+//!
 //! Privacy is the point of the machine. XEP-0485: "a domain MUST NOT publish the name
 //! of a remote domain, unless that domain advertises support for this XEP". A peer is
 //! named only while a disco#info answer with the exact feature `urn:xmpp:serverinfo:0`
@@ -698,8 +702,7 @@ impl Publisher {
                 deadline,
             },
         );
-        self.timers
-            .insert((deadline, TimerKind::QueryTimeout, peer));
+        self.arm(deadline, TimerKind::QueryTimeout, peer);
         self.transmits.push_back(Transmit::DiscoInfo { to, id });
     }
 
@@ -729,7 +732,17 @@ impl Publisher {
             self.timers
                 .remove(&(old.expires, TimerKind::Expiry, peer.clone()));
         }
-        self.timers.insert((entry.expires, TimerKind::Expiry, peer));
+        self.arm(entry.expires, TimerKind::Expiry, peer);
+    }
+
+    /// Sets a timer, unless its deadline saturated at the end of time: such a
+    /// deadline is "never". (At `now == Time::MAX_UTC` it was also `now`, and a query
+    /// timed out, its answer expired and the peer was asked again, all at once:
+    /// `handle_timeout` never returned.)
+    fn arm(&mut self, at: Time, kind: TimerKind, peer: String) {
+        if at < Time::MAX_UTC {
+            self.timers.insert((at, kind, peer));
+        }
     }
 
     /// The table changed: schedule a publication no earlier than `min_interval` after

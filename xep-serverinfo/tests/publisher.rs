@@ -670,3 +670,34 @@ fn restored_keys_compare_as_domains() {
     assert!(out.is_empty(), "the cached answer stands: {out:?}");
     assert_eq!(p.opt_in_cache().keys().collect::<Vec<_>>(), ["äö.example"]);
 }
+
+/// At the end of time every deadline saturates to `Time::MAX_UTC`, which is also
+/// `now`: a query timed out at once, its answer expired at once and the peer was
+/// asked again, and `handle_timeout(MAX_UTC)` never returned (as with zero
+/// durations). A deadline that saturates is now "never".
+#[test]
+fn the_end_of_time_does_not_loop() {
+    let mut c = config();
+    c.create_node = false;
+    let mut p = Publisher::new(c, t(0));
+    p.handle_connection_opened(t(0), &d("a.example"), LinkDirection::Incoming);
+    assert_eq!(drain(&mut p).len(), 1, "one query");
+    let end = DateTime::<Utc>::MAX_UTC;
+    p.handle_timeout(end);
+    // The query timed out; its "no" holds for ever; the item went out.
+    let out = drain(&mut p);
+    assert_eq!(published(&out).len(), 1, "{out:?}");
+    assert!(out.iter().all(|t| !matches!(t, Transmit::DiscoInfo { .. })));
+    assert_eq!(p.opt_in_cache()["a.example"].expires, end);
+    assert_eq!(p.poll_timeout(), None);
+    p.handle_timeout(end);
+    assert!(drain(&mut p).is_empty());
+    // A peer connecting at the end of time is asked, and the query never times out.
+    p.handle_connection_opened(end, &d("b.example"), LinkDirection::Incoming);
+    assert_eq!(drain(&mut p).len(), 1, "one query");
+    assert_eq!(p.poll_timeout(), Some(end), "the publication");
+    p.handle_timeout(end);
+    assert_eq!(published(&drain(&mut p)).len(), 1);
+    assert_eq!(p.poll_timeout(), None);
+    assert!(p.pending_query(&d("b.example")).is_some());
+}
