@@ -55,14 +55,22 @@ pub fn is_xml_text(s: &str) -> bool {
 /// The namespace of `xmlns` declarations, in which no element or attribute may be.
 const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 
+/// The namespace of the `xml` prefix (`xml:lang`): for attributes only. rxml lets an
+/// element called `xml:name` through; minidom's parser refuses it (and the XML
+/// specifications define no element in it), so a peer that wrote one back could not
+/// read it.
+const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+
 /// A copy of `element` that minidom can always write, or `None` when it holds
 /// something XML cannot carry.
 ///
 /// Readers keep unknown content (extensions, unknown children) as elements; what they
 /// return must never make a writer panic. minidom's writer panics on an element or
 /// attribute in the `xmlns` namespace (which its parser accepts as a default
-/// namespace) and on a recorded `xmlns:xml` declaration (legal XML), and a tree built
-/// by hand may hold characters XML cannot carry. The copy records no prefix
+/// namespace) and on a recorded `xmlns:xml` declaration (legal XML), its parser refuses
+/// an element in the namespace of the `xml` prefix (`<xml:x/>`, which a stream parser
+/// may let through), and a tree built by hand may hold characters XML cannot carry.
+/// The copy records no prefix
 /// declarations (the writer chooses its own prefixes, the namespaces are the same)
 /// and has each run of adjacent text nodes merged into one, so that the same XML read
 /// by a stream parser (which splits text at references) and from a string compares
@@ -77,7 +85,10 @@ const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 /// assert!(writable_copy(&bad).is_none());
 /// ```
 pub fn writable_copy(element: &Element) -> Option<Element> {
-    if element.name().is_empty() || !is_xml_text(element.name()) || element.ns() == XMLNS_NAMESPACE
+    if element.name().is_empty()
+        || !is_xml_text(element.name())
+        || element.has_ns(XMLNS_NAMESPACE)
+        || element.has_ns(XML_NAMESPACE)
     {
         return None;
     }
@@ -635,6 +646,14 @@ impl<'a> ItemReader<'a> {
                             ),
                         ));
                     }
+                    if ns_str == XML_NAMESPACE {
+                        return Err(self.at(
+                            offset,
+                            format!(
+                                "element <xml:{name}> is in the namespace of the xml prefix ({XML_NAMESPACE}), which is for attributes such as xml:lang; minidom refuses such an element"
+                            ),
+                        ));
+                    }
                     if let Some(((_, attr), _)) = attrs
                         .iter()
                         .find(|((ns, _), _)| ns.as_str() == XMLNS_NAMESPACE)
@@ -1009,6 +1028,13 @@ mod tests {
             err("<a xmlns='urn:a'><bad xmlns='http://www.w3.org/2000/xmlns/'/></a>"),
             "line 1, column 18: element <bad> is in the reserved namespace http://www.w3.org/2000/xmlns/, which may not be declared"
         );
+        // An element with the xml prefix: rxml takes it, minidom's parser does not,
+        // so one written back could not be read (found by the psa_payload long run).
+        assert_eq!(
+            err("<a xmlns='urn:a'><xml:b/></a>"),
+            "line 1, column 18: element <xml:b> is in the namespace of the xml prefix (http://www.w3.org/XML/1998/namespace), which is for attributes such as xml:lang; minidom refuses such an element"
+        );
+        assert!("<a xmlns='urn:a'><xml:b/></a>".parse::<Element>().is_err());
         assert_eq!(
             err("<a xmlns='urn:a' xmlns:x='http://www.w3.org/2000/xmlns/' x:b='1'/>"),
             "line 1, column 1: attribute b of <a> is in the reserved namespace http://www.w3.org/2000/xmlns/, to which no prefix may be bound"

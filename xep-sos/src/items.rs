@@ -409,8 +409,22 @@ impl OutageItem {
                 reason: "not an <outage/> or <outage-end/> of the seed or XEP-0455".to_owned(),
             }));
         }
-        if let Ok(item) = Self::try_from(element.clone()) {
-            return Ok(Reading::clean(item));
+        if let Ok(mut item) = Self::try_from(element.clone()) {
+            // The derive keeps foreign children as they came: only a copy every writer
+            // can write is kept; one XML cannot carry sends the item through the
+            // lenient reading below, which drops and reports it.
+            let extensions = match &mut item {
+                Self::Outage(o) => &mut o.extensions,
+                Self::End(e) => &mut e.extensions,
+            };
+            let copies: Option<Vec<Element>> = extensions
+                .iter()
+                .map(xep_core::xml::writable_copy)
+                .collect();
+            if let Some(copies) = copies {
+                *extensions = copies;
+                return Ok(Reading::clean(item));
+            }
         }
         let own = element.ns();
         let version = if own == ns::SOS_TMP {
