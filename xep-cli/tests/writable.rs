@@ -263,3 +263,46 @@ fn unknown_content_in_reserved_namespaces_is_written_or_dropped() {
         );
     }
 }
+
+/// The strict conversions (xso's derives, or hand-written `TryFrom<Element>`) are
+/// readers too: what they accept is written back without a panic, and reads again
+/// with minidom. Each payload gets a foreign child in the `xmlns` namespace (minidom's
+/// parser takes it, its writer panics on it) and one in the namespace of the `xml`
+/// prefix (its parser refuses it).
+#[test]
+fn strict_conversions_accept_only_writable_content() {
+    let xmlns = || Element::bare("bad", "http://www.w3.org/2000/xmlns/");
+    let xml = || Element::bare("odd", "http://www.w3.org/XML/1998/namespace");
+    let payloads = [
+        "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'/></serverinfo>",
+        "<outage xmlns='urn:xmpp:sos:0'><description>down</description></outage>",
+        "<state-annotation xmlns='urn:xmpp:psa' from='a.example'/>",
+        "<status xmlns='http://jabber.org/protocol/status'><text>hi</text></status>",
+        "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>a</text></fn></vcard>",
+    ];
+    for payload in payloads {
+        for bad in [xmlns(), xml()] {
+            let mut element: Element = payload.parse().unwrap();
+            element.append_child(bad);
+            let written: Option<Element> = match element.name() {
+                "serverinfo" => ServerInfo::try_from(element)
+                    .ok()
+                    .map(|v| Element::from(&v)),
+                "outage" => OutageItem::try_from(element).ok().map(Element::from),
+                "state-annotation" => xep_psa::StateAnnotation::try_from(element)
+                    .ok()
+                    .map(Element::from),
+                "status" => xep_user_status::UserStatus::try_from(element)
+                    .ok()
+                    .map(Element::from),
+                _ => xep_service_directory::vcard::VCard::try_from(element)
+                    .ok()
+                    .map(Element::from),
+            };
+            if let Some(written) = written {
+                let text = String::from_utf8(write(&written)).unwrap();
+                assert!(text.parse::<Element>().is_ok(), "{payload}: {text}");
+            }
+        }
+    }
+}

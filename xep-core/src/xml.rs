@@ -122,6 +122,31 @@ pub fn writable_copy(element: &Element) -> Option<Element> {
     Some(out)
 }
 
+/// The error of a strict conversion that met foreign content [`writable_copy`]
+/// refuses.
+pub const UNWRITABLE: &str =
+    "Foreign element XML cannot carry (the xmlns namespace, the xml prefix, or characters).";
+
+/// For the strict conversions (xso derives and hand-written `TryFrom<Element>`) that
+/// keep foreign elements: each is replaced by its [`writable_copy`], and one that has
+/// none is an error ([`UNWRITABLE`]), so that what a strict conversion accepts can
+/// always be written and read back.
+///
+/// ```
+/// use minidom::Element;
+/// use xep_core::xml::make_writable;
+/// let mut ok = vec![Element::bare("x", "urn:x")];
+/// assert!(make_writable(&mut ok).is_ok());
+/// let mut bad = vec![Element::bare("x", "http://www.w3.org/XML/1998/namespace")];
+/// assert!(make_writable(&mut bad).is_err());
+/// ```
+pub fn make_writable(elements: &mut [Element]) -> Result<(), xso::error::Error> {
+    for element in elements {
+        *element = writable_copy(element).ok_or(xso::error::Error::Other(UNWRITABLE))?;
+    }
+    Ok(())
+}
+
 /// Values that can tell whether XML can carry all their text: the strings a serde
 /// reading produces and a writer later puts into a stanza.
 pub trait XmlText {

@@ -390,7 +390,10 @@ impl TryFrom<Element> for StateAnnotation {
         let mut extensions = Vec::new();
         for child in wire.rest {
             if child.ns() != ns::PSA {
-                extensions.push(child);
+                extensions.push(
+                    xep_core::xml::writable_copy(&child)
+                        .ok_or(XsoError::Other(xep_core::xml::UNWRITABLE))?,
+                );
                 continue;
             }
             if condition.is_some() {
@@ -406,7 +409,14 @@ impl TryFrom<Element> for StateAnnotation {
             });
         }
         Ok(Self {
-            from: wire.from,
+            // Prepared until stable, as the lenient reading does: one preparation
+            // is not always idempotent (U+1D2D becomes 'Æ', and only a second one
+            // lower-cases it), so a value read once changed on its next reading.
+            from: wire
+                .from
+                .map(|jid| xep_core::uri::stable_jid(jid.as_str()))
+                .transpose()
+                .map_err(|_| XsoError::Other("Invalid JID in from attribute."))?,
             condition,
             descriptions,
             extensions,
@@ -471,6 +481,22 @@ mod tests {
 
     fn parse(xml: &str) -> Element {
         xml.parse().unwrap()
+    }
+
+    /// Found by the long psa_payload run: U+1D2D (modifier letter capital AE) prepares
+    /// to 'Æ', and only a second preparation lower-cases it; the strict reading kept
+    /// the first, so its value changed when written and read again, and differed from
+    /// the lenient reading.
+    #[test]
+    fn from_is_prepared_until_stable_in_both_readings() {
+        let e = parse(
+            "<state-annotation xmlns='urn:xmpp:psa' from='a&#7469;b.example'><connection-paused/></state-annotation>",
+        );
+        let strict = StateAnnotation::try_from(e.clone()).unwrap();
+        assert_eq!(strict.from.as_ref().unwrap().as_str(), "a\u{e6}b.example");
+        let again = StateAnnotation::try_from(Element::from(strict.clone())).unwrap();
+        assert_eq!(again, strict);
+        assert_eq!(StateAnnotation::read(&e).unwrap().value, strict);
     }
 
     #[test]

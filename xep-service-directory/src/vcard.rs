@@ -63,11 +63,20 @@ pub const KIND_APPLICATION: &str = "application";
 /// `<parameters/>` of a property (RFC 6351 section 3.4), kept as the elements it
 /// holds so that every parameter survives a round trip.
 #[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
-#[xml(namespace = ns::VCARD4, name = "parameters")]
+#[xml(
+    namespace = ns::VCARD4,
+    name = "parameters",
+    deserialize_callback = writable_parameters
+)]
 pub struct Parameters {
     /// The parameter elements (`<pref/>`, `<type/>`, ...), in document order.
     #[xml(element(n = ..))]
     pub items: Vec<Element>,
+}
+
+/// The strict conversion keeps only parameters every writer can write.
+fn writable_parameters(p: &mut Parameters) -> Result<(), xso::error::Error> {
+    xep_core::xml::make_writable(&mut p.items)
 }
 
 /// Consistent with `PartialEq`: the elements are hashed as minidom compares them.
@@ -615,11 +624,21 @@ impl Property {
 /// to a vCard query (an [`IqResultPayload`]) and published on the directory's
 /// `urn:xmpp:contacts` node (a [`PubSubPayload`]).
 #[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default, Hash)]
-#[xml(namespace = ns::VCARD4, name = "vcard")]
+#[xml(namespace = ns::VCARD4, name = "vcard", deserialize_callback = writable_card)]
 pub struct VCard {
     /// The properties, in document order.
     #[xml(child(n = ..))]
     pub properties: Vec<Property>,
+}
+
+/// The strict conversion keeps only unknown properties every writer can write.
+fn writable_card(card: &mut VCard) -> Result<(), xso::error::Error> {
+    for property in &mut card.properties {
+        if let Property::Other(element) = property {
+            xep_core::xml::make_writable(core::slice::from_mut(element))?;
+        }
+    }
+    Ok(())
 }
 
 impl PubSubPayload for VCard {}

@@ -89,7 +89,8 @@ macro_rules! wire {
             }
 
             fn check_outage(o: &mut Outage) -> Result<(), XsoError> {
-                own_children(&o.extensions, $ns, "Unknown child in Outage element.")
+                own_children(&o.extensions, $ns, "Unknown child in Outage element.")?;
+                xep_core::xml::make_writable(&mut o.extensions)
             }
 
             #[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
@@ -107,7 +108,8 @@ macro_rules! wire {
             }
 
             fn check_end(o: &mut OutageEnd) -> Result<(), XsoError> {
-                own_children(&o.extensions, $ns, "Unknown child in OutageEnd element.")
+                own_children(&o.extensions, $ns, "Unknown child in OutageEnd element.")?;
+                xep_core::xml::make_writable(&mut o.extensions)
             }
         }
     };

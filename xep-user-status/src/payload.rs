@@ -377,7 +377,8 @@ impl TryFrom<Element> for UserStatus {
     /// outside `<text/>` and elements inside it are errors; empty texts read as
     /// cleared.
     fn try_from(element: Element) -> Result<Self, FromElementError> {
-        let wire = wire::Status::try_from(element)?;
+        let mut wire = wire::Status::try_from(element)?;
+        xep_core::xml::make_writable(&mut wire.extensions)?;
         let mut texts = LangMap::new();
         for text in wire.texts {
             let lang = match text.lang.as_deref().map(str::trim) {

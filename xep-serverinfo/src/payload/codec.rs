@@ -249,7 +249,7 @@ impl Core {
     }
 
     /// An event inside an extension.
-    fn feed_extension(&mut self, ev: Event) {
+    fn feed_extension(&mut self, ev: Event) -> Result<(), Error> {
         match ev {
             Event::StartElement(_, qname, attrs) => self.open.push(element_head(qname, attrs)),
             Event::Text(_, text) => {
@@ -266,18 +266,22 @@ impl Core {
                         Some(parent) => {
                             parent.append_child(done);
                         }
-                        None => self.extensions().push(done),
+                        None => self.extensions().push(
+                            xep_core::xml::writable_copy(&done)
+                                .ok_or(Error::Other(xep_core::xml::UNWRITABLE))?,
+                        ),
                     }
                 }
             }
             Event::XmlDeclaration(..) => {}
         }
+        Ok(())
     }
 
     /// One event; `true` when the root element is complete.
     fn feed(&mut self, ev: Event) -> Result<bool, Error> {
         if !self.open.is_empty() {
-            self.feed_extension(ev);
+            self.feed_extension(ev)?;
             return Ok(false);
         }
         match ev {
@@ -446,7 +450,10 @@ mod tree {
         for node in element.take_nodes() {
             match node {
                 Node::Element(c) if c.is(child, SERVERINFO) => out.push(convert(c)?),
-                Node::Element(c) => extensions.push(c),
+                Node::Element(c) => extensions.push(
+                    xep_core::xml::writable_copy(&c)
+                        .ok_or(Error::Other(xep_core::xml::UNWRITABLE))?,
+                ),
                 Node::Text(text) => check_text(&text, level)?,
             }
         }
