@@ -125,7 +125,9 @@ fn extensions_a_writer_cannot_write_are_dropped_not_kept() {
     // From bytes, such input is refused where it is read (the byte reader refuses an
     // element in the xmlns namespace, as Namespaces in XML requires); a tree another
     // parser built is read with the element dropped.
-    let refused = ServerInfo::read_bytes(xml.as_bytes()).unwrap_err().to_string();
+    let refused = ServerInfo::read_bytes(xml.as_bytes())
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("reserved namespace"), "{refused}");
     let codes: Vec<&str> = tree.deviations.iter().map(|d| &*d.code).collect();
     assert_eq!(
