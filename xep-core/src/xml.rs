@@ -61,6 +61,16 @@ const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 /// read it.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Longest name, namespace or attribute value, in bytes, that [`writable_copy`] keeps
+/// and [`Limits::default`] reads: what a parser with rxml's default options (minidom's
+/// `str::parse`, xmpp-rs streams) reads back, which refuses a name or attribute value over
+/// 8,192 bytes, less room for a namespace prefix the writer may choose in place of the
+/// one read (`tns12:` for `p:`).
+///
+/// A longer one was read, kept, written back, and the reader on the other side refused
+/// the stanza (issue 9: a user-status extension named with 8,890 bytes).
+pub const MAX_WRITABLE_TOKEN: usize = 8192 - 64;
+
 /// A copy of `element` that minidom can always write, or `None` when it holds
 /// something XML cannot carry.
 ///
@@ -69,8 +79,9 @@ const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 /// attribute in the `xmlns` namespace (which its parser accepts as a default
 /// namespace) and on a recorded `xmlns:xml` declaration (legal XML), its parser refuses
 /// an element in the namespace of the `xml` prefix (`<xml:x/>`, which a stream parser
-/// may let through), and a tree built by hand may hold characters XML cannot carry.
-/// The copy records no prefix
+/// may let through), a tree built by hand may hold characters XML cannot carry, and a
+/// name, namespace or attribute value over [`MAX_WRITABLE_TOKEN`] bytes is written but
+/// refused by the parser that reads it back. The copy records no prefix
 /// declarations (the writer chooses its own prefixes, the namespaces are the same)
 /// and has each run of adjacent text nodes merged into one, so that the same XML read
 /// by a stream parser (which splits text at references) and from a string compares
@@ -85,18 +96,78 @@ const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 /// assert!(writable_copy(&bad).is_none());
 /// ```
 pub fn writable_copy(element: &Element) -> Option<Element> {
-    if element.name().is_empty()
-        || !is_xml_text(element.name())
-        || element.has_ns(XMLNS_NAMESPACE)
-        || element.has_ns(XML_NAMESPACE)
-    {
-        return None;
+    try_writable_copy(element).ok()
+}
+
+/// Why [`try_writable_copy`] made no copy: the first thing found, in the element or
+/// one of its descendants, that no writer can put on the wire for a reader to read
+/// back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unwritable {
+    /// An element or attribute in the reserved `xmlns` namespace.
+    XmlnsNamespace,
+    /// An element in the namespace of the `xml` prefix.
+    XmlNamespace,
+    /// A name, namespace or attribute value over [`MAX_WRITABLE_TOKEN`] bytes.
+    TooLong,
+    /// A character XML cannot carry (such as U+0000), or an empty name.
+    Character,
+}
+
+impl fmt::Display for Unwritable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::XmlnsNamespace => "an element or attribute in the reserved xmlns namespace",
+            Self::XmlNamespace => "an element in the namespace of the xml prefix",
+            Self::TooLong => "a name, namespace or attribute value over 8128 bytes",
+            Self::Character => "a character XML cannot carry",
+        })
     }
-    let mut out = Element::builder(element.name(), element.ns()).build();
-    for ((namespace, name), value) in element.attrs().iter() {
-        if namespace.as_str() == XMLNS_NAMESPACE || !is_xml_text(value) {
-            return None;
+}
+
+/// [`writable_copy`], saying why there is none.
+///
+/// ```
+/// use minidom::Element;
+/// use xep_core::xml::{Unwritable, try_writable_copy};
+/// let bad = Element::builder("x", "urn:x")
+///     .append(Element::bare("y", "http://www.w3.org/XML/1998/namespace"))
+///     .build();
+/// assert_eq!(try_writable_copy(&bad), Err(Unwritable::XmlNamespace));
+/// let long = Element::bare("y".repeat(9000), "urn:x");
+/// assert_eq!(try_writable_copy(&long), Err(Unwritable::TooLong));
+/// ```
+pub fn try_writable_copy(element: &Element) -> Result<Element, Unwritable> {
+    let token = |token: &str| {
+        if token.len() > MAX_WRITABLE_TOKEN {
+            Err(Unwritable::TooLong)
+        } else if !is_xml_text(token) {
+            Err(Unwritable::Character)
+        } else {
+            Ok(())
         }
+    };
+    if element.name().is_empty() {
+        return Err(Unwritable::Character);
+    }
+    token(element.name())?;
+    if element.has_ns(XMLNS_NAMESPACE) {
+        return Err(Unwritable::XmlnsNamespace);
+    }
+    if element.has_ns(XML_NAMESPACE) {
+        return Err(Unwritable::XmlNamespace);
+    }
+    let namespace = element.ns();
+    token(&namespace)?;
+    let mut out = Element::builder(element.name(), namespace).build();
+    for ((namespace, name), value) in element.attrs().iter() {
+        if namespace.as_str() == XMLNS_NAMESPACE {
+            return Err(Unwritable::XmlnsNamespace);
+        }
+        token(namespace.as_str())?;
+        token(name.as_str())?;
+        token(value)?;
         out.set_attr(namespace.clone(), name.clone(), value.clone());
     }
     let mut text = String::new();
@@ -104,7 +175,7 @@ pub fn writable_copy(element: &Element) -> Option<Element> {
         match node {
             minidom::Node::Text(t) => {
                 if !is_xml_text(t) {
-                    return None;
+                    return Err(Unwritable::Character);
                 }
                 text.push_str(t);
             }
@@ -112,20 +183,19 @@ pub fn writable_copy(element: &Element) -> Option<Element> {
                 if !text.is_empty() {
                     out.append_text_node(core::mem::take(&mut text));
                 }
-                out.append_child(writable_copy(child)?);
+                out.append_child(try_writable_copy(child)?);
             }
         }
     }
     if !text.is_empty() {
         out.append_text_node(text);
     }
-    Some(out)
+    Ok(out)
 }
 
 /// The error of a strict conversion that met foreign content [`writable_copy`]
 /// refuses.
-pub const UNWRITABLE: &str =
-    "Foreign element XML cannot carry (the xmlns namespace, the xml prefix, or characters).";
+pub const UNWRITABLE: &str = "Foreign element XML cannot carry (the xmlns namespace, the xml prefix, characters, or a name or value over 8128 bytes).";
 
 /// For the strict conversions (xso derives and hand-written `TryFrom<Element>`) that
 /// keep foreign elements: each is replaced by its [`writable_copy`], and one that has
@@ -271,18 +341,24 @@ pub struct Limits {
     /// Deepest element nesting (a top-level element is depth 1; a stream header does
     /// not count).
     pub max_depth: usize,
-    /// Longest single name, attribute value or text token, in bytes.
+    /// Longest single name or attribute value, in bytes (text of any length is read,
+    /// in pieces of at most this size).
+    ///
+    /// Above [`MAX_WRITABLE_TOKEN`], what is read may be written in a form a parser with
+    /// default options refuses: readers leave such foreign content out (as `Dropped`)
+    /// rather than write it.
     pub max_token: usize,
 }
 
 impl Default for Limits {
-    /// 16 MiB, 64 levels, 1 MiB tokens: far beyond any real stanza, small enough that a
-    /// hostile file cannot exhaust memory.
+    /// 16 MiB, 64 levels, names and attribute values of [`MAX_WRITABLE_TOKEN`] bytes:
+    /// far beyond any real stanza, small enough that a hostile file cannot exhaust
+    /// memory, and no more than a reader with rxml's default options reads back.
     fn default() -> Self {
         Self {
             max_bytes: 16 << 20,
             max_depth: 64,
-            max_token: 1 << 20,
+            max_token: MAX_WRITABLE_TOKEN,
         }
     }
 }
@@ -873,7 +949,7 @@ fn error_message(e: &rxml::Error, rest: &[u8], limits: &Limits) -> String {
             )
         }
         rxml::Error::RestrictedXml("long name or reference") => format!(
-            "a name, attribute value or text is over the limit of {} bytes",
+            "a name or attribute value is over the limit of {} bytes",
             limits.max_token
         ),
         rxml::Error::RestrictedXml("event too long") => format!(
@@ -1037,7 +1113,7 @@ mod tests {
         let long = format!("<a b='{}'/>", "x".repeat(2 << 20));
         assert_eq!(
             err(&long),
-            "line 1, column 1: a name, attribute value or text is over the limit of 1048576 bytes"
+            "line 1, column 1: a name or attribute value is over the limit of 8128 bytes"
         );
         assert_eq!(
             err("<a><p:b/></a>"),
@@ -1077,6 +1153,86 @@ mod tests {
                 .to_string(),
             "line 1, column 1: input is 22 bytes, over the limit of 10"
         );
+    }
+
+    /// Found by the user_status long run: an extension element named with 8,890
+    /// bytes was read (the token limit was 1 MiB), kept and written back, and minidom's
+    /// parser refused the output ("long name or reference").
+    #[test]
+    fn names_and_values_are_read_only_as_long_as_a_default_parser_reads_them_back() {
+        let max = MAX_WRITABLE_TOKEN;
+        assert!(UNWRITABLE.contains(&max.to_string()));
+        let err = |s: &str| {
+            parse_items(s.as_bytes(), &Limits::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let over = "n".repeat(max + 1);
+        assert_eq!(
+            err(&format!("<a xmlns='urn:a'>\n <{over}/></a>")),
+            "line 2, column 2: a name or attribute value is over the limit of 8128 bytes"
+        );
+        assert_eq!(
+            err(&format!("<a xmlns='urn:a'><b c='{over}'/></a>")),
+            "line 1, column 18: a name or attribute value is over the limit of 8128 bytes"
+        );
+        // At the limit: read, written (an attribute with a one-letter prefix is written
+        // with a longer one) and read back by minidom's parser, as is long text.
+        let name = "n".repeat(max);
+        let local = "l".repeat(max - 2);
+        let value = "v".repeat(max);
+        let text = "t".repeat(10 * max);
+        let input = format!(
+            "<a xmlns='urn:a' xmlns:p='urn:p'><{name} p:{local}='{value}'>{text}</{name}></a>"
+        );
+        let items = parse_items(input.as_bytes(), &Limits::default()).unwrap();
+        let written = String::from(&items[0].element);
+        let back: Element = written.parse().expect("minidom reads back what was read");
+        assert_eq!(back, items[0].element);
+        let child = back.get_child(name.as_str(), "urn:a").unwrap();
+        assert_eq!(child.attr_ns("urn:p", local.as_str()), Some(value.as_str()));
+        assert_eq!(child.text().len(), text.len());
+        // minidom's parser refuses a name over 8,192 bytes, which is what the limit is for.
+        let longer = format!("<{0} xmlns='urn:a'/>", "n".repeat(8193));
+        assert!(longer.parse::<Element>().is_err());
+    }
+
+    #[test]
+    fn writable_copy_refuses_what_a_default_parser_cannot_read_back() {
+        let over = "x".repeat(MAX_WRITABLE_TOKEN + 1);
+        let at = "x".repeat(MAX_WRITABLE_TOKEN);
+        let wrapped = |e: Element| Element::builder("w", "urn:w").append(e).build();
+        let nc = |s: &str| rxml::NcName::try_from(s).unwrap();
+        for (element, writable) in [
+            (Element::bare(over.as_str(), "urn:x"), false),
+            (Element::bare(at.as_str(), "urn:x"), true),
+            (Element::bare("x", format!("urn:{over}")), false),
+            (
+                Element::builder("x", "urn:x").attr(nc(&over), "1").build(),
+                false,
+            ),
+            (
+                Element::builder("x", "urn:x")
+                    .attr(nc("a"), over.as_str())
+                    .build(),
+                false,
+            ),
+            (
+                Element::builder("x", "urn:x")
+                    .attr(nc("a"), at.as_str())
+                    .build(),
+                true,
+            ),
+        ] {
+            let copy = writable_copy(&wrapped(element.clone()));
+            assert_eq!(copy.is_some(), writable, "{:.40}", element.name());
+            if let Some(copy) = copy {
+                let back: Element = String::from(&copy).parse().unwrap();
+                assert_eq!(back, copy);
+            }
+            let mut strict = vec![element];
+            assert_eq!(make_writable(&mut strict).is_ok(), writable);
+        }
     }
 
     #[test]

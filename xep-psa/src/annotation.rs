@@ -224,14 +224,14 @@ impl StateAnnotation {
             let index = siblings.next(name);
             let here = path.clone().elem(name, index);
             if child.ns() != ns::PSA {
-                match xep_core::xml::writable_copy(child) {
-                    Some(copy) => value.extensions.push(copy),
-                    None => deviations.push(Deviation::new(
-                    Severity::Dropped,
-                    "unwritable",
-                    here.clone(),
-                    format!("extension <{}/> XML cannot carry (the xmlns namespace, or characters) dropped", child.name()),
-                )),
+                match xep_core::xml::try_writable_copy(child) {
+                    Ok(copy) => value.extensions.push(copy),
+                    Err(why) => deviations.push(Deviation::new(
+                        Severity::Dropped,
+                        "unwritable",
+                        here.clone(),
+                        format!("extension <{}/> dropped: it holds {why}", excerpt(name)),
+                    )),
                 }
                 continue;
             }
@@ -243,14 +243,17 @@ impl StateAnnotation {
                 "server-unavailable" => Condition::ServerUnavailable,
                 "connection-paused" => Condition::ConnectionPaused,
                 other => {
-                    let Some(copy) = xep_core::xml::writable_copy(child) else {
-                        deviations.push(Deviation::new(
-                    Severity::Dropped,
-                    "unwritable",
-                    here.clone(),
-                    format!("condition <{}/> XML cannot carry (the xmlns namespace, or characters) dropped", child.name()),
-                ));
-                        continue;
+                    let copy = match xep_core::xml::try_writable_copy(child) {
+                        Ok(copy) => copy,
+                        Err(why) => {
+                            deviations.push(Deviation::new(
+                                Severity::Dropped,
+                                "unwritable",
+                                here.clone(),
+                                format!("condition <{}/> dropped: it holds {why}", excerpt(other)),
+                            ));
+                            continue;
+                        }
                     };
                     deviations.push(Deviation::new(
                         Severity::Note,

@@ -698,8 +698,7 @@ impl ServerInfo {
 
     /// Replaces each extension with a copy a writer can always write
     /// ([`xep_core::xml::writable_copy`]), and drops (reporting each) those XML
-    /// cannot carry: an element in the `xmlns` namespace, which minidom's parser takes
-    /// as a default namespace and its writer panics on.
+    /// cannot carry or a reader could not read back (see [`xep_core::xml::Unwritable`]).
     pub(crate) fn keep_writable_extensions(&mut self, deviations: &mut Vec<Deviation>) {
         let root = Path::root().elem("serverinfo", 1);
         let mut keep = |extensions: &mut Extensions, at: &Path| {
@@ -709,19 +708,16 @@ impl ServerInfo {
             let kept: Vec<Element> = extensions
                 .iter()
                 .filter_map(|e| {
-                    let copy = xep_core::xml::writable_copy(e);
-                    if copy.is_none() {
+                    let copy = xep_core::xml::try_writable_copy(e);
+                    if let Err(why) = copy {
                         deviations.push(Deviation::new(
                             Severity::Dropped,
                             "unwritable-extension",
                             at.clone(),
-                            format!(
-                                "extension <{}/> XML cannot carry (the xmlns namespace, or characters) dropped",
-                                excerpt(e.name())
-                            ),
+                            format!("extension <{}/> dropped: it holds {why}", excerpt(e.name())),
                         ));
                     }
-                    copy
+                    copy.ok()
                 })
                 .collect();
             let mut fresh = Extensions::new();

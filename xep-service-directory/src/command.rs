@@ -280,15 +280,16 @@ impl Command {
                 let form = xep_core::disco::read_form(child, &here);
                 deviations.extend(form.deviations);
                 out.form = form.value;
-            } else if let Some(copy) = xep_core::xml::writable_copy(child) {
-                out.payloads.push(copy);
             } else {
-                deviations.push(Deviation::new(
-                    Severity::Dropped,
-                    "unwritable",
-                    here,
-                    "payload XML cannot carry (characters, or the xmlns namespace) dropped",
-                ));
+                match xep_core::xml::try_writable_copy(child) {
+                    Ok(copy) => out.payloads.push(copy),
+                    Err(why) => deviations.push(Deviation::new(
+                        Severity::Dropped,
+                        "unwritable",
+                        here,
+                        format!("payload dropped: it holds {why}"),
+                    )),
+                }
             }
         }
         Ok(Reading::new(out, deviations))

@@ -944,15 +944,17 @@ impl Reader<'_> {
     /// The parameters of a property, if writable.
     fn parameters(&mut self, property: &Element, path: &LazyPath<'_>) -> Option<Parameters> {
         let params = property.get_child("parameters", ns::VCARD4)?;
-        let Some(mut params) = xep_core::xml::writable_copy(params) else {
-            self.push(
-                Severity::Dropped,
-                "unwritable",
-                path.path().elem("parameters", 1),
-                "parameters XML cannot carry (characters, or the xmlns namespace) dropped"
-                    .to_owned(),
-            );
-            return None;
+        let mut params = match xep_core::xml::try_writable_copy(params) {
+            Ok(params) => params,
+            Err(why) => {
+                self.push(
+                    Severity::Dropped,
+                    "unwritable",
+                    path.path().elem("parameters", 1),
+                    format!("parameters dropped: they hold {why}"),
+                );
+                return None;
+            }
         };
         // Moved out of the copy, not copied again.
         let items: Vec<Element> = params.take_contents_as_children().collect();
@@ -1221,16 +1223,17 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> O
 }
 
 fn other(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Property> {
-    if let Some(copy) = xep_core::xml::writable_copy(e) {
-        Some(Property::Other(copy))
-    } else {
-        reader.push(
-            Severity::Dropped,
-            "unwritable",
-            path.path(),
-            "property XML cannot carry (characters, or the xmlns namespace) dropped".to_owned(),
-        );
-        None
+    match xep_core::xml::try_writable_copy(e) {
+        Ok(copy) => Some(Property::Other(copy)),
+        Err(why) => {
+            reader.push(
+                Severity::Dropped,
+                "unwritable",
+                path.path(),
+                format!("property dropped: it holds {why}"),
+            );
+            None
+        }
     }
 }
 

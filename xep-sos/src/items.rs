@@ -449,14 +449,12 @@ impl OutageItem {
             let index = siblings.next(name);
             let here = root.clone().elem(name, index);
             if child.ns() != own {
-                match xep_core::xml::writable_copy(child) {
-                    Some(copy) => extensions.push(copy),
-                    None => drop(
+                match xep_core::xml::try_writable_copy(child) {
+                    Ok(copy) => extensions.push(copy),
+                    Err(why) => drop(
                         here,
                         "unwritable",
-                        format!(
-                            "extension <{name}/> XML cannot carry (the xmlns namespace, or characters) dropped"
-                        ),
+                        format!("extension <{}/> dropped: it holds {why}", excerpt(name)),
                     ),
                 }
                 continue;

@@ -52,7 +52,7 @@
 
 use minidom::{Element, Node};
 use xep_core::lang::{Lang, LangMap};
-use xep_core::reading::{Deviation, Path, Reading, Severity, excerpt};
+use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 use xmpp_parsers::pubsub::PubSubPayload;
 use xso::error::{Error as XsoError, FromElementError};
 
@@ -171,7 +171,7 @@ impl UserStatus {
         // Attributes are kept: the derive ignores them, but inherits `xml:lang`.
         *clean.attrs_mut() = element.attrs().clone();
         let mut stray = String::new();
-        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut counts = Siblings::new();
         for node in element.nodes() {
             let child = match node {
                 Node::Text(text) => {
@@ -180,16 +180,7 @@ impl UserStatus {
                 }
                 Node::Element(child) => child,
             };
-            let index = match counts.iter_mut().find(|(n, _)| n == child.name()) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    counts.push((child.name().to_owned(), 1));
-                    1
-                }
-            };
+            let index = counts.next(child.name());
             let path = root.clone().elem(child.name(), index);
             if child.is("text", ns::USER_STATUS) {
                 unknown_attributes(child, &path, &mut deviations);
@@ -217,18 +208,15 @@ impl UserStatus {
                     ),
                 ));
             }
-            match xep_core::xml::writable_copy(child) {
-                Some(copy) => {
+            match xep_core::xml::try_writable_copy(child) {
+                Ok(copy) => {
                     clean.append_child(copy);
                 }
-                None => deviations.push(Deviation::new(
+                Err(why) => deviations.push(Deviation::new(
                     Severity::Dropped,
                     "unwritable",
                     root.clone().elem(child.name(), index),
-                    format!(
-                        "child <{}/> XML cannot carry (the xmlns namespace, or characters) dropped",
-                        child.name()
-                    ),
+                    format!("child <{}/> dropped: it holds {why}", excerpt(child.name())),
                 )),
             }
         }
@@ -724,6 +712,33 @@ mod tests {
         assert_eq!(r.value.texts.default_text(), Some("y"));
         assert_eq!(r.deviations[0].severity, Severity::Dropped);
         assert!(UserStatus::try_from(elem(&format!("<status {NS}>x</status>"))).is_err());
+    }
+
+    /// The user_status long run (issue 9): an extension named with 8,890 bytes was kept
+    /// and written back, and minidom's parser refused the output. A tree with one can
+    /// still be built by hand; it is dropped, said why, and the rest is read.
+    #[test]
+    fn an_extension_no_reader_could_read_back_is_dropped_with_the_reason() {
+        let long = "n".repeat(xep_core::xml::MAX_WRITABLE_TOKEN + 1);
+        let mut element = elem(&format!("<status {NS}><text>Away</text></status>"));
+        element.append_child(Element::bare(long.as_str(), "urn:x"));
+        element.append_child(Element::bare("ok", "urn:x"));
+        let r = UserStatus::read(&element).unwrap();
+        assert_eq!(r.value.texts.default_text(), Some("Away"));
+        assert_eq!(r.deviations.len(), 1, "{:?}", r.deviations);
+        assert_eq!(r.deviations[0].severity, Severity::Dropped);
+        assert!(
+            r.deviations[0].message.ends_with(
+                "dropped: it holds a name, namespace or attribute value over 8128 bytes"
+            ),
+            "{}",
+            r.deviations[0].message
+        );
+        assert!(r.deviations[0].message.len() < 200);
+        let written = String::from(&Element::from(&r.value));
+        let back: Element = written.parse().expect("minidom reads our output back");
+        assert!(back.has_child("ok", "urn:x"));
+        assert!(UserStatus::try_from(element).is_err());
     }
 
     #[test]

@@ -28,13 +28,14 @@ struct Frame {
     nameless_domain: bool,
 }
 
-/// rxml's default options, with the token buffer (which rxml reserves at the limit up
-/// front) no larger than `bytes`: no token is longer than the input, so a small payload
-/// gets a small buffer (issue 9) and what the default limit refuses is still refused.
+/// rxml's default options with the token limit of the tree reading
+/// (`xep_core::xml::Limits::default`), and the token buffer (which rxml reserves at the
+/// limit up front) no larger than `bytes`: no token is longer than the input, so a small
+/// payload gets a small buffer (issue 9) and what the limit refuses is still refused.
 fn options_for(bytes: &[u8]) -> rxml::Options {
     rxml::Options {
-        max_token_length: rxml::Options::default()
-            .max_token_length
+        max_token_length: xep_core::xml::Limits::default()
+            .max_token
             .min(bytes.len().saturating_add(1)),
         ..rxml::Options::default()
     }
