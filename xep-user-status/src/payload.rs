@@ -741,6 +741,20 @@ mod tests {
         assert!(UserStatus::try_from(element).is_err());
     }
 
+    /// Positions of children were counted by searching a list per child: a payload of
+    /// 50,000 distinct unknown names was quadratic (issue 9). Now `Siblings`.
+    #[test]
+    fn many_distinct_unknown_children_are_read_in_linear_time() {
+        let mut xml = format!("<status {NS}>");
+        for i in 0..50_000 {
+            xml.push_str(&format!("<u{i}/>"));
+        }
+        xml.push_str("<u7/></status>");
+        let r = UserStatus::read(&elem(&xml)).unwrap();
+        assert_eq!(r.deviations.len(), 50_001);
+        assert_eq!(r.deviations[50_000].path.as_str(), "/status[1]/u7[2]");
+    }
+
     #[test]
     fn unwritable_characters_are_replaced_not_fatal() {
         let s = UserStatus::new("a\u{0}b\u{FFFE}");
