@@ -128,6 +128,42 @@ fn main() {
             Box::new(move || std::fs::read_to_string(format!("{samples}/{name}")).expect("sample")),
         ));
     }
+    // The sweep: every size from one small stanza up, to show where a fixed cost
+    // stops mattering (the interop captures, and mixed captures of 1 to 1,000 stanzas).
+    let mut sweep: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(dir) = std::env::var_os("XEP_SHARED")
+        .map(std::path::PathBuf::from)
+        .or_else(|| Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into()))
+        .map(|shared| shared.join("interop-samples"))
+        .filter(|dir| dir.is_dir())
+    {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("a readable directory")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            sweep.push((name, std::fs::read(&file).expect("readable")));
+        }
+    }
+    for n in [1, 3, 10, 30, 100, 300, 1_000] {
+        sweep.push((
+            format!("capture of {n} stanzas"),
+            Capture::new(n).text().into(),
+        ));
+    }
+    for n in [0, 1, 3] {
+        sweep.push((
+            format!("serverinfo item, {n} remote domains"),
+            serverinfo_item(n).into(),
+        ));
+    }
     let inputs: Vec<(&str, String)> = inputs
         .into_iter()
         .filter(|(what, _)| filter.is_empty() || filter.iter().any(|f| what.contains(f.as_str())))
@@ -171,5 +207,37 @@ fn main() {
         }
         let peak = peak_of(|| collect(bytes, &limits).expect("collects"));
         report(&format!("xep serverinfo graph: {what}"), bytes, peak);
+    }
+    // The sweep: `inspect` (the findings, as the command prints them) by input size,
+    // and the fixed cost F in "peak <= 10 x input + F" over all of them.
+    let sweep: Vec<_> = sweep
+        .into_iter()
+        .filter(|(what, _)| {
+            filter.is_empty()
+                || filter
+                    .iter()
+                    .any(|f| format!("sweep, {what}").contains(f.as_str()))
+        })
+        .collect();
+    let mut fixed = 0usize;
+    for (what, bytes) in &sweep {
+        if inspect_findings(bytes, &registry, &limits).is_err() {
+            println!("sweep: {what}: not a readable input (a capture of a broken stanza)");
+            continue;
+        }
+        let peak = peak_of(|| {
+            let inspection = inspect_findings(bytes, &registry, &limits).expect("inspects");
+            for finding in &inspection.findings {
+                finding
+                    .write_json(None, &mut std::io::sink())
+                    .expect("a sink takes it");
+            }
+            inspection
+        });
+        report(&format!("sweep, xep inspect: {what}"), bytes, peak);
+        fixed = fixed.max(peak.saturating_sub(10 * bytes.len()));
+    }
+    if !sweep.is_empty() {
+        println!("sweep: peak <= 10 x input + {fixed} B for every input above");
     }
 }
