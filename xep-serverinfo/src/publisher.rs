@@ -417,14 +417,18 @@ impl Publisher {
         &self.cache
     }
 
-    /// Restores cached answers (for instance after a restart). Entries already expired
-    /// at `now`, and keys that are not domains, are skipped. Keys are compared as JID
-    /// domains are (`ÄÖ.Example.` is the answer of `äö.example`).
+    /// Restores cached answers (for instance after a restart, or shared by another
+    /// node of a cluster). Entries already expired at `now`, and keys that are not
+    /// domains, are skipped. Keys are compared as JID domains are (`ÄÖ.Example.` is the
+    /// answer of `äö.example`). Where the cache already holds an answer for a peer, the
+    /// one that expires later (the fresher) is kept. An answer that changes whether a
+    /// connected peer is named schedules a publication, as a reply would.
     pub fn restore_opt_in_cache(
         &mut self,
         now: Time,
         entries: impl IntoIterator<Item = (String, OptInEntry)>,
     ) {
+        let mut changed = false;
         for (peer, entry) in entries {
             // The key of a peer is its `DomainRef` form (connections and replies arrive
             // as `DomainRef`s): lower case beyond ASCII too, which `normalise` alone
@@ -432,9 +436,21 @@ impl Publisher {
             let Some(domain) = domain_of(&normalise(&peer)) else {
                 continue;
             };
-            if entry.expires > now {
-                self.set_entry(normalise(domain.as_str()), entry);
+            let peer = normalise(domain.as_str());
+            if entry.expires <= now
+                || self
+                    .cache
+                    .get(&peer)
+                    .is_some_and(|old| old.expires >= entry.expires)
+            {
+                continue;
             }
+            let was_named = self.named(&peer);
+            self.set_entry(peer.clone(), entry);
+            changed |= self.peers.contains_key(&peer) && self.named(&peer) != was_named;
+        }
+        if changed {
+            self.changed(now);
         }
     }
 

@@ -650,6 +650,43 @@ fn allow_listed_peer_is_never_asked_even_after_a_restored_answer_expires() {
     );
 }
 
+/// A cache restored into a running publisher (shared by another node of a cluster)
+/// changed whether a connected peer was named without scheduling a publication: the
+/// item went out only with the next unrelated change. A staler restored answer
+/// replaced a fresher one.
+#[test]
+fn restoring_into_a_running_publisher_publishes_what_changed() {
+    let mut c = config();
+    c.create_node = false;
+    let mut p = Publisher::new(c, t(0));
+    p.handle_connection_opened(t(0), &d("a.example"), LinkDirection::Incoming);
+    answer(&mut p, t(1), "a.example", &info(false));
+    advance(&mut p, t(2));
+    assert_eq!(names(published(&drain(&mut p))[0]), [None]);
+    let entry = |opted_in, expires| xep_serverinfo::publisher::OptInEntry { opted_in, expires };
+    // Staler than the live answer (which expires an hour after t(1)): ignored.
+    p.restore_opt_in_cache(t(10), [("a.example".to_owned(), entry(true, t(100)))]);
+    assert!(!p.is_opted_in(&d("a.example")));
+    advance(&mut p, t(60));
+    assert!(published(&drain(&mut p)).is_empty());
+    // Fresher: the peer is named and the item published.
+    let later = p.opt_in_cache()["a.example"].expires + TimeDelta::seconds(1);
+    p.restore_opt_in_cache(t(10), [("a.example".to_owned(), entry(true, later))]);
+    assert!(p.is_opted_in(&d("a.example")));
+    // Published once `min_interval` (300 s) after the last publication.
+    advance(&mut p, t(400));
+    let out = drain(&mut p);
+    assert_eq!(
+        names(published(&out)[0]),
+        [Some("a.example".to_owned())],
+        "{out:?}"
+    );
+    // An answer for a peer that is not connected changes no item.
+    p.restore_opt_in_cache(t(400), [("b.example".to_owned(), entry(true, t(3000)))]);
+    advance(&mut p, t(1000));
+    assert!(published(&drain(&mut p)).is_empty());
+}
+
 /// A restored answer counts for the peer whatever the case of its key. Keys were
 /// only lower-cased in ASCII, so an entry for `ÄÖ.Example` stayed in the cache (seen
 /// in a `serverinfo_publisher` fuzz run) and never applied to `äö.example`, which is
