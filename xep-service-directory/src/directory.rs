@@ -312,12 +312,20 @@ pub struct Directory {
     stash: Map<BareJid, Vec<Deviation>>,
 }
 
+/// A card from its XML text as saved or published, read leniently; `None` when the text
+/// no longer reads as a card (never a panic).
+fn card_from_xml(text: &str) -> Option<VCard> {
+    let element = text.parse::<Element>().ok()?;
+    VCard::read(&element).ok().map(|r| r.value)
+}
+
 /// Cards in the saved state: XML text, read back leniently (a card that no longer
 /// reads is forgotten, never a panic).
 mod card_xml {
     use minidom::Element;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    use super::card_from_xml;
     use crate::vcard::VCard;
 
     pub(super) fn serialize<S: Serializer>(card: &Option<VCard>, s: S) -> Result<S::Ok, S::Error> {
@@ -329,10 +337,7 @@ mod card_xml {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<VCard>, D::Error> {
         let text = Option::<String>::deserialize(d)?;
-        Ok(text
-            .and_then(|t| t.parse::<Element>().ok())
-            .and_then(|e| VCard::read(&e).ok())
-            .map(|r| r.value))
+        Ok(text.as_deref().and_then(card_from_xml))
     }
 }
 
@@ -349,8 +354,7 @@ struct ListedCard {
 impl ListedCard {
     /// The card again, read from its text (when the CA changes).
     fn card(&self) -> Option<VCard> {
-        let element = self.xml.parse::<Element>().ok()?;
-        VCard::read(&element).ok().map(|r| r.value)
+        card_from_xml(&self.xml)
     }
 }
 
@@ -370,11 +374,9 @@ fn fingerprint(card: &VCard) -> u128 {
 /// fingerprinted (a text that no longer reads is forgotten, never a panic; the card
 /// is then published again at the next round).
 mod listed_xml {
-    use minidom::Element;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use super::{ListedCard, fingerprint};
-    use crate::vcard::VCard;
+    use super::{ListedCard, card_from_xml, fingerprint};
 
     pub(super) fn serialize<S: Serializer>(
         card: &Option<ListedCard>,
@@ -391,7 +393,7 @@ mod listed_xml {
     ) -> Result<Option<ListedCard>, D::Error> {
         let text = Option::<String>::deserialize(d)?;
         Ok(text.and_then(|t| {
-            let card = VCard::read(&t.parse::<Element>().ok()?).ok()?.value;
+            let card = card_from_xml(&t)?;
             Some(ListedCard {
                 fingerprint: fingerprint(&card),
                 xml: t.into_boxed_str(),
