@@ -209,9 +209,13 @@ fn unknown_content_in_reserved_namespaces_is_written_or_dropped() {
     // An element in the namespace of the xml prefix (`<xml:odd/>`): minidom's parser
     // refuses it, a stream parser may not (rxml did; found by the long psa_payload
     // run). Added to each payload as such a parser would have built it.
+    // And an element whose name is over 8,192 bytes once written (found by the long
+    // user_status run): minidom's parser refuses it, so it is dropped too. A tree
+    // built by hand can hold one; `xep_core::xml::ItemReader` refuses it in text.
     let parse = |xml: String| -> Element {
         let mut e: Element = xml.parse().expect("well-formed");
         e.append_child(Element::bare("odd", "http://www.w3.org/XML/1998/namespace"));
+        e.append_child(Element::bare("bad".repeat(2_800), "urn:example"));
         e
     };
     let mut written = Vec::new();
@@ -267,12 +271,14 @@ fn unknown_content_in_reserved_namespaces_is_written_or_dropped() {
 /// The strict conversions (xso's derives, or hand-written `TryFrom<Element>`) are
 /// readers too: what they accept is written back without a panic, and reads again
 /// with minidom. Each payload gets a foreign child in the `xmlns` namespace (minidom's
-/// parser takes it, its writer panics on it) and one in the namespace of the `xml`
-/// prefix (its parser refuses it).
+/// parser takes it, its writer panics on it), one in the namespace of the `xml`
+/// prefix (its parser refuses it), and one named with 8,400 bytes (its parser refuses
+/// a name over 8,192).
 #[test]
 fn strict_conversions_accept_only_writable_content() {
     let xmlns = || Element::bare("bad", "http://www.w3.org/2000/xmlns/");
     let xml = || Element::bare("odd", "http://www.w3.org/XML/1998/namespace");
+    let long = || Element::bare("n".repeat(8_400), "urn:example");
     let payloads = [
         "<serverinfo xmlns='urn:xmpp:serverinfo:0'><domain name='a.example'/></serverinfo>",
         "<outage xmlns='urn:xmpp:sos:0'><description>down</description></outage>",
@@ -281,7 +287,7 @@ fn strict_conversions_accept_only_writable_content() {
         "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>a</text></fn></vcard>",
     ];
     for payload in payloads {
-        for bad in [xmlns(), xml()] {
+        for bad in [xmlns(), xml(), long()] {
             let mut element: Element = payload.parse().unwrap();
             element.append_child(bad);
             let written: Option<Element> = match element.name() {
