@@ -34,7 +34,7 @@ fn a_long_attribute_value_is_not_blamed_on_dtds() {
     let err = inspect_error(input.as_bytes());
     assert_eq!(
         err,
-        "xep: -: line 1, column 1: a name or attribute value is over the limit of 8128 bytes\n"
+        "xep: -: line 1, column 1: a name or attribute value is over the limit of 8192 bytes\n"
     );
 }
 

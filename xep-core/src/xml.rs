@@ -61,15 +61,20 @@ const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 /// read it.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
-/// Longest name, namespace or attribute value, in bytes, that [`writable_copy`] keeps
-/// and [`Limits::default`] reads: what a parser with rxml's default options (minidom's
-/// `str::parse`, xmpp-rs streams) reads back, which refuses a name or attribute value over
-/// 8,192 bytes, less room for a namespace prefix the writer may choose in place of the
-/// one read (`tns12:` for `p:`).
+/// Longest qualified name (`prefix:local`), namespace or attribute value, in bytes,
+/// that a parser with rxml's default options (minidom's `str::parse`, xmpp-rs streams)
+/// reads: what [`Limits::default`] reads and [`writable_copy`] keeps.
 ///
-/// A longer one was read, kept, written back, and the reader on the other side refused
-/// the stanza (issue 9: a user-status extension named with 8,890 bytes).
-pub const MAX_WRITABLE_TOKEN: usize = 8192 - 64;
+/// A longer one was read (the limit was 1 MiB), kept, written back, and the reader on
+/// the other side refused the stanza (issue 9: a user-status extension named with 8,890
+/// bytes, found by the long user_status fuzz run).
+pub const MAX_TOKEN: usize = 8192;
+
+/// Longest local name (an element's or attribute's name without its prefix), in bytes,
+/// that [`ItemReader`] and [`writable_copy`] take: [`MAX_TOKEN`] less room for the
+/// prefix a writer may choose in place of the one read (minidom writes `tns0:name` for
+/// `p:name`), so that what was read is read back once written.
+pub const MAX_LOCAL_NAME: usize = MAX_TOKEN - 64;
 
 /// A copy of `element` that minidom can always write, or `None` when it holds
 /// something XML cannot carry.
@@ -80,8 +85,8 @@ pub const MAX_WRITABLE_TOKEN: usize = 8192 - 64;
 /// namespace) and on a recorded `xmlns:xml` declaration (legal XML), its parser refuses
 /// an element in the namespace of the `xml` prefix (`<xml:x/>`, which a stream parser
 /// may let through), a tree built by hand may hold characters XML cannot carry, and a
-/// name, namespace or attribute value over [`MAX_WRITABLE_TOKEN`] bytes is written but
-/// refused by the parser that reads it back. The copy records no prefix
+/// name over [`MAX_LOCAL_NAME`] bytes or a namespace or attribute value over
+/// [`MAX_TOKEN`] is written but refused by the parser that reads it back. The copy records no prefix
 /// declarations (the writer chooses its own prefixes, the namespaces are the same)
 /// and has each run of adjacent text nodes merged into one, so that the same XML read
 /// by a stream parser (which splits text at references) and from a string compares
@@ -109,7 +114,8 @@ pub enum Unwritable {
     XmlnsNamespace,
     /// An element in the namespace of the `xml` prefix.
     XmlNamespace,
-    /// A name, namespace or attribute value over [`MAX_WRITABLE_TOKEN`] bytes.
+    /// A local name over [`MAX_LOCAL_NAME`] bytes, or a namespace or attribute value
+    /// over [`MAX_TOKEN`].
     TooLong,
     /// A character XML cannot carry (such as U+0000), or an empty name.
     Character,
@@ -120,7 +126,7 @@ impl fmt::Display for Unwritable {
         f.write_str(match self {
             Self::XmlnsNamespace => "an element or attribute in the reserved xmlns namespace",
             Self::XmlNamespace => "an element in the namespace of the xml prefix",
-            Self::TooLong => "a name, namespace or attribute value over 8128 bytes",
+            Self::TooLong => "a name over 8128 bytes, or a namespace or attribute value over 8192",
             Self::Character => "a character XML cannot carry",
         })
     }
@@ -139,8 +145,8 @@ impl fmt::Display for Unwritable {
 /// assert_eq!(try_writable_copy(&long), Err(Unwritable::TooLong));
 /// ```
 pub fn try_writable_copy(element: &Element) -> Result<Element, Unwritable> {
-    let token = |token: &str| {
-        if token.len() > MAX_WRITABLE_TOKEN {
+    let limited = |token: &str, max: usize| {
+        if token.len() > max {
             Err(Unwritable::TooLong)
         } else if !is_xml_text(token) {
             Err(Unwritable::Character)
@@ -148,10 +154,12 @@ pub fn try_writable_copy(element: &Element) -> Result<Element, Unwritable> {
             Ok(())
         }
     };
+    let token = |token: &str| limited(token, MAX_TOKEN);
+    let name = |name: &str| limited(name, MAX_LOCAL_NAME);
     if element.name().is_empty() {
         return Err(Unwritable::Character);
     }
-    token(element.name())?;
+    name(element.name())?;
     if element.has_ns(XMLNS_NAMESPACE) {
         return Err(Unwritable::XmlnsNamespace);
     }
@@ -161,14 +169,14 @@ pub fn try_writable_copy(element: &Element) -> Result<Element, Unwritable> {
     let namespace = element.ns();
     token(&namespace)?;
     let mut out = Element::builder(element.name(), namespace).build();
-    for ((namespace, name), value) in element.attrs().iter() {
+    for ((namespace, attr), value) in element.attrs().iter() {
         if namespace.as_str() == XMLNS_NAMESPACE {
             return Err(Unwritable::XmlnsNamespace);
         }
         token(namespace.as_str())?;
-        token(name.as_str())?;
+        name(attr.as_str())?;
         token(value)?;
-        out.set_attr(namespace.clone(), name.clone(), value.clone());
+        out.set_attr(namespace.clone(), attr.clone(), value.clone());
     }
     let mut text = String::new();
     for node in element.nodes() {
@@ -195,7 +203,7 @@ pub fn try_writable_copy(element: &Element) -> Result<Element, Unwritable> {
 
 /// The error of a strict conversion that met foreign content [`writable_copy`]
 /// refuses.
-pub const UNWRITABLE: &str = "Foreign element XML cannot carry (the xmlns namespace, the xml prefix, characters, or a name or value over 8128 bytes).";
+pub const UNWRITABLE: &str = "Foreign element XML cannot carry (the xmlns namespace, the xml prefix, characters, a name over 8128 bytes, or a namespace or value over 8192).";
 
 /// For the strict conversions (xso derives and hand-written `TryFrom<Element>`) that
 /// keep foreign elements: each is replaced by its [`writable_copy`], and one that has
@@ -341,24 +349,26 @@ pub struct Limits {
     /// Deepest element nesting (a top-level element is depth 1; a stream header does
     /// not count).
     pub max_depth: usize,
-    /// Longest single name or attribute value, in bytes (text of any length is read,
-    /// in pieces of at most this size).
+    /// Longest single qualified name or attribute value, in bytes (text of any length
+    /// is read, in pieces of at most this size). Local names may be 64 bytes shorter at
+    /// most, leaving room for a prefix a writer may choose.
     ///
-    /// Above [`MAX_WRITABLE_TOKEN`], what is read may be written in a form a parser with
-    /// default options refuses: readers leave such foreign content out (as `Dropped`)
-    /// rather than write it.
+    /// Above [`MAX_TOKEN`], what is read may be written in a form a parser with default
+    /// options refuses: readers leave such foreign content out (as `Dropped`) rather
+    /// than write it.
     pub max_token: usize,
 }
 
 impl Default for Limits {
-    /// 16 MiB, 64 levels, names and attribute values of [`MAX_WRITABLE_TOKEN`] bytes:
-    /// far beyond any real stanza, small enough that a hostile file cannot exhaust
-    /// memory, and no more than a reader with rxml's default options reads back.
+    /// 16 MiB, 64 levels, names and attribute values of [`MAX_TOKEN`] bytes (local
+    /// names of [`MAX_LOCAL_NAME`]): far beyond any real stanza, small enough that a
+    /// hostile file cannot exhaust memory, and no more than a reader with rxml's
+    /// default options reads back.
     fn default() -> Self {
         Self {
             max_bytes: 16 << 20,
             max_depth: 64,
-            max_token: MAX_WRITABLE_TOKEN,
+            max_token: MAX_TOKEN,
         }
     }
 }
@@ -617,6 +627,69 @@ impl<'a> ItemReader<'a> {
         }
     }
 
+    /// What every start tag must satisfy, whether it is built into a tree or left as
+    /// bytes: names and namespaces a writer can put back on the wire for a reader to
+    /// read.
+    fn check_names(
+        &self,
+        offset: usize,
+        namespace: &str,
+        name: &str,
+        attrs: &rxml::AttrMap,
+    ) -> Result<(), XmlError> {
+        // "Other prefixes MUST NOT be bound to this namespace name, and it
+        // MUST NOT be declared as the default namespace" (Namespaces in
+        // XML 1.0, 3): rxml lets it through, and no writer can write an
+        // element or attribute in it back.
+        if namespace == XMLNS_NAMESPACE {
+            return Err(self.at(
+                offset,
+                format!(
+                    "element <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, which may not be declared"
+                ),
+            ));
+        }
+        if namespace == XML_NAMESPACE {
+            return Err(self.at(
+                offset,
+                format!(
+                    "element <xml:{name}> is in the namespace of the xml prefix ({XML_NAMESPACE}), which is for attributes such as xml:lang; minidom refuses such an element"
+                ),
+            ));
+        }
+        if let Some(((_, attr), _)) = attrs
+            .iter()
+            .find(|((ns, _), _)| ns.as_str() == XMLNS_NAMESPACE)
+        {
+            return Err(self.at(
+                offset,
+                format!(
+                    "attribute {attr} of <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, to which no prefix may be bound"
+                ),
+            ));
+        }
+        // Room for a prefix a writer may choose: `p:` read may be written
+        // `tns0:`, and what was read must read back.
+        let max_local = self
+            .limits
+            .max_token
+            .saturating_sub(MAX_TOKEN - MAX_LOCAL_NAME);
+        if let Some(long) = core::iter::once(name)
+            .chain(attrs.iter().map(|((_, attr), _)| attr.as_str()))
+            .find(|local| local.len() > max_local)
+        {
+            return Err(self.at(
+                offset,
+                format!(
+                    "a local name of {} bytes ({}) is over the limit of {max_local}, which leaves room for a prefix",
+                    long.len(),
+                    crate::reading::excerpt(long)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn skip_ws(&self, mut i: usize) -> usize {
         while self.input.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
@@ -672,6 +745,10 @@ impl<'a> ItemReader<'a> {
             };
             self.consumed += event.metrics().len();
             if let Some((start, line, column, depth)) = self.raw_open {
+                if let Event::StartElement(metrics, (namespace, name), attrs) = &event {
+                    let offset = self.skip_ws(before).min(before + metrics.len());
+                    self.check_names(offset, namespace, name.as_str(), attrs)?;
+                }
                 let depth = match event {
                     Event::StartElement(..) => depth + 1,
                     Event::EndElement(_) => depth - 1,
@@ -735,37 +812,7 @@ impl<'a> ItemReader<'a> {
                     if self.stack.is_empty() && ns_str.is_empty() {
                         return Err(self.at(offset, format!("element <{name}> is in no namespace")));
                     }
-                    // "Other prefixes MUST NOT be bound to this namespace name, and it
-                    // MUST NOT be declared as the default namespace" (Namespaces in
-                    // XML 1.0, 3): rxml lets it through, and no writer can write an
-                    // element or attribute in it back.
-                    if ns_str == XMLNS_NAMESPACE {
-                        return Err(self.at(
-                            offset,
-                            format!(
-                                "element <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, which may not be declared"
-                            ),
-                        ));
-                    }
-                    if ns_str == XML_NAMESPACE {
-                        return Err(self.at(
-                            offset,
-                            format!(
-                                "element <xml:{name}> is in the namespace of the xml prefix ({XML_NAMESPACE}), which is for attributes such as xml:lang; minidom refuses such an element"
-                            ),
-                        ));
-                    }
-                    if let Some(((_, attr), _)) = attrs
-                        .iter()
-                        .find(|((ns, _), _)| ns.as_str() == XMLNS_NAMESPACE)
-                    {
-                        return Err(self.at(
-                            offset,
-                            format!(
-                                "attribute {attr} of <{name}> is in the reserved namespace {XMLNS_NAMESPACE}, to which no prefix may be bound"
-                            ),
-                        ));
-                    }
+                    self.check_names(offset, ns_str, name.as_str(), &attrs)?;
                     if self.stack.is_empty() && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
                         self.cursor.advance(self.input, offset);
                         self.raw_open = Some((offset, self.cursor.line, self.cursor.column, 1));
@@ -1113,7 +1160,7 @@ mod tests {
         let long = format!("<a b='{}'/>", "x".repeat(2 << 20));
         assert_eq!(
             err(&long),
-            "line 1, column 1: a name or attribute value is over the limit of 8128 bytes"
+            "line 1, column 1: a name or attribute value is over the limit of 8192 bytes"
         );
         assert_eq!(
             err("<a><p:b/></a>"),
@@ -1157,31 +1204,48 @@ mod tests {
 
     /// Found by the user_status long run: an extension element named with 8,890
     /// bytes was read (the token limit was 1 MiB), kept and written back, and minidom's
-    /// parser refused the output ("long name or reference").
+    /// parser refused the output ("long name or reference"). Then by the xml target's
+    /// seed at the new limit: `p:` plus a local name of 8,190 bytes was read, written
+    /// as `tns0:` plus the same, and not read back.
     #[test]
     fn names_and_values_are_read_only_as_long_as_a_default_parser_reads_them_back() {
-        let max = MAX_WRITABLE_TOKEN;
-        assert!(UNWRITABLE.contains(&max.to_string()));
+        assert_eq!((MAX_TOKEN, MAX_LOCAL_NAME), (8192, 8128));
+        assert!(UNWRITABLE.contains("8128") && UNWRITABLE.contains("8192"));
         let err = |s: &str| {
             parse_items(s.as_bytes(), &Limits::default())
                 .unwrap_err()
                 .to_string()
         };
-        let over = "n".repeat(max + 1);
+        let long = |n: usize| "n".repeat(n);
         assert_eq!(
-            err(&format!("<a xmlns='urn:a'>\n <{over}/></a>")),
-            "line 2, column 2: a name or attribute value is over the limit of 8128 bytes"
+            err(&format!("<a xmlns='urn:a'>\n <{}/></a>", long(8193))),
+            "line 2, column 2: a name or attribute value is over the limit of 8192 bytes"
         );
         assert_eq!(
-            err(&format!("<a xmlns='urn:a'><b c='{over}'/></a>")),
-            "line 1, column 18: a name or attribute value is over the limit of 8128 bytes"
+            err(&format!("<a xmlns='urn:a'><b c='{}'/></a>", long(8193))),
+            "line 1, column 18: a name or attribute value is over the limit of 8192 bytes"
         );
-        // At the limit: read, written (an attribute with a one-letter prefix is written
-        // with a longer one) and read back by minidom's parser, as is long text.
-        let name = "n".repeat(max);
-        let local = "l".repeat(max - 2);
-        let value = "v".repeat(max);
-        let text = "t".repeat(10 * max);
+        let excerpt = crate::reading::excerpt(&long(8129));
+        assert_eq!(
+            err(&format!("<a xmlns='urn:a'>\n <{}/></a>", long(8129))),
+            format!(
+                "line 2, column 2: a local name of 8129 bytes ({excerpt}) is over the limit of 8128, which leaves room for a prefix"
+            )
+        );
+        assert!(
+            err(&format!(
+                "<a xmlns='urn:a' xmlns:p='urn:p'><b p:{}='1'/></a>",
+                long(8129)
+            ))
+            .starts_with("line 1, column 34: a local name of 8129 bytes")
+        );
+        // At the limits: read, written (an attribute with a one-letter prefix is
+        // written with a longer one) and read back by minidom's parser and by ours, as
+        // is long text.
+        let name = "n".repeat(MAX_LOCAL_NAME);
+        let local = "l".repeat(MAX_LOCAL_NAME);
+        let value = "v".repeat(MAX_TOKEN);
+        let text = "t".repeat(10 * MAX_TOKEN);
         let input = format!(
             "<a xmlns='urn:a' xmlns:p='urn:p'><{name} p:{local}='{value}'>{text}</{name}></a>"
         );
@@ -1189,6 +1253,8 @@ mod tests {
         let written = String::from(&items[0].element);
         let back: Element = written.parse().expect("minidom reads back what was read");
         assert_eq!(back, items[0].element);
+        let again = parse_items(written.as_bytes(), &Limits::default()).expect("and we do");
+        assert_eq!(again[0].element, items[0].element);
         let child = back.get_child(name.as_str(), "urn:a").unwrap();
         assert_eq!(child.attr_ns("urn:p", local.as_str()), Some(value.as_str()));
         assert_eq!(child.text().len(), text.len());
@@ -1199,27 +1265,30 @@ mod tests {
 
     #[test]
     fn writable_copy_refuses_what_a_default_parser_cannot_read_back() {
-        let over = "x".repeat(MAX_WRITABLE_TOKEN + 1);
-        let at = "x".repeat(MAX_WRITABLE_TOKEN);
+        let over = "x".repeat(MAX_LOCAL_NAME + 1);
+        let at = "x".repeat(MAX_LOCAL_NAME);
+        let value_over = "x".repeat(MAX_TOKEN + 1);
+        let value_at = "x".repeat(MAX_TOKEN);
         let wrapped = |e: Element| Element::builder("w", "urn:w").append(e).build();
         let nc = |s: &str| rxml::NcName::try_from(s).unwrap();
         for (element, writable) in [
             (Element::bare(over.as_str(), "urn:x"), false),
             (Element::bare(at.as_str(), "urn:x"), true),
-            (Element::bare("x", format!("urn:{over}")), false),
+            (Element::bare("x", format!("urn:{value_over}")), false),
+            (Element::bare("x", value_at.as_str()), true),
             (
                 Element::builder("x", "urn:x").attr(nc(&over), "1").build(),
                 false,
             ),
             (
                 Element::builder("x", "urn:x")
-                    .attr(nc("a"), over.as_str())
+                    .attr(nc("a"), value_over.as_str())
                     .build(),
                 false,
             ),
             (
                 Element::builder("x", "urn:x")
-                    .attr(nc("a"), at.as_str())
+                    .attr(nc("a"), value_at.as_str())
                     .build(),
                 true,
             ),
@@ -1335,6 +1404,12 @@ mod tests {
             "<a xmlns='urn:a'/><b",
             "<a xmlns='urn:a'><b><c><d><e/></d></c></b></a>",
             "<a xmlns='urn:a'/>text",
+            // Names no writer can put back are refused inside a raw element too (they
+            // were let through, and only the tree reading refused them).
+            "<a xmlns='urn:a'><b/>\n<bad xmlns='http://www.w3.org/2000/xmlns/'/></a>",
+            "<a xmlns='urn:a'><b xmlns:x='http://www.w3.org/2000/xmlns/' x:c='1'/></a>",
+            "<a xmlns='urn:a'><b><xml:c/></b></a>",
+            &format!("<a xmlns='urn:a'><b>\n <{}/></b></a>", "n".repeat(8129)),
         ] {
             // Errors at the same place (a raw element cut off is named by its
             // top-level element, not by the innermost one open).
