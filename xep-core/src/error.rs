@@ -19,7 +19,7 @@ pub enum Error {
         reason: String,
     },
     /// An XMPP URI could not be parsed.
-    #[error("invalid XMPP URI {uri:?}: {reason}")]
+    #[error("invalid XMPP URI {}: {reason}", crate::reading::excerpt(uri))]
     Uri {
         /// The URI as given.
         uri: String,
@@ -132,6 +132,9 @@ pub enum UriErrorKind {
     /// A part decodes to a character XML cannot carry (`%00`, a raw control
     /// character): a node or JID holding it could never be written into a stanza.
     NotXmlCharacter,
+    /// The node or item is longer than an XMPP parser with default limits reads in an
+    /// attribute ([`crate::xml::MAX_TOKEN`] bytes): no stanza naming it could be read.
+    TooLong,
 }
 
 impl fmt::Display for UriErrorKind {
@@ -144,6 +147,7 @@ impl fmt::Display for UriErrorKind {
             Self::MissingNode => "no node parameter",
             Self::DuplicateParameter => "a query parameter appears twice",
             Self::NotXmlCharacter => "a part holds a character XML cannot carry",
+            Self::TooLong => "the node or item is over 8192 bytes, more than a stanza can carry",
         })
     }
 }

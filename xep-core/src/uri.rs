@@ -158,6 +158,15 @@ impl PubSubUri {
             }
         }
         out.node = node.ok_or_else(|| fail(UriErrorKind::MissingNode))?;
+        // The node and item go into attributes (`<items node='...'>`, `<item
+        // id='...'/>`), which a parser with rxml's default options reads up to 8,192
+        // bytes: a longer one could be written but never read by the other side.
+        if core::iter::once(&out.node)
+            .chain(&out.item)
+            .any(|part| part.len() > crate::xml::MAX_TOKEN)
+        {
+            return Err(fail(UriErrorKind::TooLong));
+        }
         Ok(out)
     }
 }
@@ -466,6 +475,33 @@ mod tests {
                 err.to_string(),
                 format!("invalid XMPP URI {input:?}: {reason}")
             );
+        }
+    }
+
+    /// A node or item longer than a stanza's attribute can carry (8,192 bytes for a
+    /// parser with default options) is refused, and the message quotes only the start
+    /// of a long URI (it echoed all of it: issue 9, item 7).
+    #[test]
+    fn long_nodes_are_refused_and_long_uris_cut_in_messages() {
+        let node = "n".repeat(crate::xml::MAX_TOKEN);
+        let ok = PubSubUri::parse(&format!("xmpp:pubsub.example.org?;node={node}")).unwrap();
+        assert_eq!(ok.node.len(), 8192);
+        for uri in [
+            format!("xmpp:pubsub.example.org?;node={node}n"),
+            format!("xmpp:pubsub.example.org?;node=x;item={node}%6E"),
+        ] {
+            let err = PubSubUri::parse(&uri).unwrap_err().to_string();
+            assert!(
+                err.starts_with("invalid XMPP URI \"xmpp:pubsub.example.org?;node="),
+                "{err}"
+            );
+            assert!(
+                err.ends_with(
+                    " more characters): the node or item is over 8192 bytes, more than a stanza can carry"
+                ),
+                "{err}"
+            );
+            assert!(err.len() < 200, "{}", err.len());
         }
     }
 
