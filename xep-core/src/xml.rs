@@ -86,8 +86,9 @@ pub const MAX_LOCAL_NAME: usize = MAX_TOKEN - 64;
 /// an element in the namespace of the `xml` prefix (`<xml:x/>`, which a stream parser
 /// may let through), a tree built by hand may hold characters XML cannot carry, and a
 /// name over [`MAX_LOCAL_NAME`] bytes or a namespace or attribute value over
-/// [`MAX_TOKEN`] is written but refused by the parser that reads it back. The copy records no prefix
-/// declarations (the writer chooses its own prefixes, the namespaces are the same)
+/// [`MAX_TOKEN`] is written but refused by the parser that reads it back. The copy
+/// records no prefix declarations (the writer chooses its own prefixes, the namespaces
+/// are the same)
 /// and has each run of adjacent text nodes merged into one, so that the same XML read
 /// by a stream parser (which splits text at references) and from a string compares
 /// equal.
