@@ -164,6 +164,40 @@ fn main() {
             serverinfo_item(n).into(),
         ));
     }
+    // One large stanza of another kind: read as one tree (only a top-level
+    // <serverinfo/> is read from events), so its cost is the tree's, per stanza.
+    let mut outages = String::from(
+        "<iq xmlns='jabber:client' type='result' id='r1' from='example.org'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:sos:0'>",
+    );
+    for i in 0..1_000 {
+        outages.push_str(&format!(
+            "<item id='2026-11-22T10:{:02}:{:02}Z'><outage xmlns='urn:xmpp:sos:0'>\
+             <description xml:lang='en'>Outage number {i} of the IRC gateway</description>\
+             <planned>false</planned><expected_end>2026-11-22T11:30:00Z</expected_end>\
+             </outage></item>",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    outages.push_str("</items></pubsub></iq>");
+    sweep.push((
+        "one items result of 1,000 SOS outages".into(),
+        outages.into(),
+    ));
+    let mut features = String::from(
+        "<iq xmlns='jabber:client' type='result' id='d1' from='example.org'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='server' type='im' name='Example'/>",
+    );
+    for i in 0..2_000 {
+        features.push_str(&format!("<feature var='urn:example:feature:{i}'/>"));
+    }
+    features.push_str("</query></iq>");
+    sweep.push((
+        "one disco#info result of 2,000 features".into(),
+        features.into(),
+    ));
     let inputs: Vec<(&str, String)> = inputs
         .into_iter()
         .filter(|(what, _)| filter.is_empty() || filter.iter().any(|f| what.contains(f.as_str())))
