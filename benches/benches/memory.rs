@@ -70,6 +70,19 @@ fn peak_of<T>(run: impl FnOnce() -> T) -> usize {
     PEAK.load(Ordering::SeqCst) - before
 }
 
+/// The peak of what `xep inspect` does: read, then print each finding as a JSON line.
+fn peak_of_inspect(bytes: &[u8], registry: &Registry, limits: &Limits) -> usize {
+    peak_of(|| {
+        let inspection = inspect_findings(bytes, registry, limits).expect("inspects");
+        for finding in &inspection.findings {
+            finding
+                .write_json(None, &mut std::io::sink())
+                .expect("a sink takes it");
+        }
+        inspection
+    })
+}
+
 fn report(what: &str, input: &[u8], peak: usize) {
     let ratio = peak as f64 / input.len() as f64;
     println!(
@@ -205,16 +218,7 @@ fn main() {
         .collect();
     for (what, text) in &inputs {
         let bytes = text.as_bytes();
-        // What the command does: read, then print each finding as a JSON line.
-        let peak = peak_of(|| {
-            let inspection = inspect_findings(bytes, &registry, &limits).expect("inspects");
-            for finding in &inspection.findings {
-                finding
-                    .write_json(None, &mut std::io::sink())
-                    .expect("a sink takes it");
-            }
-            inspection
-        });
+        let peak = peak_of_inspect(bytes, &registry, &limits);
         report(&format!("xep inspect: {what}"), bytes, peak);
         // With --emit wire: read, and write the input back from the typed values.
         let peak = peak_of(|| inspect(bytes, &registry, &limits).expect("inspects"));
@@ -259,15 +263,7 @@ fn main() {
             println!("sweep: {what}: not a readable input (a capture of a broken stanza)");
             continue;
         }
-        let peak = peak_of(|| {
-            let inspection = inspect_findings(bytes, &registry, &limits).expect("inspects");
-            for finding in &inspection.findings {
-                finding
-                    .write_json(None, &mut std::io::sink())
-                    .expect("a sink takes it");
-            }
-            inspection
-        });
+        let peak = peak_of_inspect(bytes, &registry, &limits);
         report(&format!("sweep, xep inspect: {what}"), bytes, peak);
         fixed = fixed.max(peak.saturating_sub(10 * bytes.len()));
     }
