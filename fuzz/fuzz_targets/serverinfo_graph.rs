@@ -84,11 +84,12 @@ fn start() -> Time {
     DateTime::from_timestamp(1_796_032_800, 0).expect("in range")
 }
 
-/// The graph's form of a name (module docs: trimmed, no trailing dot, ASCII
+/// The graph's form of a name (module docs: trimmed, no trailing dots, ASCII
 /// lower case; nothing left is no name).
 fn norm(name: &str) -> Option<String> {
-    let name = name.trim();
-    let name = name.strip_suffix('.').unwrap_or(name);
+    let name = name
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_start();
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 

@@ -585,8 +585,14 @@ impl Run {
             let Ok(domain) = DomainPart::new(&name) else {
                 continue;
             };
-            if entry.expires > self.now {
-                let k = key(domain.as_str());
+            // Of two entries for one peer, the one that expires later (the fresher
+            // answer) is kept.
+            let k = key(domain.as_str());
+            let fresher = self
+                .cache
+                .get(&k)
+                .is_none_or(|&(_, expires, _)| expires < entry.expires);
+            if entry.expires > self.now && fresher {
                 self.cache.insert(k, (entry.opted_in, entry.expires, false));
             }
         }

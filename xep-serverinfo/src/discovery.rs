@@ -339,14 +339,27 @@ impl NodeForm {
         if !self.nodes_without_service.is_empty() {
             return None;
         }
+        // A node is written raw only if reading it raw gives it back: a raw value is
+        // collapsed, and one with the xmpp: scheme is read as a URI. A node from a
+        // URI may be neither (`node=a%20`, found by the long serverinfo run: written
+        // raw as "a ", read back as "a"); such nodes are written as URIs.
+        let raw_stable = |node: &str| {
+            !node.is_empty() && xep_core::disco::collapse(node) == node && !has_xmpp_scheme(node)
+        };
+        if !self.coordinates.iter().all(|c| raw_stable(&c.node)) {
+            return None;
+        }
         let mut services: Vec<String> = Vec::new();
         let mut nodes: Vec<String> = Vec::new();
+        // Sets, so that n coordinates cost O(n log n), not O(n²).
+        let mut seen_services = std::collections::BTreeSet::new();
+        let mut seen_nodes = std::collections::BTreeSet::new();
         for c in &self.coordinates {
             let service = c.service.to_string();
-            if !services.contains(&service) {
+            if seen_services.insert(service.clone()) {
                 services.push(service);
             }
-            if !nodes.contains(&c.node) {
+            if seen_nodes.insert(c.node.as_str()) {
                 nodes.push(c.node.clone());
             }
         }

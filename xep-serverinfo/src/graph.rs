@@ -26,8 +26,8 @@
 //!
 //! # What the fold does (INTEROP P1-P3, P10, P11, P15)
 //!
-//! * **Names** are compared case-insensitively, with surrounding white space and a
-//!   trailing dot removed (`Example.ORG.` is `example.org`); the graph shows them in
+//! * **Names** are compared case-insensitively, with surrounding white space and
+//!   trailing dots removed (`Example.ORG.` is `example.org`); the graph shows them in
 //!   that normalised form.
 //! * **Newest item wins** (P10): a domain's item replaces the one held for that domain
 //!   only if it is newer. Items with the same time are ordered by their content, so
@@ -657,11 +657,17 @@ fn is_stale(at: DateTime<Utc>, now: DateTime<Utc>, max_age: TimeDelta) -> bool {
     now.signed_duration_since(at) > max_age
 }
 
-/// A domain name in the form the graph compares: trimmed, without a trailing dot,
+/// A domain name in the form the graph compares: trimmed, without trailing dots,
 /// ASCII-lowercased; `None` when nothing is left.
+///
+/// Normalising a normalised name changes nothing: names in the graph are compared in
+/// this form. Only one trailing dot was taken off, so `b.example..` became the node
+/// `b.example.`, which normalised again is `b.example` (found by the long
+/// serverinfo_graph run).
 fn normalise(name: &str) -> Option<String> {
-    let name = name.trim();
-    let name = name.strip_suffix('.').unwrap_or(name);
+    let name = name
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_start();
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 

@@ -376,6 +376,29 @@ fn unusable_values_survive_a_rewrite() {
     assert_eq!(again.plan(), d.plan());
 }
 
+/// Found by the long serverinfo run: a node URI beside a seed service list (so the
+/// form is rewritten in the seed layout) named a node with a space at its end; written
+/// raw in the seed node list, it was read back collapsed, without the space. Nodes
+/// that would not read back raw are written as URIs.
+#[test]
+fn seed_layout_writes_a_node_as_a_uri_when_raw_would_not_read_back() {
+    for node in ["a%20", "a%20%20b", "%20a", "xmpp:x", "%09a"] {
+        let d = Discovery::from_disco(&disco(&format!(
+            "{FEATURE}{}",
+            form(&format!(
+                "<field var='serverinfo-pubsub-service' type='list-multi'><value>pubsub.example.org</value></field>\
+                 <field var='serverinfo-pubsub-node' type='list-multi'><value>xmpp:pubsub.example.org?;node={node}</value></field>"
+            ))
+        )));
+        let coordinates = &d.node.as_ref().unwrap().coordinates;
+        assert_eq!(coordinates.len(), 2, "{node}: {coordinates:?}");
+        let again = Discovery::from_parts(&["urn:xmpp:serverinfo:0".to_owned()], &[d.to_form()]);
+        // The layout may change (no service list is needed); the coordinates not.
+        let back = &again.node.as_ref().unwrap().coordinates;
+        assert_eq!(back, coordinates, "{node}");
+    }
+}
+
 #[test]
 fn seed_layout_writes_uris_when_pairs_cannot_express_it() {
     let mut node = NodeForm::new(at("pubsub.a.example", "n1")).with_layout(FormLayout::Seed);

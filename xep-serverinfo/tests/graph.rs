@@ -80,6 +80,29 @@ fn ejabberd_pair_bidi_and_both_normalise_to_one_edge_kind() {
     assert_eq!(graphs[1], graphs[2]);
 }
 
+/// Found by the long serverinfo_graph run: only one trailing dot was removed, so
+/// `back.example...` became the node `back.example..`, a name that normalised again
+/// is another. Names in the graph are now fixed points of the normalisation.
+#[test]
+fn every_trailing_dot_is_removed_and_names_stay_normalised() {
+    let a = item(
+        "a.example",
+        vec![
+            RemoteDomain::named("back.example...").with_connection(Direction::Incoming),
+            RemoteDomain::named(" C.example. . ").with_connection(Direction::Outgoing),
+        ],
+    );
+    let b = item(
+        "Back.Example.",
+        vec![RemoteDomain::named("a.example..").with_connection(Direction::Outgoing)],
+    );
+    let g = fold(&[(&a, t0()), (&b, t0())]);
+    let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["a.example", "back.example", "c.example"]);
+    let e = g.edge("back.example", "a.example").unwrap();
+    assert_eq!(e.status, LinkStatus::Mutual);
+}
+
 #[test]
 fn one_way_from_each_side_is_both_and_reported_once() {
     // b.example reports an outgoing link to a.example; a.example reports the same link
