@@ -7,6 +7,7 @@
 #   fuzz/run-long.sh --runs 10000000 uri xml  # ten million executions of two targets
 #   fuzz/run-long.sh --runs 10000000 --time 1800 --sanitizer none
 #                                             # whichever comes first, no ASan
+#   fuzz/run-long.sh --time 1800 --keep-going # a crash ends that target, not the run
 #
 # --sanitizer is passed to cargo fuzz (default: address). The crates hold no unsafe
 # code (each has #![forbid(unsafe_code)]), so a long run without ASan loses little
@@ -14,8 +15,9 @@
 #
 # Each target works on a copy of its committed seed corpus (fuzz/corpus/<target>/), so
 # that a run does not add files to the repository; a crash or a timeout stops the
-# script with the libFuzzer log, and the input is in fuzz/artifacts/<target>/. Needs a
-# nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
+# script with the libFuzzer log (with --keep-going: that target, whose row says so,
+# and the script exits 1 at the end), and the input is in fuzz/artifacts/<target>/.
+# Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
 #
 # Environment: FUZZ_JOBS_LOG_DIR keeps the logs in that directory (default: a
 # temporary one, removed at the end).
@@ -26,13 +28,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 time=
 runs=
 sanitizer=address
+keep_going=
+crashed=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --time) time="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --sanitizer) sanitizer="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --keep-going) keep_going=1; shift ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         -*) echo "unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -94,7 +99,18 @@ for target in "${targets[@]}"; do
         >"$log" 2>&1; then
         tail -n 60 "$log" >&2
         echo "fuzz target '$target' failed: the input is in fuzz/artifacts/$target/" >&2
-        exit 1
+        if [ -z "$keep_going" ]; then
+            exit 1
+        fi
+        crashed=1
+        seconds=$(( $(date +%s) - started ))
+        # The last status line libFuzzer printed: "#<executions> ... exec/s: <n> rss: <m>Mb".
+        last="$(grep -E '^#[0-9]+' "$log" | tail -n1 || true)"
+        execs="$(sed -E 's/^#([0-9]+).*/\1/' <<<"$last")"
+        per_sec="$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$last")"
+        rss="$(sed -nE 's/.*rss: ([0-9]+)Mb.*/\1/p' <<<"$last")"
+        table+="| $target | ${execs:-?} (failed: fuzz/artifacts/$target/) | ${per_sec:-?} | ${rss:-?} | $seconds |\n"
+        continue
     fi
     seconds=$(( $(date +%s) - started ))
     stat() { grep -E "^stat::$1:" "$log" | tail -n1 | awk '{print $2}'; }
@@ -105,3 +121,4 @@ for target in "${targets[@]}"; do
     table+="| $target | $execs | $per_sec | $rss | $seconds |\n"
 done
 printf '%b' "$table"
+exit "$crashed"
