@@ -348,6 +348,13 @@ pub fn read_form(element: &Element, path: &Path) -> Reading<Option<DataForm>> {
         // Options, media and validation are not part of what these crates read from
         // disco results; they are left out of the lenient copy.
     }
+    // The FORM_TYPE field first, as xmpp-parsers puts it when it parses a form: a copy
+    // with it elsewhere was written one way and read back through the derive another
+    // (found by the long service_directory_command run).
+    if let Some(i) = form.fields.iter().position(|f| f.is_form_type(&form.type_)) {
+        let field = form.fields.remove(i);
+        form.fields.insert(0, field);
+    }
     Reading::new(Some(form), deviations)
 }
 
@@ -458,5 +465,24 @@ mod tests {
         assert_eq!(reading.deviations[0].path.as_str(), "/x[1]/field[1]");
         let written = Element::from(copy.clone());
         assert_eq!(DataForm::try_from(written).unwrap(), copy);
+    }
+
+    /// Found by the long service_directory_command run: a submitted form with its
+    /// (untyped) FORM_TYPE after other fields was copied in document order, written,
+    /// and read back by the derive with the FORM_TYPE first.
+    #[test]
+    fn the_form_type_comes_first_as_the_derive_reads_it() {
+        let form = parse(
+            "<x xmlns='jabber:x:data' type='submit'><field var='peerjid'><value>a.example</value></field>\
+             <field var='FORM_TYPE'><value>http://jabber.org/protocol/admin</value></field></x>",
+        );
+        let copy = read_form(&form, &Path::root().elem("x", 1)).value.unwrap();
+        let vars: Vec<_> = copy.fields.iter().map(|f| f.var.as_deref()).collect();
+        assert_eq!(vars, [Some("FORM_TYPE"), Some("peerjid")]);
+        let written = Element::from(copy.clone());
+        assert_eq!(
+            Element::from(DataForm::try_from(written.clone()).unwrap()),
+            written
+        );
     }
 }
