@@ -177,8 +177,25 @@ fn main() {
             serverinfo_item(n).into(),
         ));
     }
-    // One large stanza of another kind: read as one tree (only a top-level
-    // <serverinfo/> is read from events), so its cost is the tree's, per stanza.
+    // Each kind of stanza of the capture alone.
+    for (k, stanza) in Capture::new(8).stanzas().enumerate() {
+        sweep.push((format!("capture stanza {k} alone"), stanza.into()));
+    }
+    // The crawler's input: a <serverinfo/> inside a pubsub event, not at the top.
+    for n in [1_000, 10_000] {
+        let item = serverinfo_item(n);
+        sweep.push((
+            format!("serverinfo item of {n} remote domains in a pubsub event"),
+            format!(
+                "<message xmlns='jabber:client' from='pubsub.example.org' to='crawler@example.net'>\
+                 <event xmlns='http://jabber.org/protocol/pubsub#event'><items node='serverinfo'>\
+                 <item id='current'>{item}</item></items></event></message>"
+            )
+            .into(),
+        ));
+    }
+    // Single large stanzas of other kinds: walked as a compact tree, with a minidom
+    // tree only of each payload a kind reads.
     let mut outages = String::from(
         "<iq xmlns='jabber:client' type='result' id='r1' from='example.org'>\
          <pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:sos:0'>",

@@ -35,7 +35,10 @@ fn check_payload(element: &Element) {
     let from_tree = ServerInfo::read(element);
     let text = String::from(element);
     let from_bytes = ServerInfo::read_bytes(text.as_bytes());
-    assert_eq!(from_bytes, from_tree, "read_bytes differs from read\n{text}");
+    assert_eq!(
+        from_bytes, from_tree,
+        "read_bytes differs from read\n{text}"
+    );
     let Ok(reading) = from_tree else {
         return;
     };

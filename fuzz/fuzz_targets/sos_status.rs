@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(strict.is_err(), "strict accepted what lenient refused");
             continue;
         };
-        assert_eq!(strict.is_ok(), lenient.is_strict_ok(), "strict and lenient disagree");
+        assert_eq!(
+            strict.is_ok(),
+            lenient.is_strict_ok(),
+            "strict and lenient disagree"
+        );
         if let Ok(file) = &strict {
             assert_eq!(file, &lenient.value, "strict and lenient disagree");
         }

@@ -139,7 +139,8 @@ impl Run {
             2 => {
                 let slot = u.int_in_range(0..=MINUTES - 1)?;
                 let at = minute(slot);
-                self.tracker.handle_message(now, &cached_message(Kind::End, slot));
+                self.tracker
+                    .handle_message(now, &cached_message(Kind::End, slot));
                 self.outages.remove(&at);
                 self.ends.insert(at);
             }
@@ -160,7 +161,9 @@ impl Run {
                 let at = minute(u.int_in_range(0..=MINUTES - 1)?);
                 let body = match u.int_in_range(0u8..=3)? {
                     0 => "{}".to_owned(),
-                    1 => format!("{{\"beginning\": \"{at}\", \"message\": {{\"default\": \"x\"}}}}"),
+                    1 => {
+                        format!("{{\"beginning\": \"{at}\", \"message\": {{\"default\": \"x\"}}}}")
+                    }
                     2 => format!("{{\"beginning\": \"{at}\", \"expected_end\": \"soon\"}}"),
                     _ => {
                         let len = u.int_in_range(0usize..=64)?;
@@ -205,8 +208,13 @@ impl Run {
             .collect();
         assert_eq!(open, expected, "view differs from the model");
         assert!(
-            view.ongoing.windows(2).all(|w| w[0].beginning <= w[1].beginning)
-                && view.upcoming.windows(2).all(|w| w[0].beginning <= w[1].beginning),
+            view.ongoing
+                .windows(2)
+                .all(|w| w[0].beginning <= w[1].beginning)
+                && view
+                    .upcoming
+                    .windows(2)
+                    .all(|w| w[0].beginning <= w[1].beginning),
             "the view is oldest (soonest) first"
         );
         let shown: BTreeSet<Timestamp> = view

@@ -45,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok((file, _)) = read_for_page(text) else {
         return;
     };
-    let options = PageOptions::new(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(), "status.json");
+    let options = PageOptions::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+        "status.json",
+    );
     let page = render(&file, &options);
     assert_eq!(page.matches("<script").count(), 1);
     let mut harmless = file.clone();
@@ -59,7 +62,11 @@ fuzz_target!(|data: &[u8]| {
                 .iter()
                 .enumerate()
                 .map(|(i, (key, _))| {
-                    let key = if key == "default" { key.to_owned() } else { format!("k{i}") };
+                    let key = if key == "default" {
+                        key.to_owned()
+                    } else {
+                        format!("k{i}")
+                    };
                     (key, "x".to_owned())
                 })
                 .collect();

@@ -31,7 +31,11 @@ fn write_stanza(uri: &PubSubUri) -> String {
         .attr(ncname("to"), uri.service.as_str())
         .attr(ncname("type"), uri.query_type.as_str())
         .build();
-    let texts = [uri.action.as_deref(), uri.authority.as_deref(), uri.fragment.as_deref()];
+    let texts = [
+        uri.action.as_deref(),
+        uri.authority.as_deref(),
+        uri.fragment.as_deref(),
+    ];
     for text in texts.into_iter().flatten() {
         iq.append_text(text);
     }

@@ -19,6 +19,7 @@ use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::ns;
 use xep_core::reading::Deviation;
+use xep_core::tree::TreeElement;
 use xep_core::xml::{Limits, parse_items};
 use xep_service_directory::command::{Command, NODE, ServerBuddy};
 use xep_service_directory::disco::{Role, classify_element};
@@ -44,6 +45,7 @@ pub const SERVER_VCARD: ClaimKind = ClaimKind {
     kind: "server-vcard",
     namespace: ns::VCARD4,
     name: "vcard",
+    wants: crate::registry::always,
     read: read_vcard,
 };
 
@@ -52,6 +54,7 @@ pub const SERVER_VCARDS: ClaimKind = ClaimKind {
     kind: "server-vcard",
     namespace: ns::VCARD4,
     name: "vcards",
+    wants: crate::registry::always,
     read: read_vcards,
 };
 
@@ -60,14 +63,38 @@ pub const DIRECTORY_DISCOVERY: ClaimKind = ClaimKind {
     kind: "directory-discovery",
     namespace: ns::DISCO_INFO,
     name: "query",
+    wants: may_classify,
     read: read_discovery,
 };
+
+/// Whether a disco#info `<query/>` can say anything about a directory: it names the
+/// public-server or server-presence feature, or has a directory identity (either way
+/// round). Without one of them [`read_discovery`] answers `None`, and a result of
+/// thousands of features is not built as a minidom tree for nothing.
+fn may_classify(query: TreeElement<'_>) -> bool {
+    query.children().any(|child| {
+        if child.is("feature", ns::DISCO_INFO) {
+            // The reading collapses white space around a feature: a feature it reads
+            // as one of these contains it.
+            let var = child.attr("var").unwrap_or_default();
+            var.contains(ns::PUBLIC_SERVER) || var.contains(ns::SERVER_PRESENCE)
+        } else if child.is("identity", ns::DISCO_INFO) {
+            use xep_service_directory::disco::{DIRECTORY_CATEGORY, DIRECTORY_TYPE};
+            let pair = (child.attr("category"), child.attr("type"));
+            pair == (Some(DIRECTORY_CATEGORY), Some(DIRECTORY_TYPE))
+                || pair == (Some(DIRECTORY_TYPE), Some(DIRECTORY_CATEGORY))
+        } else {
+            false
+        }
+    })
+}
 
 /// An ad-hoc command on the server-buddy node.
 pub const SERVER_BUDDY_COMMAND: ClaimKind = ClaimKind {
     kind: "server-buddy-command",
     namespace: ns::COMMANDS,
     name: "command",
+    wants: crate::registry::always,
     read: read_command,
 };
 

@@ -25,8 +25,8 @@
 use std::io::Write;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use minidom::Element;
 use xep_core::ns;
+use xep_core::tree::TreeElement;
 
 use crate::input::read_input;
 use crate::output::Out;
@@ -137,13 +137,16 @@ pub fn collect(input: &[u8], limits: &Limits) -> Result<Collected, XmlError> {
     // <serverinfo/> is read from its bytes, without a tree.
     let is_payload =
         |namespace: &str, name: &str| namespace == ns::SERVERINFO && name == "serverinfo";
-    let mut reader = ItemReader::new(input, limits).with_raw(&is_payload);
+    let mut reader = ItemReader::new(input, limits)
+        .with_raw(&is_payload)
+        .compact();
     while let Some(piece) = reader.next_piece() {
         match piece? {
-            Piece::Element(item) => {
+            Piece::Element(_) => unreachable!("the reader builds compact trees"),
+            Piece::Tree(item) => {
                 let mut path = String::new();
                 walk(
-                    &item.element,
+                    item.tree.root(),
                     Context::default(),
                     &mut path,
                     (item.line, item.column),
@@ -206,8 +209,10 @@ fn payload(
     }
 }
 
+/// Walks the compact tree; a `<serverinfo/>` in it is read from its text, without a
+/// minidom tree.
 fn walk(
-    element: &Element,
+    element: TreeElement<'_>,
     mut ctx: Context,
     path: &mut String,
     start: (usize, usize),
@@ -222,7 +227,11 @@ fn walk(
         path: path.to_owned(),
     };
     if element.is("serverinfo", ns::SERVERINFO) {
-        payload(ServerInfo::read(element), ctx, location(path), out);
+        // Read from its text as a top-level one is read from its bytes, without a
+        // minidom tree; where that fails, the tree reading says why.
+        let reading = ServerInfo::read_bytes(element.to_xml().as_bytes())
+            .or_else(|_| ServerInfo::read(&element.to_element()));
+        payload(reading, ctx, location(path), out);
         path.truncate(len);
         return;
     }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use minidom::{Element, Node};
+use minidom::Element;
 use serde_json::{Map, Value};
 use xep_core::forms::{MergedForm, lenient_form_type};
 use xep_core::ns;
+use xep_core::tree::{TreeElement, TreeNode};
 use xep_core::xml::{ItemReader, Limits, Piece, XmlError};
 use xmpp_parsers::data_forms::DataForm;
 
@@ -277,11 +278,12 @@ fn inspect_with(
     let is_raw = |namespace: &str, name: &str| {
         raw_serverinfo && namespace == serverinfo.namespace && name == serverinfo.name
     };
-    let mut reader = ItemReader::new(bytes, limits).with_raw(&is_raw);
+    let mut reader = ItemReader::new(bytes, limits).with_raw(&is_raw).compact();
     let mut i = 0;
     while let Some(piece) = reader.next_piece() {
         let item = match piece? {
-            Piece::Element(item) => item,
+            Piece::Tree(item) => item,
+            Piece::Element(_) => unreachable!("the reader builds compact trees"),
             Piece::Raw(raw) => {
                 let path = format!("/{}", serverinfo.name);
                 let mut walker = Walker {
@@ -311,19 +313,27 @@ fn inspect_with(
                 continue;
             }
         };
-        let path = format!("/{}", item.element.name());
+        let root = item.tree.root();
+        let path = format!("/{}", root.name());
         let mut walker = Walker {
             registry,
             item: i + 1,
             findings: &mut findings,
             write,
         };
-        if let Some(written) = walker.walk(&item.element, &path) {
+        if let Some(written) = walker.walk(root, &path) {
             wire.push_str(&String::from(&written));
             wire.push('\n');
         }
+        // The whole stanza as a minidom element, built only for a context kind that
+        // has something to read in it.
+        let mut stanza = None;
         for kind in &registry.context_kinds {
-            for found in (kind.read)(&item.element) {
+            if !(kind.wants)(root) {
+                continue;
+            }
+            let stanza = stanza.get_or_insert_with(|| root.to_element());
+            for found in (kind.read)(stanza) {
                 add_context(&mut findings, kind.kind, i + 1, found);
             }
         }
@@ -454,12 +464,18 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Records what `element` holds and returns it written back from the typed values
     /// (`None` when the walker does not write).
-    fn walk(&mut self, element: &Element, path: &str) -> Option<Element> {
+    ///
+    /// The walk reads the compact tree; a minidom element is built only for a part a
+    /// kind reads (a payload, a form, a claimed element) and dropped after it.
+    fn walk<'t>(&mut self, element: TreeElement<'t>, path: &str) -> Option<Element> {
+        // Built once, for whichever kinds read this element.
+        let mut built: Option<Element> = None;
         for kind in &self.registry.claim_kinds {
-            if !element.is(kind.name, kind.namespace) {
+            if !element.is(kind.name, kind.namespace) || !(kind.wants)(element) {
                 continue;
             }
-            match (kind.read)(element) {
+            let whole = built.get_or_insert_with(|| element.to_element());
+            match (kind.read)(whole) {
                 None => {}
                 Some(Ok(found)) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
@@ -469,41 +485,48 @@ impl Walker<'_> {
                 }
                 Some(Err(error)) => {
                     self.broken(kind.kind, path, error);
-                    return self.write.then(|| element.clone());
+                    return self.write.then_some(built.expect("built above"));
                 }
             }
         }
-        if let Some(kind) = self.registry.element_kind(element) {
-            return match (kind.read)(element) {
+        if let Some(kind) = self.registry.element_kind(element.name(), element.ns()) {
+            let from_text = match (kind.read_text, &built) {
+                (Some(read_text), None) if !self.write => read_text(&element.to_xml()),
+                _ => None,
+            };
+            if let Some((fields, deviations)) = from_text {
+                self.found(kind.kind, path, fields, deviations);
+                return None;
+            }
+            let whole = built.unwrap_or_else(|| element.to_element());
+            return match (kind.read)(&whole) {
                 Ok(found) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
                     self.write.then_some(found.written)
                 }
                 Err(error) => {
                     self.broken(kind.kind, path, error);
-                    self.write.then(|| element.clone())
+                    self.write.then_some(whole)
                 }
             };
         }
+        // What a claim kind built and did not keep is not needed any more.
+        drop(built);
         if element.is("x", ns::DATA_FORMS) {
             let mut out = self.forms(&[element], &[], path);
             return self
                 .write
-                .then(|| out.pop().unwrap_or_else(|| element.clone()));
+                .then(|| out.pop().unwrap_or_else(|| element.to_element()));
         }
         let is_disco = element.is("query", ns::DISCO_INFO);
-        let mut out = self.write.then(|| {
-            let mut out = Element::builder(element.name(), element.ns()).build();
-            *out.attrs_mut() = element.attrs().clone();
-            out
-        });
+        let mut out = self.write.then(|| element.to_shallow_element());
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for child in element.children() {
             *counts.entry(child.name()).or_default() += 1;
         }
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let child_path = |child: &Element, seen: &mut HashMap<String, usize>| {
-            let n = seen.entry(child.name().to_owned()).or_default();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut child_path = |child: TreeElement<'t>| {
+            let n = seen.entry(child.name()).or_default();
             *n += 1;
             if counts[child.name()] > 1 {
                 format!("{path}/{}[{n}]", child.name())
@@ -521,7 +544,7 @@ impl Walker<'_> {
                 .filter(|c| c.is("feature", ns::DISCO_INFO))
                 .filter_map(|c| c.attr("var").map(str::to_owned))
                 .collect();
-            let forms: Vec<&Element> = element
+            let forms: Vec<TreeElement<'t>> = element
                 .children()
                 .filter(|c| c.is("x", ns::DATA_FORMS))
                 .collect();
@@ -529,7 +552,7 @@ impl Walker<'_> {
         }
         for node in element.nodes() {
             match node {
-                Node::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
+                TreeNode::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
                     let forms = written.take().into_iter().flatten();
                     if let Some(out) = &mut out {
                         for form in forms {
@@ -537,16 +560,16 @@ impl Walker<'_> {
                         }
                     }
                 }
-                Node::Element(child) => {
-                    let p = child_path(child, &mut seen);
+                TreeNode::Element(child) => {
+                    let p = child_path(child);
                     let written = self.walk(child, &p);
                     if let (Some(out), Some(written)) = (&mut out, written) {
                         out.append_child(written);
                     }
                 }
-                Node::Text(text) => {
+                TreeNode::Text(text) => {
                     if let Some(out) = &mut out {
-                        out.append_text_node(text.clone());
+                        out.append_text_node(text);
                     }
                 }
             }
@@ -585,28 +608,52 @@ impl Walker<'_> {
     /// itself when it stands alone), not at a form: merging changes the forms'
     /// positions, and the report must be the same for the input and for what
     /// `--emit wire` writes.
-    fn forms(&mut self, forms: &[&Element], features: &[String], container: &str) -> Vec<Element> {
-        let results: Vec<Result<DataForm, String>> = forms
+    fn forms(
+        &mut self,
+        forms: &[TreeElement<'_>],
+        features: &[String],
+        container: &str,
+    ) -> Vec<Element> {
+        // Each form is built as a minidom element only to be parsed, and built again
+        // only where it is written back unchanged: a disco#info result of several
+        // large forms never holds them twice.
+        let mut parsed: Vec<Option<DataForm>> = Vec::with_capacity(forms.len());
+        let mut errors: Vec<Option<String>> = Vec::with_capacity(forms.len());
+        for form in forms {
+            match DataForm::try_from(form.to_element()) {
+                Ok(form) => {
+                    parsed.push(Some(form));
+                    errors.push(None);
+                }
+                Err(e) => {
+                    parsed.push(None);
+                    errors.push(Some(e.to_string()));
+                }
+            }
+        }
+        let types: Vec<Option<String>> = parsed
             .iter()
-            .map(|e| DataForm::try_from((*e).clone()).map_err(|e| e.to_string()))
+            .map(|f| {
+                f.as_ref()
+                    .and_then(lenient_form_type)
+                    .map(|t| t.into_owned())
+            })
             .collect();
-        let parsed: Vec<Option<DataForm>> =
-            results.iter().map(|r| r.as_ref().ok().cloned()).collect();
+        let write = self.write;
         let mut out = Vec::new();
         // FORM_TYPEs read (or reported broken) here.
         let mut done: Vec<String> = Vec::new();
         let mut merged_types: Vec<String> = Vec::new();
         for (i, element) in forms.iter().enumerate() {
-            let Some(form) = &parsed[i] else {
+            if let Some(reason) = &errors[i] {
                 // Not a valid XEP-0004 form: only ours to report if it claims one of
                 // our FORM_TYPEs.
                 let claimed = element
                     .children()
                     .find(|f| f.attr("var") == Some("FORM_TYPE"))
-                    .and_then(|f| f.children().next().map(Element::text));
+                    .and_then(|f| f.children().next().map(|v| v.text()));
                 if let Some(form_type) = claimed.filter(|t| self.registry.knows_form_type(t)) {
                     done.push(form_type.clone());
-                    let reason = results[i].as_ref().err().map_or("", String::as_str);
                     let error = format!("{form_type} form is not a valid XEP-0004 form: {reason}");
                     for kind in self.registry.form_kinds.clone() {
                         if kind.form_types.contains(&form_type.as_str()) {
@@ -614,28 +661,33 @@ impl Walker<'_> {
                         }
                     }
                 }
-                out.push((*element).clone());
+                if write {
+                    out.push(element.to_element());
+                }
                 continue;
-            };
-            let Some(form_type) = lenient_form_type(form).map(|t| t.into_owned()) else {
-                out.push((*element).clone());
+            }
+            let Some(form_type) = types[i].clone() else {
+                if write {
+                    out.push(element.to_element());
+                }
                 continue;
             };
             if merged_types.contains(&form_type) {
                 continue; // merged into the first form of its type
             }
             if !self.registry.knows_form_type(&form_type) {
-                out.push((*element).clone());
+                if write {
+                    out.push(element.to_element());
+                }
                 continue;
             }
             merged_types.push(form_type.clone());
             done.push(form_type.clone());
-            let group: Vec<DataForm> = parsed
-                .iter()
-                .flatten()
-                .filter(|f| lenient_form_type(f).as_deref() == Some(form_type.as_str()))
-                .cloned()
+            // The forms of this type move into their group: no other group has them.
+            let members: Vec<usize> = (0..forms.len())
+                .filter(|&j| types[j].as_deref() == Some(form_type.as_str()))
                 .collect();
+            let group: Vec<DataForm> = members.iter().filter_map(|&j| parsed[j].take()).collect();
             let cx = FormContext {
                 forms: &group,
                 features,
@@ -658,17 +710,11 @@ impl Walker<'_> {
                     Some(Err(error)) => self.broken(kind.kind, container, error),
                 }
             }
+            if !write {
+                continue;
+            }
             if !any {
-                out.extend(
-                    forms
-                        .iter()
-                        .zip(&parsed)
-                        .filter(|(_, f)| {
-                            f.as_ref().and_then(lenient_form_type).as_deref()
-                                == Some(form_type.as_str())
-                        })
-                        .map(|(e, _)| (*e).clone()),
-                );
+                out.extend(members.iter().map(|&j| forms[j].to_element()));
                 continue;
             }
             let merged =

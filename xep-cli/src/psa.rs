@@ -8,6 +8,7 @@
 
 use minidom::Element;
 use serde_json::{Map, Value, json};
+use xep_core::tree::TreeElement;
 use xep_psa::StateAnnotation;
 
 use crate::registry::{ContextFinding, ContextKind, ElementFinding, ElementKind, Registry};
@@ -23,14 +24,24 @@ pub const PSA_ANNOTATION: ElementKind = ElementKind {
     kind: "psa-annotation",
     namespace: xep_psa::ns::PSA,
     name: "state-annotation",
+    read_text: None,
     read: read_annotation,
 };
 
 /// The `<presence/>` around an annotation: its `from`, `to` and `type`.
 pub const PSA_PRESENCE: ContextKind = ContextKind {
     kind: "psa-annotation",
+    wants: has_annotation,
     read: read_presence,
 };
+
+/// A presence with an annotation of ours: what [`read_presence`] reads.
+fn has_annotation(stanza: TreeElement<'_>) -> bool {
+    stanza.name() == "presence"
+        && stanza
+            .children()
+            .any(|c| c.is("state-annotation", xep_psa::ns::PSA))
+}
 
 fn read_presence(stanza: &Element) -> Vec<ContextFinding> {
     if stanza.name() != "presence" {

@@ -17,6 +17,9 @@ use serde_json::{Map, Value, json};
 use xep_core::contact::ContactAddresses;
 use xep_core::forms::TypedForm;
 use xep_core::reading::Reading;
+use xep_core::tree::TreeElement;
+
+use crate::inspect::Fields;
 use xmpp_parsers::data_forms::{DataForm, Field};
 
 /// What a form kind made of the forms of its FORM_TYPE.
@@ -63,6 +66,10 @@ pub struct ElementFinding {
     pub written: Element,
 }
 
+/// [`ElementKind::read_text`]: the fields and deviations read from an element's text,
+/// or `None` for "read the element instead".
+pub type ReadText = fn(&str) -> Option<(Fields, Vec<String>)>;
+
 /// A kind read from one element.
 #[derive(Debug, Clone, Copy)]
 pub struct ElementKind {
@@ -74,6 +81,12 @@ pub struct ElementKind {
     pub name: &'static str,
     /// Reads the element; an `Err` is a payload that is ours but broken.
     pub read: fn(&Element) -> Result<ElementFinding, String>,
+    /// Reads the fields and deviations of [`read`](Self::read) from the element's text
+    /// ([`TreeElement::to_xml`]) without a minidom tree, where the kind can (a
+    /// `<serverinfo/>` of 150,000 peers is some thirty times its text as a tree);
+    /// `None` from it means "read the element instead". Used when nothing is
+    /// written back.
+    pub read_text: Option<ReadText>,
 }
 
 /// What a context kind says about one place in a stanza.
@@ -97,6 +110,10 @@ pub struct ContextFinding {
 pub struct ContextKind {
     /// The kind whose findings it completes.
     pub kind: &'static str,
+    /// Whether the stanza may hold anything for [`read`](Self::read): it is built as
+    /// a minidom element only then (a large stanza costs some thirty times its text
+    /// as one). It must hold wherever `read` would find something.
+    pub wants: fn(TreeElement<'_>) -> bool,
     /// Reads a top-level stanza.
     pub read: fn(&Element) -> Vec<ContextFinding>,
 }
@@ -145,6 +162,10 @@ pub struct ClaimKind {
     pub namespace: &'static str,
     /// Local name of the element.
     pub name: &'static str,
+    /// Whether the element may be this kind's, decided on the compact tree before a
+    /// minidom element is built for [`read`](Self::read). It must hold wherever `read`
+    /// would not answer `None`; [`always`] when every such element is worth building.
+    pub wants: fn(TreeElement<'_>) -> bool,
     /// Reads the element; `None` when it is not this kind's, `Err` when it is but
     /// cannot be read.
     pub read: fn(&Element) -> Option<Result<ClaimFinding, String>>,
@@ -190,12 +211,17 @@ impl Registry {
             .any(|k| k.form_types.contains(&form_type))
     }
 
-    /// The element kind for this element, if any.
-    pub fn element_kind(&self, element: &Element) -> Option<&ElementKind> {
+    /// The element kind for an element of this name and namespace, if any.
+    pub fn element_kind(&self, name: &str, namespace: &str) -> Option<&ElementKind> {
         self.element_kinds
             .iter()
-            .find(|k| element.is(k.name, k.namespace))
+            .find(|k| k.name == name && k.namespace == namespace)
     }
+}
+
+/// A [`ClaimKind::wants`] or [`ContextKind::wants`] that wants every element.
+pub fn always(_: TreeElement<'_>) -> bool {
+    true
 }
 
 /// Turns a lenient [`Reading`] of a typed form into a [`FormFinding`].

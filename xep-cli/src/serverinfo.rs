@@ -19,7 +19,20 @@ pub const SERVERINFO: ElementKind = ElementKind {
     namespace: xep_core::ns::SERVERINFO,
     name: "serverinfo",
     read: read_serverinfo,
+    read_text: Some(read_serverinfo_text),
 };
+
+/// A `<serverinfo/>` inside a stanza, read from its text as a top-level one is read
+/// from its bytes (without a minidom tree): `None` where that reading fails, for the
+/// walk to read the element (and report its error) instead.
+fn read_serverinfo_text(text: &str) -> Option<(Fields, Vec<String>)> {
+    // As `read_serverinfo_bytes`, without writing the payload back.
+    let reading = ServerInfo::read_bytes(text.as_bytes()).ok()?;
+    Some((
+        Fields::serialize(&View(&reading.value)),
+        reading.deviations.iter().map(ToString::to_string).collect(),
+    ))
+}
 
 /// XEP-0485's fields of the `http://jabber.org/network/serverinfo` form, with the
 /// disco features beside them: where the data lives, or why it cannot be fetched.

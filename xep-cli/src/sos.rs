@@ -97,6 +97,7 @@ pub const SOS_OUTAGE_SEED: ElementKind = ElementKind {
     kind: "sos-outage",
     namespace: xep_sos::ns::SOS_TMP,
     name: "outage",
+    read_text: None,
     read: read_item,
 };
 
@@ -105,6 +106,7 @@ pub const SOS_OUTAGE: ElementKind = ElementKind {
     kind: "sos-outage",
     namespace: xep_sos::ns::SOS_0,
     name: "outage",
+    read_text: None,
     read: read_item,
 };
 
@@ -113,6 +115,7 @@ pub const SOS_OUTAGE_END_SEED: ElementKind = ElementKind {
     kind: "sos-outage-end",
     namespace: xep_sos::ns::SOS_TMP,
     name: "outage-end",
+    read_text: None,
     read: read_item,
 };
 
@@ -121,6 +124,7 @@ pub const SOS_OUTAGE_END: ElementKind = ElementKind {
     kind: "sos-outage-end",
     namespace: xep_sos::ns::SOS_0,
     name: "outage-end",
+    read_text: None,
     read: read_item,
 };
 

@@ -13,6 +13,7 @@
 
 use minidom::Element;
 use serde_json::{Map, Value, json};
+use xep_core::tree::TreeElement;
 use xep_user_status::UserStatus;
 use xep_user_status::pep::{NODE, Notification};
 
@@ -29,14 +30,24 @@ pub const USER_STATUS: ElementKind = ElementKind {
     kind: "user-status",
     namespace: xep_user_status::ns::USER_STATUS,
     name: "status",
+    read_text: None,
     read: read_payload,
 };
 
 /// The stanza around it: publisher, item id, and the events without payload.
 pub const USER_STATUS_CONTEXT: ContextKind = ContextKind {
     kind: "user-status",
+    wants: names_user_status,
     read: read_context,
 };
+
+/// A stanza that names the user-status node or holds a `<status/>` of ours: every
+/// finding of [`read_context`] is about one or the other.
+fn names_user_status(stanza: TreeElement<'_>) -> bool {
+    stanza
+        .descendants()
+        .any(|e| e.attr("node") == Some(NODE) || e.is("status", xep_user_status::ns::USER_STATUS))
+}
 
 fn read_payload(element: &Element) -> Result<ElementFinding, String> {
     let reading = UserStatus::read(element).map_err(|e| e.to_string())?;

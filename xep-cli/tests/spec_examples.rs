@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use xep_cli::inspect::{inspect, inspect_findings};
 use xep_cli::registry::Registry;
-use xep_core::xml::Limits;
+use xep_core::xml::{ItemReader, Limits, Piece};
 use xep_testkit::{Example, example_xml, examples, specs_dir};
 
 /// Examples that are not well-formed XML in the spec text itself, by file and caption
@@ -41,7 +41,44 @@ fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
     };
     let first = inspect(xml.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
     same_without_wire(xml.as_bytes(), &first, registry)?;
+    wants_what_it_reads(xml.as_bytes(), registry)?;
     check_findings(&first, registry)
+}
+
+/// The walk builds a minidom element for a claim or context kind only where the
+/// kind's `wants` holds on the compact tree; wherever it does not, the kind's `read`
+/// must find nothing, or a finding would be lost.
+fn wants_what_it_reads(bytes: &[u8], registry: &Registry) -> Result<(), String> {
+    let limits = Limits::default();
+    let mut reader = ItemReader::new(bytes, &limits).compact();
+    while let Some(piece) = reader.next_piece() {
+        let Ok(Piece::Tree(item)) = piece else {
+            return Ok(());
+        };
+        let root = item.tree.root();
+        for kind in &registry.context_kinds {
+            if !(kind.wants)(root) && !(kind.read)(&root.to_element()).is_empty() {
+                return Err(format!(
+                    "context kind {} reads what it does not want",
+                    kind.kind
+                ));
+            }
+        }
+        for element in root.descendants() {
+            for kind in &registry.claim_kinds {
+                if element.is(kind.name, kind.namespace)
+                    && !(kind.wants)(element)
+                    && (kind.read)(&element.to_element()).is_some()
+                {
+                    return Err(format!(
+                        "claim kind {} reads what it does not want",
+                        kind.kind
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `inspect_findings` (what `xep inspect` runs unless `--emit wire` is asked for)
@@ -339,7 +376,9 @@ fn samples_and_captures_read_the_same_without_writing_back() {
         let Ok(first) = inspect(&bytes, &registry, &Limits::default()) else {
             continue;
         };
-        if let Err(e) = same_without_wire(&bytes, &first, &registry) {
+        if let Err(e) = same_without_wire(&bytes, &first, &registry)
+            .and_then(|()| wants_what_it_reads(&bytes, &registry))
+        {
             panic!("{}: {e}", file.display());
         }
         read += 1;

@@ -13,6 +13,7 @@ pub mod lang;
 pub mod ns;
 pub mod reading;
 pub mod time;
+pub mod tree;
 pub mod uri;
 pub mod xml;
 

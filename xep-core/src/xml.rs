@@ -31,6 +31,7 @@ use rxml::error::EndOrError;
 use rxml::{Event, Options, Parse, Parser, WithOptions};
 
 use crate::ns;
+use crate::tree::{Tree, TreeBuilder};
 
 /// Whether XML 1.0 can carry `c` (production \[2\] `Char`): tab, line feed, carriage
 /// return, and everything from U+0020 on except U+FFFE and U+FFFF (surrogates cannot be
@@ -423,6 +424,19 @@ pub enum Piece {
     Element(Item),
     /// An element the caller asked to read from its bytes.
     Raw(RawItem),
+    /// An element built as a compact [`Tree`] ([`ItemReader::compact`]).
+    Tree(TreeItem),
+}
+
+/// One top-level element as a compact [`Tree`], and where it started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeItem {
+    /// The element.
+    pub tree: Tree,
+    /// 1-based line of its start tag.
+    pub line: usize,
+    /// 1-based column (in characters) of its start tag.
+    pub column: usize,
 }
 
 /// Input that is not well-formed XML, or exceeds the [`Limits`].
@@ -499,6 +513,11 @@ pub struct ItemReader<'a> {
     /// The top-level element being skipped as raw: start offset, line, column, and
     /// the depth inside it.
     raw_open: Option<(usize, usize, usize, usize)>,
+    /// Whether [`next_piece`](Self::next_piece) builds compact trees.
+    compact: bool,
+    /// The compact tree under construction, with the line and column of each open
+    /// element's start tag.
+    building: Option<(TreeBuilder, Vec<(usize, usize)>)>,
 }
 
 impl fmt::Debug for ItemReader<'_> {
@@ -562,6 +581,8 @@ impl<'a> ItemReader<'a> {
             done: false,
             raw: None,
             raw_open: None,
+            compact: false,
+            building: None,
         };
         match reader.start() {
             Ok(start) => {
@@ -598,13 +619,27 @@ impl<'a> ItemReader<'a> {
         self
     }
 
+    /// Makes [`next_piece`](Self::next_piece) yield each top-level element (other than
+    /// the raw ones) as a compact [`Tree`] ([`Piece::Tree`]) instead of a minidom
+    /// element: a caller that walks a large stanza and builds minidom elements only
+    /// for the parts it recognises ([`TreeElement::to_element`]) then holds a few
+    /// times the stanza's text instead of some thirty. The checks and errors are the
+    /// same. The iterator ([`Iterator::next`]) is unaffected and always builds
+    /// minidom elements.
+    ///
+    /// [`TreeElement::to_element`]: crate::tree::TreeElement::to_element
+    pub fn compact(mut self) -> Self {
+        self.compact = true;
+        self
+    }
+
     /// The next top-level element, as a tree or (see [`with_raw`](Self::with_raw)) as
     /// a byte range; then at most one error, then `None`.
     pub fn next_piece(&mut self) -> Option<Result<Piece, XmlError>> {
         if self.done {
             return None;
         }
-        match self.read_next(self.raw) {
+        match self.read_next(self.raw, self.compact) {
             Ok(Some(piece)) => Some(Ok(piece)),
             Ok(None) => {
                 self.done = true;
@@ -614,6 +649,7 @@ impl<'a> ItemReader<'a> {
                 self.done = true;
                 // The elements under construction are no longer needed.
                 self.stack = Vec::new();
+                self.building = None;
                 Some(Err(e))
             }
         }
@@ -725,7 +761,19 @@ impl<'a> ItemReader<'a> {
     }
 
     /// The next top-level element, `Ok(None)` at a well-formed end.
-    fn read_next(&mut self, raw: Option<&RawFilter<'_>>) -> Result<Option<Piece>, XmlError> {
+    /// How deep the element under construction is open.
+    fn depth(&self) -> usize {
+        match &self.building {
+            Some((builder, ..)) => builder.depth(),
+            None => self.stack.len(),
+        }
+    }
+
+    fn read_next(
+        &mut self,
+        raw: Option<&RawFilter<'_>>,
+        compact: bool,
+    ) -> Result<Option<Piece>, XmlError> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
@@ -787,7 +835,8 @@ impl<'a> ItemReader<'a> {
                     // The start offset: skip leading white space the metrics include.
                     let offset = self.skip_ws(before).min(before + metrics.len());
                     let ns_str: &str = &namespace;
-                    if self.stack.is_empty() && ns_str == ns::STREAM && name == "stream" {
+                    let depth = self.depth();
+                    if depth == 0 && ns_str == ns::STREAM && name == "stream" {
                         if self.in_stream {
                             return Err(self.at(offset, "stream header inside a stream".into()));
                         }
@@ -799,7 +848,7 @@ impl<'a> ItemReader<'a> {
                         self.in_stream = true;
                         continue;
                     }
-                    if self.stack.len() >= self.limits.max_depth {
+                    if depth >= self.limits.max_depth {
                         return Err(self.at(
                             offset,
                             format!(
@@ -810,13 +859,21 @@ impl<'a> ItemReader<'a> {
                     }
                     // XMPP has no unqualified top-level elements; one written back
                     // would read as `jabber:client`.
-                    if self.stack.is_empty() && ns_str.is_empty() {
+                    if depth == 0 && ns_str.is_empty() {
                         return Err(self.at(offset, format!("element <{name}> is in no namespace")));
                     }
                     self.check_names(offset, ns_str, name.as_str(), &attrs)?;
-                    if self.stack.is_empty() && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
+                    if depth == 0 && raw.is_some_and(|raw| raw(ns_str, name.as_str())) {
                         self.cursor.advance(self.input, offset);
                         self.raw_open = Some((offset, self.cursor.line, self.cursor.column, 1));
+                        continue;
+                    }
+                    if compact {
+                        self.cursor.advance(self.input, offset);
+                        let at = (self.cursor.line, self.cursor.column);
+                        let (builder, open) = self.building.get_or_insert_default();
+                        builder.start(&namespace, &name, attrs);
+                        open.push(at);
                         continue;
                     }
                     let mut element = Element::builder(name.as_str(), ns_str).build();
@@ -824,6 +881,16 @@ impl<'a> ItemReader<'a> {
                     self.cursor.advance(self.input, offset);
                     self.stack
                         .push((element, self.cursor.line, self.cursor.column));
+                }
+                Event::EndElement(_) if self.building.is_some() => {
+                    let (builder, open) = self.building.as_mut().expect("checked by the guard");
+                    let (line, column) = open.pop().expect("as deep as the builder");
+                    if let Some(tree) = builder.end() {
+                        let item = TreeItem { tree, line, column };
+                        self.building = None;
+                        self.yielded += 1;
+                        return Ok(Some(Piece::Tree(item)));
+                    }
                 }
                 Event::EndElement(_) => match self.stack.pop() {
                     Some((element, line, column)) => match self.stack.last_mut() {
@@ -845,6 +912,10 @@ impl<'a> ItemReader<'a> {
                         self.stream_closed = true;
                     }
                 },
+                Event::Text(_, text) if self.building.is_some() => {
+                    let (builder, ..) = self.building.as_mut().expect("checked by the guard");
+                    builder.text(&text);
+                }
                 Event::Text(_, text) => match self.stack.last_mut() {
                     Some((parent, ..)) => parent.append_text(text),
                     None if text.trim().is_empty() => {}
@@ -859,7 +930,7 @@ impl<'a> ItemReader<'a> {
         // Bytes the parser holds back, waiting for more input: a trailing text run or
         // a cut-off tag.
         let tail = self.skip_ws(self.consumed);
-        if tail < input.len() && self.stack.is_empty() && self.raw_open.is_none() {
+        if tail < input.len() && self.depth() == 0 && self.raw_open.is_none() {
             return Err(if input[tail] == b'<' {
                 self.at(input.len(), "input ends inside a tag".into())
             } else {
@@ -876,6 +947,16 @@ impl<'a> ItemReader<'a> {
                 format!(
                     "input ends inside <{}> opened at line {line}, column {column}",
                     String::from_utf8_lossy(&input[start + 1..name_end])
+                ),
+            ));
+        }
+        if let Some((builder, open)) = &self.building {
+            let (line, column) = open.last().copied().unwrap_or_default();
+            return Err(self.at(
+                input.len(),
+                format!(
+                    "input ends inside <{}> opened at line {line}, column {column}",
+                    builder.open_name().unwrap_or_default()
                 ),
             ));
         }
@@ -902,9 +983,11 @@ impl Iterator for ItemReader<'_> {
         if self.done {
             return None;
         }
-        match self.read_next(None) {
+        match self.read_next(None, false) {
             Ok(Some(Piece::Element(item))) => Some(Ok(item)),
-            Ok(Some(Piece::Raw(_))) => unreachable!("raw items only when asked"),
+            Ok(Some(Piece::Raw(_) | Piece::Tree(_))) => {
+                unreachable!("raw and compact items only when asked")
+            }
             Ok(None) => {
                 self.done = true;
                 None
@@ -1391,9 +1474,84 @@ mod tests {
                     (item.line, item.column) = (raw.line, raw.column);
                     out.push(item);
                 }
+                Piece::Tree(_) => unreachable!("not asked for"),
             }
         }
         Ok(out)
+    }
+
+    /// Every top-level element of `input` read as a compact tree, then built as a
+    /// minidom element.
+    fn compact_items(input: &[u8], limits: &Limits) -> Result<Vec<Item>, XmlError> {
+        let mut reader = ItemReader::new(input, limits).compact();
+        let mut out = Vec::new();
+        while let Some(piece) = reader.next_piece() {
+            let Piece::Tree(item) = piece? else {
+                unreachable!("every piece is compact")
+            };
+            // Written as text, it reads back as the same element.
+            let root = item.tree.root();
+            let text = root.to_xml();
+            let again = parse_items(text.as_bytes(), &Limits::default())
+                .unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(again.len(), 1, "{text}");
+            assert_eq!(again[0].element, root.to_element(), "{text}");
+            out.push(Item {
+                element: item.tree.root().to_element(),
+                line: item.line,
+                column: item.column,
+            });
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn compact_trees_and_errors_match_the_trees() {
+        let long_name = format!("<a xmlns='urn:a'><b>\n <{}/></b></a>", "n".repeat(8129));
+        let deep = format!("<a xmlns='urn:a'>{}", "<b>".repeat(70));
+        let long_value = format!("<a xmlns='urn:a' v='{}'/>", "&gt;".repeat(8192));
+        for input in [
+            "<a xmlns='urn:a'><b/>text</a>\n  <iq type='get' id='1'><query/></iq>",
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message/><presence/>",
+            "<a xmlns='urn:a'><b>",
+            "<a xmlns='urn:a'>\n<b>\n  <c>text",
+            "<a xmlns='urn:a'/><b",
+            "<a xmlns='urn:a'><b><c><d><e/></d></c></b></a>",
+            "<a xmlns='urn:a'/>text",
+            "<a xmlns='urn:a' xml:lang='de' k='&lt;v&gt;'>one<b xmlns='urn:b' k='1'>two</b>th<![CDATA[r]]>ee<!-- c -->four<c/></a>",
+            "<a xmlns='urn:a'><b/>\n<bad xmlns='http://www.w3.org/2000/xmlns/'/></a>",
+            "<a xmlns='urn:a'><b><xml:c/></b></a>",
+            "<a xmlns='urn:a'/></stream:stream><b xmlns='urn:a'/>",
+            "<a xmlns='urn:a'/><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+            "<a/>",
+            "",
+            &long_name,
+            &deep,
+            &long_value,
+        ] {
+            let limits = Limits::default().with_max_depth(64);
+            assert_eq!(
+                compact_items(input.as_bytes(), &limits),
+                parse_items(input.as_bytes(), &limits),
+                "{input}"
+            );
+        }
+        // The samples and captures the tools read.
+        let mut files = 0;
+        for dir in ["../../shared/interop-samples", "../xep-cli/samples"] {
+            let dir = format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
+            for entry in entries.flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                let limits = Limits::default();
+                let Ok(expected) = parse_items(&bytes, &limits) else {
+                    continue;
+                };
+                assert_eq!(compact_items(&bytes, &limits), Ok(expected), "{entry:?}");
+                files += 1;
+            }
+        }
+        assert!(files >= 5, "{files} files compared");
     }
 
     #[test]
@@ -1430,6 +1588,16 @@ mod tests {
             let limits = Limits::default();
             prop_assert_eq!(
                 pieces_reparsed(text.as_bytes(), &limits),
+                parse_items(text.as_bytes(), &limits)
+            );
+        }
+
+        #[test]
+        fn compact_trees_equal_the_trees(trees in proptest::collection::vec(tree(), 1..4)) {
+            let text: String = trees.iter().map(String::from).collect::<Vec<_>>().join("\n");
+            let limits = Limits::default();
+            prop_assert_eq!(
+                compact_items(text.as_bytes(), &limits),
                 parse_items(text.as_bytes(), &limits)
             );
         }
