@@ -275,6 +275,7 @@ fn main() {
         })
         .collect();
     let mut fixed = 0usize;
+    let mut wire_fixed = 0usize;
     for (what, bytes) in &sweep {
         if inspect_findings(bytes, &registry, &limits).is_err() {
             println!("sweep: {what}: not a readable input (a capture of a broken stanza)");
@@ -283,8 +284,16 @@ fn main() {
         let peak = peak_of_inspect(bytes, &registry, &limits);
         report(&format!("sweep, xep inspect: {what}"), bytes, peak);
         fixed = fixed.max(peak.saturating_sub(10 * bytes.len()));
+        let peak = peak_of(|| inspect(bytes, &registry, &limits).expect("inspects"));
+        report(
+            &format!("sweep, xep inspect --emit wire: {what}"),
+            bytes,
+            peak,
+        );
+        wire_fixed = wire_fixed.max(peak.saturating_sub(10 * bytes.len()));
     }
     if !sweep.is_empty() {
         println!("sweep: peak <= 10 x input + {fixed} B for every input above");
+        println!("sweep: with --emit wire, peak <= 10 x input + {wire_fixed} B");
     }
 }

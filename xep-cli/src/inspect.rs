@@ -286,11 +286,13 @@ fn inspect_with(
             Piece::Element(_) => unreachable!("the reader builds compact trees"),
             Piece::Raw(raw) => {
                 let path = format!("/{}", serverinfo.name);
+                let mut scratch = String::new();
                 let mut walker = Walker {
                     registry,
                     item: i + 1,
                     findings: &mut findings,
-                    write,
+                    write: false,
+                    wire: &mut scratch,
                 };
                 match crate::serverinfo::read_serverinfo_bytes(&bytes[raw.range.clone()]) {
                     Ok(found) => {
@@ -320,9 +322,10 @@ fn inspect_with(
             item: i + 1,
             findings: &mut findings,
             write,
+            wire: &mut wire,
         };
-        if let Some(written) = walker.walk(root, &path) {
-            wire.push_str(&String::from(&written));
+        walker.walk(root, &path, None);
+        if write {
             wire.push('\n');
         }
         // The whole stanza as a minidom element, built only for a context kind that
@@ -457,17 +460,20 @@ struct Walker<'a> {
     item: usize,
     findings: &'a mut Vec<Finding>,
     /// Whether the elements are written back (`--emit wire`); without it the walk
-    /// only records findings and builds no second tree.
+    /// only records findings.
     write: bool,
+    /// Where they are written: as text, element by element, so that what is written
+    /// back is never a second tree of the whole stanza.
+    wire: &'a mut String,
 }
 
 impl Walker<'_> {
-    /// Records what `element` holds and returns it written back from the typed values
-    /// (`None` when the walker does not write).
+    /// Records what `element` holds and, when writing, writes it back from the typed
+    /// values, inside a parent in `parent_ns` (`None` for a top-level element).
     ///
     /// The walk reads the compact tree; a minidom element is built only for a part a
     /// kind reads (a payload, a form, a claimed element) and dropped after it.
-    fn walk<'t>(&mut self, element: TreeElement<'t>, path: &str) -> Option<Element> {
+    fn walk<'t>(&mut self, element: TreeElement<'t>, path: &str, parent_ns: Option<&str>) {
         // Built once, for whichever kinds read this element.
         let mut built: Option<Element> = None;
         for kind in &self.registry.claim_kinds {
@@ -480,46 +486,60 @@ impl Walker<'_> {
                 Some(Ok(found)) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
                     if let Some(written) = found.written {
-                        return self.write.then_some(written);
+                        self.emit(&written);
+                        return;
                     }
                 }
                 Some(Err(error)) => {
                     self.broken(kind.kind, path, error);
-                    return self.write.then_some(built.expect("built above"));
+                    self.emit_unchanged(element, parent_ns);
+                    return;
                 }
             }
         }
         if let Some(kind) = self.registry.element_kind(element.name(), element.ns()) {
             let from_text = match (kind.read_text, &built) {
-                (Some(read_text), None) if !self.write => read_text(&element.to_xml()),
+                (Some(read_text), None) => read_text(&element.to_xml(), self.write),
                 _ => None,
             };
-            if let Some((fields, deviations)) = from_text {
-                self.found(kind.kind, path, fields, deviations);
-                return None;
+            if let Some(found) = from_text {
+                self.found(kind.kind, path, found.fields, found.deviations);
+                if self.write {
+                    self.wire.push_str(&found.written);
+                }
+                return;
             }
             let whole = built.unwrap_or_else(|| element.to_element());
-            return match (kind.read)(&whole) {
+            match (kind.read)(&whole) {
                 Ok(found) => {
                     self.found(kind.kind, path, found.fields, found.deviations);
-                    self.write.then_some(found.written)
+                    self.emit(&found.written);
                 }
                 Err(error) => {
                     self.broken(kind.kind, path, error);
-                    self.write.then_some(whole)
+                    self.emit_unchanged(element, parent_ns);
                 }
-            };
+            }
+            return;
         }
         // What a claim kind built and did not keep is not needed any more.
         drop(built);
         if element.is("x", ns::DATA_FORMS) {
-            let mut out = self.forms(&[element], &[], path);
-            return self
-                .write
-                .then(|| out.pop().unwrap_or_else(|| element.to_element()));
+            match self.forms(&[element], &[], path).pop() {
+                Some(form) => self.emit(&form),
+                None => self.emit_unchanged(element, parent_ns),
+            }
+            return;
+        }
+        if self.write {
+            element.write_start(self.wire, parent_ns);
+            if element.nodes().next().is_none() {
+                self.wire.push_str("/>");
+                return;
+            }
+            self.wire.push('>');
         }
         let is_disco = element.is("query", ns::DISCO_INFO);
-        let mut out = self.write.then(|| element.to_shallow_element());
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for child in element.children() {
             *counts.entry(child.name()).or_default() += 1;
@@ -553,28 +573,39 @@ impl Walker<'_> {
         for node in element.nodes() {
             match node {
                 TreeNode::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
-                    let forms = written.take().into_iter().flatten();
-                    if let Some(out) = &mut out {
-                        for form in forms {
-                            out.append_child(form);
-                        }
+                    for form in written.take().into_iter().flatten() {
+                        self.emit(&form);
                     }
                 }
                 TreeNode::Element(child) => {
                     let p = child_path(child);
-                    let written = self.walk(child, &p);
-                    if let (Some(out), Some(written)) = (&mut out, written) {
-                        out.append_child(written);
-                    }
+                    self.walk(child, &p, Some(element.ns()));
                 }
                 TreeNode::Text(text) => {
-                    if let Some(out) = &mut out {
-                        out.append_text_node(text);
+                    if self.write {
+                        xep_core::tree::escape_text(self.wire, text);
                     }
                 }
             }
         }
-        out
+        if self.write {
+            element.write_end(self.wire);
+        }
+    }
+
+    /// Writes an element built from the typed values (it declares its own namespace).
+    fn emit(&mut self, element: &Element) {
+        if self.write {
+            self.wire.push_str(&String::from(element));
+        }
+    }
+
+    /// Writes an element of the input as it was (a payload of ours that could not be
+    /// read, a form of no known type).
+    fn emit_unchanged(&mut self, element: TreeElement<'_>, parent_ns: Option<&str>) {
+        if self.write {
+            element.write_xml(self.wire, parent_ns);
+        }
     }
 
     /// Records what a kind read at `path`.

@@ -66,9 +66,22 @@ pub struct ElementFinding {
     pub written: Element,
 }
 
-/// [`ElementKind::read_text`]: the fields and deviations read from an element's text,
-/// or `None` for "read the element instead".
-pub type ReadText = fn(&str) -> Option<(Fields, Vec<String>)>;
+/// [`ElementKind::read_text`]: what was read from an element's text (and, when the
+/// flag asks for it, the element written back as text), or `None` for "read the
+/// element instead".
+pub type ReadText = fn(&str, bool) -> Option<TextFinding>;
+
+/// What an element kind read from an element's text.
+#[derive(Debug)]
+pub struct TextFinding {
+    /// Typed fields for the JSON output.
+    pub fields: Fields,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The element written back from the typed value, as text (empty unless asked
+    /// for).
+    pub written: String,
+}
 
 /// A kind read from one element.
 #[derive(Debug, Clone, Copy)]
@@ -81,11 +94,10 @@ pub struct ElementKind {
     pub name: &'static str,
     /// Reads the element; an `Err` is a payload that is ours but broken.
     pub read: fn(&Element) -> Result<ElementFinding, String>,
-    /// Reads the fields and deviations of [`read`](Self::read) from the element's text
+    /// Reads what [`read`](Self::read) reads from the element's text
     /// ([`TreeElement::to_xml`]) without a minidom tree, where the kind can (a
     /// `<serverinfo/>` of 150,000 peers is some thirty times its text as a tree);
-    /// `None` from it means "read the element instead". Used when nothing is
-    /// written back.
+    /// `None` from it means "read the element instead".
     pub read_text: Option<ReadText>,
 }
 

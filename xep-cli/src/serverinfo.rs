@@ -10,7 +10,9 @@ use xep_serverinfo::discovery::{Discovery, FormLayout, NodeForm, Plan};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::inspect::Fields;
-use crate::registry::{ElementFinding, ElementKind, FormContext, FormFinding, FormKind};
+use crate::registry::{
+    ElementFinding, ElementKind, FormContext, FormFinding, FormKind, TextFinding,
+};
 
 /// `<serverinfo xmlns='urn:xmpp:serverinfo:0'/>`, read leniently (pre-draft layout
 /// included) and written back from the typed value.
@@ -23,15 +25,24 @@ pub const SERVERINFO: ElementKind = ElementKind {
 };
 
 /// A `<serverinfo/>` inside a stanza, read from its text as a top-level one is read
-/// from its bytes (without a minidom tree): `None` where that reading fails, for the
-/// walk to read the element (and report its error) instead.
-fn read_serverinfo_text(text: &str) -> Option<(Fields, Vec<String>)> {
-    // As `read_serverinfo_bytes`, without writing the payload back.
+/// from its bytes (without a minidom tree), and written back as text when `write`
+/// asks: `None` where that reading fails, for the walk to read the element (and
+/// report its error) instead.
+fn read_serverinfo_text(text: &str, write: bool) -> Option<TextFinding> {
+    if write {
+        let found = read_serverinfo_bytes(text.as_bytes()).ok()?;
+        return Some(TextFinding {
+            fields: found.fields,
+            deviations: found.deviations,
+            written: found.written,
+        });
+    }
     let reading = ServerInfo::read_bytes(text.as_bytes()).ok()?;
-    Some((
-        Fields::serialize(&View(&reading.value)),
-        reading.deviations.iter().map(ToString::to_string).collect(),
-    ))
+    Some(TextFinding {
+        fields: Fields::serialize(&View(&reading.value)),
+        deviations: reading.deviations.iter().map(ToString::to_string).collect(),
+        written: String::new(),
+    })
 }
 
 /// XEP-0485's fields of the `http://jabber.org/network/serverinfo` form, with the

@@ -399,7 +399,34 @@ impl TreeElement<'_> {
         out
     }
 
-    fn write_xml(&self, out: &mut String, parent_ns: Option<&str>) {
+    /// Appends the element as XML text to `out`, inside a parent in `parent_ns`
+    /// (`None` at the top): a namespace is declared where it differs from the
+    /// parent's. The text is what minidom writes for [`to_element`](Self::to_element)
+    /// (names, attribute order, escapes), so that an element no kind changed comes
+    /// out as a writer of minidom elements would write it. The one difference is an
+    /// attribute in a namespace other than `xml:` (rare in XMPP): it gets a prefix
+    /// declared on its element, where minidom numbers prefixes across the document;
+    /// the text reads back as the same element either way.
+    pub fn write_xml(&self, out: &mut String, parent_ns: Option<&str>) {
+        self.write_start(out, parent_ns);
+        let mut nodes = self.nodes().peekable();
+        if nodes.peek().is_none() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        for node in nodes {
+            match node {
+                TreeNode::Element(child) => child.write_xml(out, Some(self.ns())),
+                TreeNode::Text(text) => escape(out, text, false),
+            }
+        }
+        self.write_end(out);
+    }
+
+    /// Appends the start tag without its closing `>` (or `/>`): `<`, the name, the
+    /// namespace declaration where it differs from `parent_ns`, and the attributes.
+    pub fn write_start(&self, out: &mut String, parent_ns: Option<&str>) {
         let ns = self.ns();
         out.push('<');
         out.push_str(self.name());
@@ -414,46 +441,45 @@ impl TreeElement<'_> {
                 out.push_str("xml:");
             } else if !attr_ns.is_empty() {
                 // A prefix of its own for each namespaced attribute, declared here.
-                out.push_str(&format!("xmlns:a{n}='"));
+                out.push_str(&format!("xmlns:tns{n}='"));
                 escape(out, attr_ns, true);
-                out.push_str(&format!("' a{n}:"));
+                out.push_str(&format!("' tns{n}:"));
             }
             out.push_str(name);
             out.push_str("='");
             escape(out, value, true);
             out.push('\'');
         }
-        let mut nodes = self.nodes().peekable();
-        if nodes.peek().is_none() {
-            out.push_str("/>");
-            return;
-        }
-        out.push('>');
-        for node in nodes {
-            match node {
-                TreeNode::Element(child) => child.write_xml(out, Some(ns)),
-                TreeNode::Text(text) => escape(out, text, false),
-            }
-        }
+    }
+
+    /// Appends the end tag.
+    pub fn write_end(&self, out: &mut String) {
         out.push_str("</");
         out.push_str(self.name());
         out.push('>');
     }
 }
 
-/// Appends `text` escaped for element content or (`attribute`) a value in single
-/// quotes; characters a parser would normalise (CR anywhere, tab and line feed in a
-/// value) are written as references.
+/// Appends `text` escaped as element content, as minidom's writer escapes it (for a
+/// writer that puts text between elements written with [`TreeElement::write_xml`]).
+pub fn escape_text(out: &mut String, text: &str) {
+    escape(out, text, false);
+}
+
+/// Appends `text` escaped as minidom's writer (rxml) escapes it, for element content
+/// or (`attribute`) a value in quotes: characters a parser would normalise (CR
+/// anywhere, tab and line feed in a value) are written as references.
 fn escape(out: &mut String, text: &str, attribute: bool) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            '\'' if attribute => out.push_str("&apos;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\n' if attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#xd;"),
+            '"' if attribute => out.push_str("&#34;"),
+            '\'' if attribute => out.push_str("&#39;"),
+            '\t' if attribute => out.push_str("&#x9;"),
+            '\n' if attribute => out.push_str("&#xa;"),
             c => out.push(c),
         }
     }
@@ -483,6 +509,7 @@ impl From<&Element> for Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn tree(xml: &str) -> Tree {
         let element: Element = xml.parse().unwrap();
@@ -525,6 +552,107 @@ mod tests {
                 let text = e.to_xml();
                 let again: Element = text.parse().unwrap_or_else(|err| panic!("{err}: {text}"));
                 assert_eq!(again, e.to_element(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn written_text_is_what_minidom_writes() {
+        // `xep inspect --emit wire` writes the unchanged parts from the tree, where it
+        // wrote the elements built from the tree with minidom before: the text is the
+        // same. (Not the text minidom writes for the element it parsed: that keeps the
+        // input's prefixes and redundant declarations, which the tree does not store.)
+        for xml in [
+            "<a xmlns='urn:x' k='v&apos;&quot;&lt;&gt;&amp;&#9;&#10;&#13;' xml:lang='de'>one&#13;\n<b xmlns='urn:y' z='1'>two</b>3 &lt; 4 ]]&gt;<c/><d xmlns=''><e/></d></a>",
+            "<a xmlns='urn:x'><a xmlns='urn:x'/>\t<b xmlns='urn:p' xml:lang='en'/></a>",
+        ] {
+            let element: Element = xml.parse().unwrap();
+            let root = Tree::from(&element);
+            let root = root.root();
+            assert_eq!(root.to_xml(), String::from(&root.to_element()));
+        }
+    }
+
+    /// An element as text: name, namespace, attributes and content.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Element(
+            &'static str,
+            &'static str,
+            Vec<(&'static str, String)>,
+            Vec<Self>,
+        ),
+        Text(String),
+    }
+
+    fn quote(text: &str, out: &mut String) {
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '\'' => out.push_str("&apos;"),
+                '\r' => out.push_str("&#13;"),
+                '\n' => out.push_str("&#10;"),
+                '\t' => out.push_str("&#9;"),
+                c => out.push(c),
+            }
+        }
+    }
+
+    fn render(node: &Node, out: &mut String) {
+        match node {
+            Node::Text(text) => quote(text, out),
+            Node::Element(name, ns, attrs, nodes) => {
+                out.push_str(&format!("<{name} xmlns='{ns}'"));
+                for (k, v) in attrs {
+                    out.push_str(&format!(" {k}='"));
+                    quote(v, out);
+                    out.push('\'');
+                }
+                out.push('>');
+                for node in nodes {
+                    render(node, out);
+                }
+                out.push_str(&format!("</{name}>"));
+            }
+        }
+    }
+
+    fn element() -> impl Strategy<Value = Node> {
+        const TEXT: &str = "[a<>&'\"\t\n\r ]{1,5}";
+        let names = || prop_oneof![Just("a"), Just("b")];
+        let namespaces = || prop_oneof![Just("urn:x"), Just("urn:y"), Just("")];
+        let attrs = || {
+            proptest::collection::btree_map(prop_oneof![Just("k"), Just("l")], TEXT, 0..3)
+                .prop_map(|m| m.into_iter().collect::<Vec<_>>())
+        };
+        let leaf = (names(), namespaces(), attrs())
+            .prop_map(|(name, ns, attrs)| Node::Element(name, ns, attrs, Vec::new()));
+        leaf.prop_recursive(4, 40, 4, move |inner| {
+            (
+                names(),
+                namespaces(),
+                attrs(),
+                proptest::collection::vec(prop_oneof![inner, TEXT.prop_map(Node::Text)], 0..4),
+            )
+                .prop_map(|(name, ns, attrs, nodes)| Node::Element(name, ns, attrs, nodes))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn written_text_is_what_minidom_writes_for_any_element(node in element()) {
+            let mut xml = String::new();
+            // The root in a namespace, as both readers want it.
+            render(&Node::Element("r", "urn:r", Vec::new(), vec![node]), &mut xml);
+            let element: Element = xml.parse().unwrap();
+            let t = Tree::from(&element);
+            prop_assert_eq!(t.root().to_element(), element);
+            for e in t.root().descendants().filter(|e| !e.ns().is_empty()) {
+                let text = e.to_xml();
+                prop_assert_eq!(&text, &String::from(&e.to_element()));
+                let again: Element = text.parse().unwrap();
+                prop_assert_eq!(again, e.to_element());
             }
         }
     }
