@@ -228,6 +228,22 @@ fn main() {
         "one disco#info result of 2,000 features".into(),
         features.into(),
     ));
+    // A status file (JSON) with a message in many languages, as an operator with a
+    // translation pipeline might write it.
+    for n in [10, 1_000, 10_000] {
+        let mut file = String::from(
+            "{\n  \"planned\": true,\n  \"beginning\": \"2026-11-22T10:00:00Z\",\n  \
+             \"expected_end\": \"2026-11-22T12:00:00Z\",\n  \"message\": {\n    \
+             \"default\": \"Database maintenance until noon (UTC).\"",
+        );
+        for i in 0..n {
+            file.push_str(&format!(
+                ",\n    \"x-l{i:05}\": \"Wartung der Datenbank bis 12 Uhr (UTC), {i}.\""
+            ));
+        }
+        file.push_str("\n  }\n}\n");
+        sweep.push((format!("status file of {n} languages"), file.into()));
+    }
     let inputs: Vec<(&str, String)> = inputs
         .into_iter()
         .filter(|(what, _)| filter.is_empty() || filter.iter().any(|f| what.contains(f.as_str())))

@@ -386,6 +386,75 @@ fn looks_like_json(bytes: &[u8]) -> bool {
             .any(|word| rest.starts_with(word))
 }
 
+/// The position and message of a JSON syntax error.
+fn json_error(e: serde_json::Error) -> InputError {
+    InputError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// Any well-formed JSON document, read and forgotten: what a `serde_json::Value`
+/// accepts (strings decoded, so that a lone surrogate escape is refused as a `Value`
+/// refuses it, where `serde::de::IgnoredAny` skips it), without keeping anything.
+struct WellFormed;
+
+impl<'de> serde::Deserialize<'de> for WellFormed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WellFormedVisitor)
+    }
+}
+
+struct WellFormedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WellFormedVisitor {
+    type Value = WellFormed;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_unit<E>(self) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<WellFormed, A::Error> {
+        while seq.next_element::<WellFormed>()?.is_some() {}
+        Ok(WellFormed)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<WellFormed, A::Error> {
+        while map.next_entry::<WellFormed, WellFormed>()?.is_some() {}
+        Ok(WellFormed)
+    }
+}
+
 fn inspect_json(
     bytes: &[u8],
     registry: &Registry,
@@ -405,36 +474,35 @@ fn inspect_json(
     }
     // A byte order mark is not JSON; the kinds see it (and report it) in `text`.
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: Value = serde_json::from_slice(body).map_err(|e| InputError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
-    })?;
+    // Checked without building a tree of values: a kind that claims the document
+    // reads it into its own types, and no second copy of it stays alive meanwhile.
+    serde_json::from_slice::<WellFormed>(body).map_err(json_error)?;
+    // Written back as it was read, for a document no kind reads (or one that claims
+    // it and cannot read it).
+    let as_read = || -> Result<String, InputError> {
+        let value: Value = serde_json::from_slice(body).map_err(json_error)?;
+        let mut wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+        wire.push('\n');
+        Ok(wire)
+    };
     // The first JSON kind that claims the document reads it and writes it back.
     let text = core::str::from_utf8(bytes).expect("serde_json accepted it, so it is UTF-8");
     for kind in &registry.json_kinds {
-        let (fields, deviations, wire) = match (kind.read)(text) {
+        let (fields, deviations, wire) = match (kind.read)(text, write) {
             None => continue,
             Some(Ok(found)) => (found.fields, found.deviations, found.written),
             Some(Err(error)) => {
                 let mut fields = Map::new();
                 fields.insert("error".into(), error.clone().into());
-                let mut wire =
-                    serde_json::to_string_pretty(&value).expect("a JSON value serialises");
-                wire.push('\n');
-                (fields, vec![error], wire)
+                let wire = if write { as_read()? } else { String::new() };
+                (Fields::serialize(&fields), vec![error], wire)
             }
         };
         let finding = Finding {
             kind: kind.kind,
             item: 0,
             path: "/".to_owned(),
-            fields: fields.into(),
+            fields,
             deviations,
         };
         return Ok(Inspection {
@@ -443,11 +511,7 @@ fn inspect_json(
             wire: if write { wire } else { String::new() },
         });
     }
-    let mut wire = String::new();
-    if write {
-        wire = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
-        wire.push('\n');
-    }
+    let wire = if write { as_read()? } else { String::new() };
     Ok(Inspection {
         format: Format::Json,
         findings: Vec::new(),

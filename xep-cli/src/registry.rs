@@ -133,11 +133,12 @@ pub struct ContextKind {
 /// What a JSON kind made of a JSON document.
 #[derive(Debug)]
 pub struct JsonFinding {
-    /// Typed fields for the JSON output.
-    pub fields: Map<String, Value>,
+    /// Typed fields for the JSON output (as text: a status file's messages in ten
+    /// thousand languages are several times their text as a tree of values).
+    pub fields: Fields,
     /// Spec deviations seen while reading, with line and column where known.
     pub deviations: Vec<String>,
-    /// The document written back from the typed value.
+    /// The document written back from the typed value (empty unless asked for).
     pub written: String,
 }
 
@@ -146,9 +147,10 @@ pub struct JsonFinding {
 pub struct JsonKind {
     /// Stable kind name in the JSON output.
     pub kind: &'static str,
-    /// Reads the document text (already known to be well-formed JSON); `None` when
-    /// it is not this kind, `Err` when it is but cannot be read.
-    pub read: fn(&str) -> Option<Result<JsonFinding, String>>,
+    /// Reads the document text (already known to be well-formed JSON), and writes
+    /// it back when the flag asks for it; `None` when it is not this kind, `Err` when
+    /// it is but cannot be read.
+    pub read: fn(&str, bool) -> Option<Result<JsonFinding, String>>,
 }
 
 /// What a claim kind made of an element.

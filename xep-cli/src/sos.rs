@@ -7,6 +7,8 @@
 
 use minidom::Element;
 use serde_json::{Map, Value, json};
+
+use crate::inspect::Fields;
 use xep_core::forms::TypedForm;
 use xep_core::reading::{Deviation, Path, Reading, Severity};
 use xep_sos::disco::{SeedForm, Xep0455Form, is_http};
@@ -178,18 +180,26 @@ pub const SOS_STATUS: JsonKind = JsonKind {
 /// is not a status file.
 const STATUS_KEYS: [&str; 5] = ["outage", "planned", "beginning", "expected_end", "message"];
 
-fn read_status(text: &str) -> Option<Result<JsonFinding, String>> {
+fn read_status(text: &str, write: bool) -> Option<Result<JsonFinding, String>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(body).ok()?;
+    // The top-level keys alone (a tree of the whole document would be a second copy
+    // of it, alive while the status file reader builds its own).
+    let keys = if body.trim_start().starts_with('{') {
+        Some(serde_json::from_str::<TopLevel>(body).ok()?.0)
+    } else {
+        None
+    };
     // The status file is the one JSON document kind: a document that is not an
     // object (`null`, `[1]`, `"x"`) is read as one, so that the reader says what is
     // wrong with it. An object with none of its members is something else.
-    let object = value.as_object();
-    if object.is_some_and(|o| !o.is_empty() && !STATUS_KEYS.iter().any(|k| o.contains_key(*k))) {
+    if keys
+        .as_ref()
+        .is_some_and(|k| !k.is_empty() && !STATUS_KEYS.iter().any(|s| k.contains(*s)))
+    {
         return None;
     }
     // With an `outage` member, read by the seed/v0.2 rules that define it.
-    let version = if object.is_some_and(|o| o.contains_key("outage")) {
+    let version = if keys.is_some_and(|k| k.contains("outage")) {
         Version::V0_2
     } else {
         Version::V0_4
@@ -198,29 +208,62 @@ fn read_status(text: &str) -> Option<Result<JsonFinding, String>> {
         Ok(reading) => reading,
         Err(e) => return Some(Err(e.to_string())),
     };
-    let mut fields = Map::new();
-    fields.insert("version_rules".into(), version.as_str().into());
-    match &reading.value {
-        StatusFile::NoOutage => {
-            fields.insert("no_outage".into(), true.into());
-        }
-        StatusFile::Outage(status) => {
-            fields.insert("no_outage".into(), false.into());
-            fields.insert(
-                "status".into(),
-                serde_json::to_value(status).expect("a status serialises"),
-            );
-        }
-    }
-    fields.insert(
-        "valid".into(),
-        xep_sos::status::fits_schema(&reading.deviations).into(),
-    );
+    let status = match &reading.value {
+        StatusFile::NoOutage => None,
+        StatusFile::Outage(status) => Some(status),
+    };
+    let fields = Fields::serialize(&StatusFields {
+        version_rules: version.as_str(),
+        no_outage: status.is_none(),
+        status,
+        valid: xep_sos::status::fits_schema(&reading.deviations),
+    });
     // Every departure from the spec, as `xep status validate` lists them.
     let deviations = reading.deviations.iter().map(ToString::to_string).collect();
     Some(Ok(JsonFinding {
         fields,
         deviations,
-        written: reading.value.to_json_pretty(),
+        written: if write {
+            reading.value.to_json_pretty()
+        } else {
+            String::new()
+        },
     }))
+}
+
+/// The fields of a status file finding, in this order.
+#[derive(serde::Serialize)]
+struct StatusFields<'a> {
+    version_rules: &'static str,
+    no_outage: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a xep_sos::status::Status>,
+    valid: bool,
+}
+
+/// The names of a JSON object's members; their values are skipped.
+struct TopLevel(std::collections::HashSet<String>);
+
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TopLevel;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TopLevel, A::Error> {
+                let mut keys = std::collections::HashSet::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.insert(key);
+                }
+                Ok(TopLevel(keys))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -233,6 +233,13 @@ fn hostile_inputs_get_one_line_errors() {
             b"{\"beginning\": }".to_vec(),
             "line 1, column 15: not well-formed JSON",
         ),
+        // Checked as a tree of values would check it (`IgnoredAny` skips escapes
+        // unchecked), then read without one.
+        (
+            "lone surrogate",
+            br#"{"x-note": "\udc00", "planned": true}"#.to_vec(),
+            "line 1, column 18: not well-formed JSON: lone leading surrogate",
+        ),
         (
             "deep json",
             "{\"a\":".repeat(100_000).into_bytes(),
