@@ -228,6 +228,19 @@ fn main() {
         "one disco#info result of 2,000 features".into(),
         features.into(),
     ));
+    // A discovery form with a long address list, read by the contact-address kind.
+    let mut form = String::from(
+        "<iq xmlns='jabber:client' type='result' id='d2' from='example.org'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='server' type='im'/><x xmlns='jabber:x:data' type='result'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field>\
+         <field var='admin-addresses' type='list-multi'>",
+    );
+    for i in 0..2_000 {
+        form.push_str(&format!("<value>xmpp:admin{i}@example.org</value>"));
+    }
+    form.push_str("</field></x></query></iq>");
+    sweep.push(("one disco#info form of 2,000 addresses".into(), form.into()));
     // A status file (JSON) with a message in many languages, as an operator with a
     // translation pipeline might write it.
     for n in [10, 1_000, 10_000] {

@@ -519,6 +519,14 @@ fn inspect_json(
     })
 }
 
+/// A form as `--emit wire` writes it back.
+enum WrittenForm<'t> {
+    /// Built from the typed values (a merged form of a registered FORM_TYPE).
+    Typed(DataForm),
+    /// A form of the input, unchanged.
+    Input(TreeElement<'t>),
+}
+
 struct Walker<'a> {
     registry: &'a Registry,
     item: usize,
@@ -590,7 +598,7 @@ impl Walker<'_> {
         drop(built);
         if element.is("x", ns::DATA_FORMS) {
             match self.forms(&[element], &[], path).pop() {
-                Some(form) => self.emit(&form),
+                Some(form) => self.emit_form(form, parent_ns),
                 None => self.emit_unchanged(element, parent_ns),
             }
             return;
@@ -638,7 +646,7 @@ impl Walker<'_> {
             match node {
                 TreeNode::Element(child) if is_disco && child.is("x", ns::DATA_FORMS) => {
                     for form in written.take().into_iter().flatten() {
-                        self.emit(&form);
+                        self.emit_form(form, Some(element.ns()));
                     }
                 }
                 TreeNode::Element(child) => {
@@ -661,6 +669,25 @@ impl Walker<'_> {
     fn emit(&mut self, element: &Element) {
         if self.write {
             self.wire.push_str(&String::from(element));
+        }
+    }
+
+    /// Writes a form back: one built from the typed values as xso writes it (no
+    /// minidom tree of it: a form of 2,000 values is some fifteen times its text as
+    /// one), one of the input as it was.
+    fn emit_form(&mut self, form: WrittenForm<'_>, parent_ns: Option<&str>) {
+        match form {
+            WrittenForm::Typed(form) => {
+                if self.write {
+                    // The form holds only text read from XML, or typed values whose
+                    // readers refuse what XML cannot carry: the writer cannot fail
+                    // (it panicked in `Element::from` before, as it would here).
+                    let bytes = xso::to_vec(&form).expect("a form read from XML writes");
+                    self.wire
+                        .push_str(core::str::from_utf8(&bytes).expect("xso writes UTF-8"));
+                }
+            }
+            WrittenForm::Input(element) => self.emit_unchanged(element, parent_ns),
         }
     }
 
@@ -703,19 +730,18 @@ impl Walker<'_> {
     /// itself when it stands alone), not at a form: merging changes the forms'
     /// positions, and the report must be the same for the input and for what
     /// `--emit wire` writes.
-    fn forms(
+    fn forms<'t>(
         &mut self,
-        forms: &[TreeElement<'_>],
+        forms: &[TreeElement<'t>],
         features: &[String],
         container: &str,
-    ) -> Vec<Element> {
-        // Each form is built as a minidom element only to be parsed, and built again
-        // only where it is written back unchanged: a disco#info result of several
-        // large forms never holds them twice.
+    ) -> Vec<WrittenForm<'t>> {
+        // Each form is parsed from the compact tree (no minidom tree of it), and built
+        // as a minidom element only where it is written back unchanged.
         let mut parsed: Vec<Option<DataForm>> = Vec::with_capacity(forms.len());
         let mut errors: Vec<Option<String>> = Vec::with_capacity(forms.len());
         for form in forms {
-            match DataForm::try_from(form.to_element()) {
+            match form.parse::<DataForm>() {
                 Ok(form) => {
                     parsed.push(Some(form));
                     errors.push(None);
@@ -757,13 +783,13 @@ impl Walker<'_> {
                     }
                 }
                 if write {
-                    out.push(element.to_element());
+                    out.push(WrittenForm::Input(*element));
                 }
                 continue;
             }
             let Some(form_type) = types[i].clone() else {
                 if write {
-                    out.push(element.to_element());
+                    out.push(WrittenForm::Input(*element));
                 }
                 continue;
             };
@@ -772,7 +798,7 @@ impl Walker<'_> {
             }
             if !self.registry.knows_form_type(&form_type) {
                 if write {
-                    out.push(element.to_element());
+                    out.push(WrittenForm::Input(*element));
                 }
                 continue;
             }
@@ -809,7 +835,7 @@ impl Walker<'_> {
                 continue;
             }
             if !any {
-                out.extend(members.iter().map(|&j| forms[j].to_element()));
+                out.extend(members.iter().map(|&j| WrittenForm::Input(forms[j])));
                 continue;
             }
             let merged =
@@ -819,7 +845,7 @@ impl Walker<'_> {
                 .iter()
                 .filter(|f| !owned.iter().any(|o| f.var.as_deref() == Some(*o)))
                 .cloned();
-            out.push(builder.with_fields(rest).build().into());
+            out.push(WrittenForm::Typed(builder.with_fields(rest).build()));
         }
         // A disco#info result without any form of a registered FORM_TYPE can still
         // say something to its kinds through its features (XEP-0485's fallback when

@@ -470,21 +470,26 @@ impl<'a> FormReader<'a> {
     }
 
     fn dedup(&mut self, var: &str, values: Vec<String>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut kept: HashSet<String> = HashSet::new();
-        let mut repeated: HashSet<String> = HashSet::new();
-        for value in values {
-            if kept.contains(&value) {
-                if repeated.insert(value.clone()) {
-                    let message = format!("value {} repeated; kept once", excerpt(&value));
+        // Which values to keep, with sets of borrowed values (no copy of a long
+        // list's values beside the list).
+        let mut keep = Vec::with_capacity(values.len());
+        {
+            let mut kept: HashSet<&str> = HashSet::new();
+            let mut repeated: HashSet<&str> = HashSet::new();
+            for value in &values {
+                let first = kept.insert(value.as_str());
+                if !first && repeated.insert(value.as_str()) {
+                    let message = format!("value {} repeated; kept once", excerpt(value));
                     self.deviate_each(var, Severity::Should, "duplicate-value", message);
                 }
-                continue;
+                keep.push(first);
             }
-            kept.insert(value.clone());
-            out.push(value);
         }
-        out
+        values
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(value, keep)| keep.then_some(value))
+            .collect()
     }
 
     /// The value of a single-valued field: the first one, with a deviation if there
