@@ -241,6 +241,30 @@ fn main() {
     }
     form.push_str("</field></x></query></iq>");
     sweep.push(("one disco#info form of 2,000 addresses".into(), form.into()));
+    // Single large payloads of the other kinds, read through a minidom element.
+    let mut outage = String::from(
+        "<message xmlns='jabber:client' from='status.example.org'>\
+         <event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:sos:0'>\
+         <item id='now'><outage xmlns='urn:xmpp:sos:0'>",
+    );
+    for i in 0..2_000 {
+        outage.push_str(&format!(
+            "<description xml:lang='x-l{i}'>The IRC gateway is down, language {i}</description>"
+        ));
+    }
+    outage.push_str("<planned>false</planned></outage></item></items></event></message>");
+    sweep.push(("one SOS outage of 2,000 descriptions".into(), outage.into()));
+    let mut vcard = String::from(
+        "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><kind><text>application</text></kind>\
+         <fn><text>example.org</text></fn>",
+    );
+    for i in 0..2_000 {
+        vcard.push_str(&format!(
+            "<impp><uri>xmpp:admin{i}@example.org</uri></impp>"
+        ));
+    }
+    vcard.push_str("</vcard>");
+    sweep.push(("one vCard of 2,000 addresses".into(), vcard.into()));
     // A status file (JSON) with a message in many languages, as an operator with a
     // translation pipeline might write it.
     for n in [10, 1_000, 10_000] {

@@ -27,7 +27,8 @@ use xep_service_directory::listing::{Listing, ListingEntry};
 use xep_service_directory::vcard::{self, VCard, VCards, lint};
 
 use crate::input::read_input;
-use crate::registry::{ClaimFinding, ClaimKind, Registry};
+use crate::inspect::Fields;
+use crate::registry::{ClaimFinding, ClaimKind, Registry, TextFinding};
 
 /// Adds the kinds of this module to a registry.
 pub fn register(registry: &mut Registry) {
@@ -47,6 +48,7 @@ pub const SERVER_VCARD: ClaimKind = ClaimKind {
     name: "vcard",
     wants: crate::registry::always,
     read: read_vcard,
+    read_tree: Some(read_vcard_tree),
 };
 
 /// A `<vcards/>` list of server cards (the xmpp.net export).
@@ -56,6 +58,7 @@ pub const SERVER_VCARDS: ClaimKind = ClaimKind {
     name: "vcards",
     wants: crate::registry::always,
     read: read_vcards,
+    read_tree: None,
 };
 
 /// A disco#info result that says something about XEP-0309.
@@ -65,6 +68,7 @@ pub const DIRECTORY_DISCOVERY: ClaimKind = ClaimKind {
     name: "query",
     wants: may_classify,
     read: read_discovery,
+    read_tree: None,
 };
 
 /// Whether a disco#info `<query/>` can say anything about a directory: it names the
@@ -96,6 +100,7 @@ pub const SERVER_BUDDY_COMMAND: ClaimKind = ClaimKind {
     name: "command",
     wants: crate::registry::always,
     read: read_command,
+    read_tree: None,
 };
 
 fn strings(deviations: &[Deviation]) -> Vec<String> {
@@ -115,17 +120,21 @@ fn card_fields(card: &VCard) -> Map<String, Value> {
         .map(|e| format!("{{{}}}{}", e.ns(), e.name()))
         .collect();
     fields.insert("other_properties".into(), json!(others));
-    let report = lint(&xep_core::Reading::clean(card.clone()));
-    let names = |fields: &[vcard::Field]| -> Vec<&'static str> {
-        fields.iter().map(|f| f.as_str()).collect()
+    // What `lint` reports as missing, without a copy of the card to lint.
+    let missing = |fields: &[vcard::Field]| -> Vec<&'static str> {
+        fields
+            .iter()
+            .filter(|f| !f.present(card))
+            .map(|f| f.as_str())
+            .collect()
     };
     fields.insert(
         "missing_recommended".into(),
-        json!(names(&report.missing_recommended)),
+        json!(missing(&vcard::Field::RECOMMENDED)),
     );
     fields.insert(
         "missing_optional".into(),
-        json!(names(&report.missing_optional)),
+        json!(missing(&vcard::Field::OPTIONAL)),
     );
     fields
 }
@@ -138,6 +147,25 @@ fn read_vcard(element: &Element) -> Option<Result<ClaimFinding, String>> {
                 fields: card_fields(&reading.value),
                 deviations: strings(&reading.deviations),
                 written: Some(Element::from(reading.value)),
+            })
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// [`read_vcard`] from the compact tree.
+fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextFinding, String>> {
+    element.children().next()?;
+    Some(
+        VCard::read_tree(element)
+            .map(|reading| TextFinding {
+                fields: Fields::serialize(&card_fields(&reading.value)),
+                deviations: strings(&reading.deviations),
+                written: if write {
+                    let bytes = xso::to_vec(&reading.value).expect("a card read from XML writes");
+                    String::from_utf8(bytes).expect("xso writes UTF-8")
+                } else {
+                    String::new()
+                },
             })
             .map_err(|e| e.to_string()),
     )

@@ -552,6 +552,24 @@ impl Walker<'_> {
             if !element.is(kind.name, kind.namespace) || !(kind.wants)(element) {
                 continue;
             }
+            if let (Some(read_tree), None) = (kind.read_tree, &built) {
+                match read_tree(element, self.write) {
+                    None => {}
+                    Some(Ok(found)) => {
+                        self.found(kind.kind, path, found.fields, found.deviations);
+                        if self.write {
+                            self.wire.push_str(&found.written);
+                        }
+                        return;
+                    }
+                    Some(Err(error)) => {
+                        self.broken(kind.kind, path, error);
+                        self.emit_unchanged(element, parent_ns);
+                        return;
+                    }
+                }
+                continue;
+            }
             let whole = built.get_or_insert_with(|| element.to_element());
             match (kind.read)(whole) {
                 None => {}
@@ -570,6 +588,21 @@ impl Walker<'_> {
             }
         }
         if let Some(kind) = self.registry.element_kind(element.name(), element.ns()) {
+            if let (Some(read_tree), None) = (kind.read_tree, &built) {
+                match read_tree(element, self.write) {
+                    Ok(found) => {
+                        self.found(kind.kind, path, found.fields, found.deviations);
+                        if self.write {
+                            self.wire.push_str(&found.written);
+                        }
+                    }
+                    Err(error) => {
+                        self.broken(kind.kind, path, error);
+                        self.emit_unchanged(element, parent_ns);
+                    }
+                }
+                return;
+            }
             let from_text = match (kind.read_text, &built) {
                 (Some(read_text), None) => read_text(&element.to_xml(), self.write),
                 _ => None,

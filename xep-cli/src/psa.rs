@@ -25,6 +25,7 @@ pub const PSA_ANNOTATION: ElementKind = ElementKind {
     namespace: xep_psa::ns::PSA,
     name: "state-annotation",
     read_text: None,
+    read_tree: None,
     read: read_annotation,
 };
 

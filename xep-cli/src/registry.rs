@@ -99,7 +99,16 @@ pub struct ElementKind {
     /// `<serverinfo/>` of 150,000 peers is some thirty times its text as a tree);
     /// `None` from it means "read the element instead".
     pub read_text: Option<ReadText>,
+    /// Reads what [`read`](Self::read) reads from the compact tree, without a minidom
+    /// tree of the element (and writes it back as text when the flag asks for it),
+    /// where the kind can: an element of many children with attributes is some twenty
+    /// times its text as a minidom tree.
+    pub read_tree: Option<ReadTree>,
 }
+
+/// [`ElementKind::read_tree`]: what was read from the element (an `Err` is a payload
+/// that is ours but broken).
+pub type ReadTree = fn(TreeElement<'_>, bool) -> Result<TextFinding, String>;
 
 /// What a context kind says about one place in a stanza.
 #[derive(Debug)]
@@ -183,7 +192,15 @@ pub struct ClaimKind {
     /// Reads the element; `None` when it is not this kind's, `Err` when it is but
     /// cannot be read.
     pub read: fn(&Element) -> Option<Result<ClaimFinding, String>>,
+    /// Reads what [`read`](Self::read) reads from the compact tree, without a minidom
+    /// tree of the element (and writes it back as text when the flag asks for it),
+    /// where the kind can. A claim it answers is always written back.
+    pub read_tree: Option<ClaimTree>,
 }
+
+/// [`ClaimKind::read_tree`]: `None` when the element is not the kind's, `Err` when it
+/// is but cannot be read.
+pub type ClaimTree = fn(TreeElement<'_>, bool) -> Option<Result<TextFinding, String>>;
 
 /// Everything `xep inspect` knows about.
 #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ pub const SERVERINFO: ElementKind = ElementKind {
     name: "serverinfo",
     read: read_serverinfo,
     read_text: Some(read_serverinfo_text),
+    read_tree: None,
 };
 
 /// A `<serverinfo/>` inside a stanza, read from its text as a top-level one is read

@@ -11,13 +11,14 @@ use serde_json::{Map, Value, json};
 use crate::inspect::Fields;
 use xep_core::forms::TypedForm;
 use xep_core::reading::{Deviation, Path, Reading, Severity};
+use xep_core::tree::TreeElement;
 use xep_sos::disco::{SeedForm, Xep0455Form, is_http};
 use xep_sos::items::OutageItem;
 use xep_sos::{StatusFile, Version};
 
 use crate::registry::{
     ElementFinding, ElementKind, FormContext, FormFinding, JsonFinding, JsonKind, Registry,
-    form_finding,
+    TextFinding, form_finding,
 };
 
 /// Adds the kinds of this module to a registry.
@@ -100,6 +101,7 @@ pub const SOS_OUTAGE_SEED: ElementKind = ElementKind {
     namespace: xep_sos::ns::SOS_TMP,
     name: "outage",
     read_text: None,
+    read_tree: Some(read_item_tree),
     read: read_item,
 };
 
@@ -109,6 +111,7 @@ pub const SOS_OUTAGE: ElementKind = ElementKind {
     namespace: xep_sos::ns::SOS_0,
     name: "outage",
     read_text: None,
+    read_tree: Some(read_item_tree),
     read: read_item,
 };
 
@@ -118,6 +121,7 @@ pub const SOS_OUTAGE_END_SEED: ElementKind = ElementKind {
     namespace: xep_sos::ns::SOS_TMP,
     name: "outage-end",
     read_text: None,
+    read_tree: Some(read_item_tree),
     read: read_item,
 };
 
@@ -127,6 +131,7 @@ pub const SOS_OUTAGE_END: ElementKind = ElementKind {
     namespace: xep_sos::ns::SOS_0,
     name: "outage-end",
     read_text: None,
+    read_tree: Some(read_item_tree),
     read: read_item,
 };
 
@@ -143,7 +148,35 @@ fn descriptions(map: &xep_core::lang::LangMap) -> Value {
 
 fn read_item(element: &Element) -> Result<ElementFinding, String> {
     // Lenient: a broken description or value is left out and reported, the rest kept.
-    let reading = OutageItem::read(element).map_err(|e| e.to_string())?;
+    let (fields, deviations, item) = item_finding(OutageItem::read(element))?;
+    Ok(ElementFinding {
+        fields,
+        deviations,
+        written: item.into(),
+    })
+}
+
+/// [`read_item`] from the compact tree: no minidom tree of the payload, read or
+/// written.
+fn read_item_tree(element: TreeElement<'_>, write: bool) -> Result<TextFinding, String> {
+    let (fields, deviations, item) = item_finding(OutageItem::read_tree(element))?;
+    Ok(TextFinding {
+        fields: Fields::serialize(&fields),
+        deviations,
+        written: if write {
+            item.into_xml()
+        } else {
+            String::new()
+        },
+    })
+}
+
+type ItemFinding = (Map<String, Value>, Vec<String>, OutageItem);
+
+fn item_finding(
+    reading: Result<Reading<OutageItem>, xep_sos::Error>,
+) -> Result<ItemFinding, String> {
+    let reading = reading.map_err(|e| e.to_string())?;
     let deviations = reading.deviations.iter().map(ToString::to_string).collect();
     let item = reading.value;
     let mut fields = Map::new();
@@ -163,11 +196,7 @@ fn read_item(element: &Element) -> Result<ElementFinding, String> {
             fields.insert("extensions".into(), json!(e.extensions.len()));
         }
     }
-    Ok(ElementFinding {
-        fields,
-        deviations,
-        written: item.into(),
-    })
+    Ok((fields, deviations, item))
 }
 
 /// A JSON status file.

@@ -31,6 +31,7 @@ pub const USER_STATUS: ElementKind = ElementKind {
     namespace: xep_user_status::ns::USER_STATUS,
     name: "status",
     read_text: None,
+    read_tree: None,
     read: read_payload,
 };
 

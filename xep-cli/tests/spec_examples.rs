@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use minidom::Element;
 use xep_cli::inspect::{inspect, inspect_findings};
 use xep_cli::registry::Registry;
 use xep_core::xml::{ItemReader, Limits, Piece};
@@ -42,6 +43,7 @@ fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
     let first = inspect(xml.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
     same_without_wire(xml.as_bytes(), &first, registry)?;
     wants_what_it_reads(xml.as_bytes(), registry)?;
+    tree_reads_as_element_reads(xml.as_bytes(), registry)?;
     check_findings(&first, registry)
 }
 
@@ -79,6 +81,138 @@ fn wants_what_it_reads(bytes: &[u8], registry: &Registry) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+/// A kind that reads from the compact tree (`read_tree`) reads what its `read` reads
+/// from the minidom element, finds the same, and writes back the same element.
+fn tree_reads_as_element_reads(bytes: &[u8], registry: &Registry) -> Result<usize, String> {
+    let same_written = |text: &str, element: &Element| -> Result<(), String> {
+        let from_tree: Element = text
+            .parse()
+            .map_err(|e| format!("{e}: written from the tree: {text}"))?;
+        let from_element: Element = String::from(element).parse().unwrap();
+        if from_tree == from_element {
+            Ok(())
+        } else {
+            Err(format!(
+                "written back differently:\n{text}\n{}",
+                String::from(element)
+            ))
+        }
+    };
+    let limits = Limits::default();
+    let mut reader = ItemReader::new(bytes, &limits).compact();
+    let mut compared = 0;
+    while let Some(piece) = reader.next_piece() {
+        let Ok(Piece::Tree(item)) = piece else {
+            break;
+        };
+        for element in item.tree.root().descendants() {
+            let here = format!("<{}/> in {}", element.name(), element.ns());
+            for kind in &registry.claim_kinds {
+                let Some(read_tree) = kind.read_tree else {
+                    continue;
+                };
+                if !element.is(kind.name, kind.namespace) {
+                    continue;
+                }
+                compared += 1;
+                match (read_tree(element, true), (kind.read)(&element.to_element())) {
+                    (None, None) => {}
+                    (Some(Err(a)), Some(Err(b))) if a == b => {}
+                    (Some(Ok(a)), Some(Ok(b))) => {
+                        if a.fields.to_map() != b.fields || a.deviations != b.deviations {
+                            return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind));
+                        }
+                        let written = b.written.ok_or("a claim read from the tree writes")?;
+                        same_written(&a.written, &written)?;
+                    }
+                    (a, b) => return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind)),
+                }
+            }
+            if let Some(kind) = registry.element_kind(element.name(), element.ns()) {
+                let Some(read_tree) = kind.read_tree else {
+                    continue;
+                };
+                compared += 1;
+                match (read_tree(element, true), (kind.read)(&element.to_element())) {
+                    (Err(a), Err(b)) if a == b => {}
+                    (Ok(a), Ok(b)) => {
+                        if a.fields.to_map() != b.fields || a.deviations != b.deviations {
+                            return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind));
+                        }
+                        same_written(&a.written, &b.written)?;
+                    }
+                    (a, b) => return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind)),
+                }
+            }
+        }
+    }
+    Ok(compared)
+}
+
+#[test]
+fn tree_reading_matches_element_reading_on_the_fuzz_seeds() {
+    // The seeds hold broken payloads too (lenient paths, errors), which the spec
+    // examples and samples do not.
+    let registry = Registry::default();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus");
+    let mut compared = 0;
+    for target in ["inspect", "sos_items", "service_directory_vcard", "xml"] {
+        for entry in std::fs::read_dir(format!("{root}/{target}")).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            compared += tree_reads_as_element_reads(&bytes, &registry)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    // And the lenient paths one by one.
+    let sos = |ns: &str, body: &str| {
+        format!(
+            "<message xmlns='jabber:client'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+             <items node='urn:xmpp:sos:0'><item id='a'>{}</item></items></event></message>",
+            body.replace("NS", ns)
+        )
+    };
+    let mut inputs = Vec::new();
+    for ns in ["urn:xmpp:sos:0", "urn:xmpp:tmp:sos"] {
+        for body in [
+            "<outage xmlns='NS'><description>Down</description><planned>true</planned></outage>",
+            "<outage xmlns='NS'><description xml:lang='de'>Weg</description>\
+             <description xml:lang='de'>Weg 2</description><description xml:lang='x y'>?</description>\
+             <planned>maybe</planned><planned>1</planned><expected_end>soon</expected_end>\
+             <expected_end>2026-12-01T10:00:00Z</expected_end><expected_end>2026-12-01T11:00:00Z</expected_end>\
+             <bogus/><x xmlns='urn:example:ext' a='1'>kept<y/></x></outage>",
+            "<outage-end xmlns='NS'><description xml:lang='en'>Back</description><planned>true</planned></outage-end>",
+            "<outage-end xmlns='NS'/>",
+        ] {
+            inputs.push(sos(ns, body));
+        }
+    }
+    let card =
+        |body: &str| format!("<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'>{body}</vcard>");
+    for body in [
+        "<fn><text>Example</text></fn><url><parameters><pref>1</pref></parameters><uri>https://example.org/</uri></url>",
+        "<fn>bare text</fn><email><uri>mailto:a@example.org</uri></email><impp><text>x</text><uri>y</uri></impp>",
+        "<adr><country>DE</country><country>FR</country><region><text>Berlin</text></region><street/><b xmlns='urn:x'/></adr>",
+        "<ca><name>StartSSL</name><uri>https://www.startssl.com/</uri></ca><ca xmlns='urn:xmpp:vcard:ca:0'><uri>u</uri></ca>",
+        "<registration xmlns='urn:xmpp:vcard:registration:1'/><registration xmlns='urn:xmpp:vcard:registration:1'><uri> https://example.org/ </uri></registration>",
+        "<name xmlns='jabber:iq:version'>Prosody</name><name><text>ejabberd</text></name><x-other xmlns='urn:x'>o</x-other>",
+        "<bday><date>2013</date></bday><tz><utc-offset>+0100</utc-offset></tz><lang><language-tag>en</language-tag></lang><geo/>",
+    ] {
+        inputs.push(card(body));
+        inputs.push(format!(
+            "<iq xmlns='jabber:client' type='get' id='v'>{}</iq>",
+            card(body)
+        ));
+    }
+    for input in &inputs {
+        let found = tree_reads_as_element_reads(input.as_bytes(), &registry)
+            .unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert!(found > 0, "nothing compared in {input}");
+        compared += found;
+    }
+    assert!(compared >= 30, "only {compared} elements compared");
 }
 
 /// `inspect_findings` (what `xep inspect` runs unless `--emit wire` is asked for)
@@ -378,6 +512,7 @@ fn samples_and_captures_read_the_same_without_writing_back() {
         };
         if let Err(e) = same_without_wire(&bytes, &first, &registry)
             .and_then(|()| wants_what_it_reads(&bytes, &registry))
+            .and_then(|()| tree_reads_as_element_reads(&bytes, &registry).map(drop))
         {
             panic!("{}: {e}", file.display());
         }

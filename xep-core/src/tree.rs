@@ -27,6 +27,7 @@
 //! assert_eq!(query.to_element().children().count(), 2);
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -474,6 +475,112 @@ impl TreeElement<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// What a lenient reader needs of an element, from a minidom element or from a
+/// compact tree: a reader written once over this trait reads either, so that a tool
+/// walking a [`Tree`] reads a large payload without a minidom tree of it.
+pub trait ElementView<'a>: Copy {
+    /// The local name.
+    fn name(&self) -> &'a str;
+    /// The namespace (empty for none; minidom gives only a copy of it).
+    fn ns(&self) -> Cow<'a, str>;
+    /// The value of an attribute in a namespace (empty for none).
+    fn attr_ns(&self, namespace: &str, name: &str) -> Option<&'a str>;
+    /// The child elements, in document order.
+    fn children(&self) -> impl Iterator<Item = Self> + 'a;
+    /// The text content (direct text children, concatenated).
+    fn text(&self) -> String;
+    /// A minidom copy of the element that every writer can write, or why there is
+    /// none ([`crate::xml::try_writable_copy`]): for the parts a reader keeps as
+    /// elements (extensions).
+    fn try_writable_copy(&self) -> Result<Element, crate::xml::Unwritable>;
+
+    /// The `xml:lang` attribute.
+    fn xml_lang(&self) -> Option<&'a str> {
+        self.attr_ns(XML_NAMESPACE, "lang")
+    }
+
+    /// The value of an attribute in no namespace.
+    fn attr(&self, name: &str) -> Option<&'a str> {
+        self.attr_ns("", name)
+    }
+
+    /// Whether the element is in this namespace.
+    fn has_ns(&self, namespace: &str) -> bool {
+        self.ns() == namespace
+    }
+
+    /// Whether the element has this local name and namespace.
+    fn is(&self, name: &str, namespace: &str) -> bool {
+        self.name() == name && self.has_ns(namespace)
+    }
+
+    /// The first child with this local name and namespace.
+    fn get_child(&self, name: &str, namespace: &str) -> Option<Self> {
+        self.children().find(|c| c.is(name, namespace))
+    }
+
+    /// Whether a child has this local name and namespace.
+    fn has_child(&self, name: &str, namespace: &str) -> bool {
+        self.get_child(name, namespace).is_some()
+    }
+}
+
+impl<'a> ElementView<'a> for &'a Element {
+    fn name(&self) -> &'a str {
+        Element::name(self)
+    }
+
+    fn ns(&self) -> Cow<'a, str> {
+        Cow::Owned(Element::ns(self))
+    }
+
+    fn attr_ns(&self, namespace: &str, name: &str) -> Option<&'a str> {
+        Element::attr_ns(self, namespace, name)
+    }
+
+    fn children(&self) -> impl Iterator<Item = Self> + 'a {
+        Element::children(self)
+    }
+
+    fn text(&self) -> String {
+        Element::text(self)
+    }
+
+    fn try_writable_copy(&self) -> Result<Element, crate::xml::Unwritable> {
+        crate::xml::try_writable_copy(self)
+    }
+
+    fn has_ns(&self, namespace: &str) -> bool {
+        Element::has_ns(self, namespace)
+    }
+}
+
+impl<'t> ElementView<'t> for TreeElement<'t> {
+    fn name(&self) -> &'t str {
+        TreeElement::name(self)
+    }
+
+    fn ns(&self) -> Cow<'t, str> {
+        Cow::Borrowed(TreeElement::ns(self))
+    }
+
+    fn attr_ns(&self, namespace: &str, name: &str) -> Option<&'t str> {
+        TreeElement::attr_ns(self, namespace, name)
+    }
+
+    fn children(&self) -> impl Iterator<Item = Self> + 't {
+        TreeElement::children(self)
+    }
+
+    fn text(&self) -> String {
+        TreeElement::text(self)
+    }
+
+    fn try_writable_copy(&self) -> Result<Element, crate::xml::Unwritable> {
+        crate::xml::try_writable_copy(&self.to_element())
     }
 }
 

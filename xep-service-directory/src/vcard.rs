@@ -53,6 +53,7 @@ use xso::{AsXml, FromXml};
 
 use xep_core::ns;
 use xep_core::reading::{Deviation, LazyPath, Path, Reading, Severity, Siblings, excerpt};
+use xep_core::tree::{ElementView, TreeElement};
 
 use crate::error::Error;
 use crate::xml_text;
@@ -806,6 +807,17 @@ impl VCard {
     /// Lenient reading of a `<vcard/>`, or of an `<iq/>` or pubsub `<item/>`
     /// holding one. `Err` only when the element is none of these.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    /// [`read`](Self::read) from a compact tree ([`xep_core::tree`]): the same
+    /// reading, without a minidom tree of the card (a card of 2,000 addresses is
+    /// some twenty times its text as one).
+    pub fn read_tree(element: TreeElement<'_>) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    fn read_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Self>, Error> {
         if element.is("vcard", ns::VCARD4) {
             let root = Path::root();
             return Ok(read_card(element, &LazyPath::new(&root).elem("vcard", 1)));
@@ -831,7 +843,10 @@ impl VCard {
                 return Ok(reading);
             }
         }
-        Err(Error::not_this("a vCard4 <vcard/>", element))
+        Err(Error::NotThisElement {
+            expected: "a vCard4 <vcard/>",
+            found: format!("{{{}}}{}", element.ns(), element.name()),
+        })
     }
 
     /// Strict reading: [`VCard::read`] refusing any deviation of severity `should`
@@ -942,9 +957,13 @@ impl Reader<'_> {
     }
 
     /// The parameters of a property, if writable.
-    fn parameters(&mut self, property: &Element, path: &LazyPath<'_>) -> Option<Parameters> {
+    fn parameters<'a, E: ElementView<'a>>(
+        &mut self,
+        property: E,
+        path: &LazyPath<'_>,
+    ) -> Option<Parameters> {
         let params = property.get_child("parameters", ns::VCARD4)?;
-        let mut params = match xep_core::xml::try_writable_copy(params) {
+        let mut params = match params.try_writable_copy() {
             Ok(params) => params,
             Err(why) => {
                 self.push(
@@ -975,14 +994,14 @@ impl Reader<'_> {
     /// The value of a property: the first child named like a value type. `expected`
     /// is the type the spec gives it; `accept` the other types read without a
     /// deviation. `None` (reported as dropped) when there is no value at all.
-    fn value(
+    fn value<'a, E: ElementView<'a>>(
         &mut self,
-        property: &Element,
+        property: E,
         path: &LazyPath<'_>,
         expected: &str,
         accept: &[&str],
     ) -> Option<(String, String)> {
-        let mut found: Option<&Element> = None;
+        let mut found: Option<E> = None;
         let mut siblings = Siblings::new();
         for child in property.children() {
             let n = siblings.next(child.name());
@@ -1062,9 +1081,9 @@ impl Reader<'_> {
     }
 }
 
-fn child_text(
+fn child_text<'a, E: ElementView<'a>>(
     reader: &mut Reader<'_>,
-    parent: &Element,
+    parent: E,
     ns: &str,
     name: &str,
     path: &LazyPath<'_>,
@@ -1087,7 +1106,7 @@ fn child_text(
     Some(reader.clean(child.text(), token, &path.elem(name, 1)))
 }
 
-fn read_card(element: &Element, root: &LazyPath<'_>) -> Reading<VCard> {
+fn read_card<'a, E: ElementView<'a>>(element: E, root: &LazyPath<'_>) -> Reading<VCard> {
     let mut deviations = Vec::new();
     let mut reader = Reader {
         deviations: &mut deviations,
@@ -1109,7 +1128,11 @@ fn read_card(element: &Element, root: &LazyPath<'_>) -> Reading<VCard> {
     Reading::new(card, deviations)
 }
 
-fn read_property(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Property> {
+fn read_property<'a, E: ElementView<'a>>(
+    reader: &mut Reader<'_>,
+    e: E,
+    path: &LazyPath<'_>,
+) -> Option<Property> {
     if e.has_ns(ns::VCARD4) {
         let params = |r: &mut Reader<'_>| r.parameters(e, path);
         let p = match e.name() {
@@ -1222,8 +1245,12 @@ fn read_property(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> O
     other(reader, e, path)
 }
 
-fn other(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Property> {
-    match xep_core::xml::try_writable_copy(e) {
+fn other<'a, E: ElementView<'a>>(
+    reader: &mut Reader<'_>,
+    e: E,
+    path: &LazyPath<'_>,
+) -> Option<Property> {
+    match e.try_writable_copy() {
         Ok(copy) => Some(Property::Other(copy)),
         Err(why) => {
             reader.push(
@@ -1238,7 +1265,12 @@ fn other(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Option<Pr
 }
 
 /// `<ca/>`, in namespace `ns`.
-fn read_ca(reader: &mut Reader<'_>, e: &Element, ns: &str, path: &LazyPath<'_>) -> Option<Ca> {
+fn read_ca<'a, E: ElementView<'a>>(
+    reader: &mut Reader<'_>,
+    e: E,
+    ns: &str,
+    path: &LazyPath<'_>,
+) -> Option<Ca> {
     let name = child_text(reader, e, ns, "name", path, false);
     let uri = child_text(reader, e, ns, "uri", path, true);
     if uri.is_none() {
@@ -1261,7 +1293,7 @@ fn read_ca(reader: &mut Reader<'_>, e: &Element, ns: &str, path: &LazyPath<'_>) 
     Some(Ca { name, uri })
 }
 
-fn read_adr(reader: &mut Reader<'_>, e: &Element, path: &LazyPath<'_>) -> Adr {
+fn read_adr<'a, E: ElementView<'a>>(reader: &mut Reader<'_>, e: E, path: &LazyPath<'_>) -> Adr {
     let mut adr = Adr {
         parameters: reader.parameters(e, path),
         ..Adr::default()
@@ -1400,7 +1432,8 @@ impl Field {
         }
     }
 
-    fn present(self, card: &VCard) -> bool {
+    /// Whether `card` has this field with a non-empty value (what [`lint`] checks).
+    pub fn present(self, card: &VCard) -> bool {
         let non_empty = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
         match self {
             Self::FormattedName => non_empty(card.formatted_name()),

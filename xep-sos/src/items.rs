@@ -43,6 +43,7 @@
 use minidom::Element;
 use xep_core::lang::{Lang, LangMap};
 use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
+use xep_core::tree::{ElementView, TreeElement};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field};
 use xmpp_parsers::pubsub::pubsub::{Configure, Create, Item, PubSub, Publish, PublishOptions};
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSubPayload};
@@ -377,8 +378,8 @@ impl OutageItem {
     }
 }
 
-fn is_ours(elem: &Element, name: &str) -> bool {
-    elem.name() == name && (elem.ns() == ns::SOS_TMP || elem.ns() == ns::SOS_0)
+fn is_ours<'a>(elem: impl ElementView<'a>, name: &str) -> bool {
+    elem.name() == name && matches!(&*elem.ns(), ns::SOS_TMP | ns::SOS_0)
 }
 
 impl TryFrom<Element> for OutageItem {
@@ -387,6 +388,20 @@ impl TryFrom<Element> for OutageItem {
     fn try_from(elem: Element) -> Result<Self, FromElementError> {
         let wire = AnyWire::try_from(elem)?;
         Self::from_wire(wire).map_err(FromElementError::Invalid)
+    }
+}
+
+impl OutageItem {
+    /// The item as XML text, the element [`Element::from`] makes written without
+    /// building it (for a writer that streams text).
+    ///
+    /// # Panics
+    ///
+    /// As `Element::from`, if the item holds text XML cannot carry (none of this
+    /// crate's readers returns such an item).
+    pub fn into_xml(self) -> String {
+        let bytes = xso::to_vec(&self.into_wire()).expect("an outage item writes");
+        String::from_utf8(bytes).expect("xso writes UTF-8")
     }
 }
 
@@ -404,6 +419,21 @@ impl OutageItem {
     /// [`Severity::Dropped`], and the rest of the item is kept. `Err` only for an
     /// element that is not one of the two payloads.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        // The derive reads the element by reference (no copy of a large payload).
+        Self::read_with(element, |e| xso::transform::<AnyWire, Element>(e).ok())
+    }
+
+    /// [`read`](Self::read) from a compact tree ([`xep_core::tree`]): the same
+    /// reading, without a minidom tree of the payload (an outage in 2,000 languages
+    /// is some twenty times its text as one).
+    pub fn read_tree(element: TreeElement<'_>) -> Result<Reading<Self>, Error> {
+        Self::read_with(element, |e| e.parse::<AnyWire>().ok())
+    }
+
+    fn read_with<'a, E: ElementView<'a>>(
+        element: E,
+        strict: impl FnOnce(E) -> Option<AnyWire>,
+    ) -> Result<Reading<Self>, Error> {
         let is_outage = is_ours(element, "outage");
         if !is_outage && !is_ours(element, "outage-end") {
             return Err(Error::Core(xep_core::Error::Payload {
@@ -411,7 +441,7 @@ impl OutageItem {
                 reason: "not an <outage/> or <outage-end/> of the seed or XEP-0455".to_owned(),
             }));
         }
-        if let Ok(mut item) = Self::try_from(element.clone()) {
+        if let Some(mut item) = strict(element).and_then(|wire| Self::from_wire(wire).ok()) {
             // The derive keeps foreign children as they came: only a copy every writer
             // can write is kept; one XML cannot carry sends the item through the
             // lenient reading below, which drops and reports it.
@@ -449,7 +479,7 @@ impl OutageItem {
             let index = siblings.next(name);
             let here = root.clone().elem(name, index);
             if child.ns() != own {
-                match xep_core::xml::try_writable_copy(child) {
+                match child.try_writable_copy() {
                     Ok(copy) => extensions.push(copy),
                     Err(why) => drop(
                         here,
@@ -461,9 +491,7 @@ impl OutageItem {
             }
             match name {
                 "description" => {
-                    let raw = xep_core::xml::xml_lang(child)
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty());
+                    let raw = child.xml_lang().map(str::trim).filter(|t| !t.is_empty());
                     let lang = match raw.map(Lang::parse_lenient) {
                         None => None,
                         Some(Ok((lang, _))) => Some(lang),
