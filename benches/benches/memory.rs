@@ -265,6 +265,56 @@ fn main() {
     }
     vcard.push_str("</vcard>");
     sweep.push(("one vCard of 2,000 addresses".into(), vcard.into()));
+    let mut cards = String::from("<vcards xmlns='urn:ietf:params:xml:ns:vcard-4.0'>");
+    for i in 0..500 {
+        cards.push_str(&format!(
+            "<vcard><kind><text>application</text></kind><fn><text>server{i}.example</text></fn>\
+             <url><uri>https://server{i}.example/</uri></url></vcard>"
+        ));
+    }
+    cards.push_str("</vcards>");
+    sweep.push(("one vCard list of 500 cards".into(), cards.into()));
+    let mut annotated = String::from(
+        "<presence xmlns='jabber:client' from='juliet@capulet.lit/balcony'><show>away</show>\
+         <state-annotation xmlns='urn:xmpp:psa' from='montague.net'><server-unavailable/>",
+    );
+    for i in 0..2_000 {
+        annotated.push_str(&format!(
+            "<text xml:lang='x-l{i}'>The link to capulet.lit is down, language {i}</text>"
+        ));
+    }
+    annotated.push_str("</state-annotation></presence>");
+    sweep.push((
+        "one presence annotation of 2,000 texts".into(),
+        annotated.into(),
+    ));
+    let mut status = String::from(
+        "<message xmlns='jabber:client' from='juliet@capulet.lit'>\
+         <event xmlns='http://jabber.org/protocol/pubsub#event'>\
+         <items node='http://jabber.org/protocol/status'><item id='current'>\
+         <status xmlns='http://jabber.org/protocol/status'>",
+    );
+    for i in 0..2_000 {
+        status.push_str(&format!(
+            "<text xml:lang='x-l{i}'>Away, language {i}</text>"
+        ));
+    }
+    status.push_str("</status></item></items></event></message>");
+    sweep.push(("one user status of 2,000 texts".into(), status.into()));
+    let mut directory = String::from(
+        "<iq xmlns='jabber:client' type='result' id='d3' from='directory.example.org'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='directory' type='server'/>\
+         <feature var='urn:xmpp:server-presence'/><feature var='urn:xmpp:public-server'/>",
+    );
+    for i in 0..2_000 {
+        directory.push_str(&format!("<feature var='urn:example:feature:{i}'/>"));
+    }
+    directory.push_str("</query></iq>");
+    sweep.push((
+        "one directory disco#info result of 2,000 features".into(),
+        directory.into(),
+    ));
     // A status file (JSON) with a message in many languages, as an operator with a
     // translation pipeline might write it.
     for n in [10, 1_000, 10_000] {

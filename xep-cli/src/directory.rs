@@ -58,7 +58,7 @@ pub const SERVER_VCARDS: ClaimKind = ClaimKind {
     name: "vcards",
     wants: crate::registry::always,
     read: read_vcards,
-    read_tree: None,
+    read_tree: Some(read_vcards_tree),
 };
 
 /// A disco#info result that says something about XEP-0309.
@@ -161,8 +161,7 @@ fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextF
                 fields: Fields::serialize(&card_fields(&reading.value)),
                 deviations: strings(&reading.deviations),
                 written: if write {
-                    let bytes = xso::to_vec(&reading.value).expect("a card read from XML writes");
-                    String::from_utf8(bytes).expect("xso writes UTF-8")
+                    xml_text(&reading.value)
                 } else {
                     String::new()
                 },
@@ -174,24 +173,73 @@ fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextF
 fn read_vcards(element: &Element) -> Option<Result<ClaimFinding, String>> {
     Some(
         vcard::read_cards(element)
-            .map(|reading| {
-                let cards: Vec<Value> = reading
-                    .value
-                    .iter()
-                    .map(|c| Value::Object(card_fields(c)))
-                    .collect();
-                let mut fields = Map::new();
-                fields.insert("cards".into(), Value::Array(cards));
-                ClaimFinding {
-                    fields,
-                    deviations: strings(&reading.deviations),
-                    written: Some(Element::from(VCards {
-                        cards: reading.value,
-                    })),
-                }
+            .map(|reading| ClaimFinding {
+                fields: cards_fields(&reading.value),
+                deviations: strings(&reading.deviations),
+                written: Some(Element::from(VCards {
+                    cards: reading.value,
+                })),
             })
             .map_err(|e| e.to_string()),
     )
+}
+
+/// [`read_vcards`] from the compact tree.
+fn read_vcards_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextFinding, String>> {
+    Some(
+        vcard::read_cards_tree(element)
+            .map(|reading| TextFinding {
+                fields: Fields::serialize(&CardList(&reading.value)),
+                deviations: strings(&reading.deviations),
+                written: if write {
+                    xml_text(&VCards {
+                        cards: reading.value,
+                    })
+                } else {
+                    String::new()
+                },
+            })
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn cards_fields(cards: &[VCard]) -> Map<String, Value> {
+    let cards: Vec<Value> = cards
+        .iter()
+        .map(|c| Value::Object(card_fields(c)))
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("cards".into(), Value::Array(cards));
+    fields
+}
+
+/// The fields of [`cards_fields`], serialised one card at a time (no tree of JSON
+/// values of the whole list, some twenty times the list's text).
+struct CardList<'a>(&'a [VCard]);
+
+impl serde::Serialize for CardList<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Cards<'a>(&'a [VCard]);
+        impl serde::Serialize for Cards<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for card in self.0 {
+                    seq.serialize_element(&card_fields(card))?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("cards", &Cards(self.0))?;
+        map.end()
+    }
+}
+
+/// A value read from XML, written back as text by xso (no minidom tree).
+fn xml_text(value: &impl xso::AsXml) -> String {
+    let bytes = xso::to_vec(value).expect("a value read from XML writes");
+    String::from_utf8(bytes).expect("xso writes UTF-8")
 }
 
 fn read_discovery(element: &Element) -> Option<Result<ClaimFinding, String>> {

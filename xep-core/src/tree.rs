@@ -228,7 +228,12 @@ impl TreeBuilder {
         self.tree.elements[id as usize].kids = (start, index(self.tree.kids.len()));
         if self.open.is_empty() {
             let mut tree = core::mem::take(&mut self.tree);
+            // The tables grew by doubling; what a kind reads next is allocated beside
+            // them, so their slack would count in the peak.
             tree.kids.shrink_to_fit();
+            tree.elements.shrink_to_fit();
+            tree.attrs.shrink_to_fit();
+            tree.text.shrink_to_fit();
             self.pending = Vec::new();
             return Some(tree);
         }

@@ -863,8 +863,18 @@ fn same_variant(a: &Property, b: &Property) -> bool {
 /// Lenient reading of a `<vcards/>` list or of one `<vcard/>` (or anything
 /// [`VCard::read`] takes): every card, each read on its own.
 pub fn read_cards(element: &Element) -> Result<Reading<Vec<VCard>>, Error> {
+    read_cards_view(element)
+}
+
+/// [`read_cards`] from a compact tree ([`xep_core::tree`]), without a minidom tree
+/// of the list.
+pub fn read_cards_tree(element: TreeElement<'_>) -> Result<Reading<Vec<VCard>>, Error> {
+    read_cards_view(element)
+}
+
+fn read_cards_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Vec<VCard>>, Error> {
     if !element.is("vcards", ns::VCARD4) {
-        return Ok(VCard::read(element)?.map(|card| vec![card]));
+        return Ok(VCard::read_view(element)?.map(|card| vec![card]));
     }
     let root = Path::root().elem("vcards", 1);
     let mut deviations = Vec::new();
