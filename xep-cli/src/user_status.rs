@@ -11,13 +11,19 @@
 //! are findings of their own, with `state` `retracted`, `purged`, `deleted` or
 //! `not-published`.
 
+use std::collections::HashMap;
+
 use minidom::Element;
 use serde_json::{Map, Value, json};
+use xep_core::reading::Reading;
 use xep_core::tree::TreeElement;
 use xep_user_status::UserStatus;
 use xep_user_status::pep::{NODE, Notification};
 
-use crate::registry::{ContextFinding, ContextKind, ElementFinding, ElementKind, Registry};
+use crate::inspect::Fields;
+use crate::registry::{
+    ContextFinding, ContextKind, ElementFinding, ElementKind, Registry, TextFinding,
+};
 
 /// Adds the kinds of this module to a registry.
 pub fn register(registry: &mut Registry) {
@@ -31,7 +37,7 @@ pub const USER_STATUS: ElementKind = ElementKind {
     namespace: xep_user_status::ns::USER_STATUS,
     name: "status",
     read_text: None,
-    read_tree: None,
+    read_tree: Some(read_payload_tree),
     read: read_payload,
 };
 
@@ -52,6 +58,30 @@ fn names_user_status(stanza: TreeElement<'_>) -> bool {
 
 fn read_payload(element: &Element) -> Result<ElementFinding, String> {
     let reading = UserStatus::read(element).map_err(|e| e.to_string())?;
+    let (fields, deviations) = payload_fields(&reading);
+    Ok(ElementFinding {
+        fields,
+        deviations,
+        written: Element::from(&reading.value),
+    })
+}
+
+/// [`read_payload`] from the compact tree: no minidom tree of the payload.
+fn read_payload_tree(element: TreeElement<'_>, write: bool) -> Result<TextFinding, String> {
+    let reading = UserStatus::read_tree(element).map_err(|e| e.to_string())?;
+    let (fields, deviations) = payload_fields(&reading);
+    Ok(TextFinding {
+        fields: Fields::serialize(&fields),
+        deviations,
+        written: if write {
+            String::from(&Element::from(&reading.value))
+        } else {
+            String::new()
+        },
+    })
+}
+
+fn payload_fields(reading: &Reading<UserStatus>) -> (Map<String, Value>, Vec<String>) {
     let status = &reading.value;
     let mut texts = Map::new();
     for (lang, text) in status.texts.iter() {
@@ -82,31 +112,26 @@ fn read_payload(element: &Element) -> Result<ElementFinding, String> {
         let notes: Vec<String> = notes.iter().map(ToString::to_string).collect();
         fields.insert("notes".into(), json!(notes));
     }
-    Ok(ElementFinding {
-        fields,
-        deviations: deviations.iter().map(ToString::to_string).collect(),
-        written: Element::from(status),
-    })
+    (fields, deviations.iter().map(ToString::to_string).collect())
 }
 
 /// The children of `parent` with their paths in the walk's format.
 fn children<'a>(parent: &'a Element, path: &str) -> Vec<(&'a Element, String)> {
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    // Counted once (a list search per child would be quadratic in a pubsub event of
+    // many items).
     let all: Vec<&Element> = parent.children().collect();
+    let mut totals: HashMap<&str, usize> = HashMap::new();
+    for child in &all {
+        *totals.entry(child.name()).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     all.iter()
         .map(|child| {
             let name = child.name();
-            let total = all.iter().filter(|c| c.name() == name).count();
-            let n = match seen.iter_mut().find(|(s, _)| *s == name) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    seen.push((name, 1));
-                    1
-                }
-            };
+            let total = totals[name];
+            let n = seen.entry(name).or_default();
+            *n += 1;
+            let n = *n;
             let p = if total > 1 {
                 format!("{path}/{name}[{n}]")
             } else {

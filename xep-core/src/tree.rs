@@ -495,6 +495,10 @@ pub trait ElementView<'a>: Copy {
     fn attr_ns(&self, namespace: &str, name: &str) -> Option<&'a str>;
     /// The child elements, in document order.
     fn children(&self) -> impl Iterator<Item = Self> + 'a;
+    /// The child elements and text runs, in document order.
+    fn nodes(&self) -> impl Iterator<Item = ViewNode<'a, Self>> + 'a;
+    /// Every attribute: (namespace, local name, value), the namespace empty for none.
+    fn attrs(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + 'a;
     /// The text content (direct text children, concatenated).
     fn text(&self) -> String;
     /// A minidom copy of the element that every writer can write, or why there is
@@ -531,6 +535,32 @@ pub trait ElementView<'a>: Copy {
     fn has_child(&self, name: &str, namespace: &str) -> bool {
         self.get_child(name, namespace).is_some()
     }
+
+    /// The character data of the element and of every element inside it, in
+    /// document order (iterative: a deeply nested element cannot exhaust the stack).
+    fn all_text(&self) -> String {
+        let mut out = String::new();
+        let mut stack = vec![self.nodes()];
+        while let Some(nodes) = stack.last_mut() {
+            match nodes.next() {
+                Some(ViewNode::Text(text)) => out.push_str(text),
+                Some(ViewNode::Element(child)) => stack.push(child.nodes()),
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A child of an [`ElementView`]: an element or a text run.
+#[derive(Debug, Clone, Copy)]
+pub enum ViewNode<'a, E> {
+    /// A child element.
+    Element(E),
+    /// A run of character data.
+    Text(&'a str),
 }
 
 impl<'a> ElementView<'a> for &'a Element {
@@ -548,6 +578,19 @@ impl<'a> ElementView<'a> for &'a Element {
 
     fn children(&self) -> impl Iterator<Item = Self> + 'a {
         Element::children(self)
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = ViewNode<'a, Self>> + 'a {
+        Element::nodes(self).map(|node| match node {
+            minidom::Node::Element(e) => ViewNode::Element(e),
+            minidom::Node::Text(t) => ViewNode::Text(t.as_str()),
+        })
+    }
+
+    fn attrs(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + 'a {
+        Element::attrs(self)
+            .iter()
+            .map(|((ns, name), value)| (ns.as_str(), name.as_str(), value.as_str()))
     }
 
     fn text(&self) -> String {
@@ -578,6 +621,17 @@ impl<'t> ElementView<'t> for TreeElement<'t> {
 
     fn children(&self) -> impl Iterator<Item = Self> + 't {
         TreeElement::children(self)
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = ViewNode<'t, Self>> + 't {
+        TreeElement::nodes(self).map(|node| match node {
+            TreeNode::Element(e) => ViewNode::Element(e),
+            TreeNode::Text(t) => ViewNode::Text(t),
+        })
+    }
+
+    fn attrs(&self) -> impl Iterator<Item = (&'t str, &'t str, &'t str)> + 't {
+        TreeElement::attrs(self)
     }
 
     fn text(&self) -> String {

@@ -50,9 +50,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use minidom::{Element, Node};
+use minidom::Element;
 use xep_core::lang::{Lang, LangMap};
 use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
+use xep_core::tree::{ElementView, TreeElement, ViewNode};
 use xmpp_parsers::pubsub::PubSubPayload;
 use xso::error::{Error as XsoError, FromElementError};
 
@@ -159,26 +160,45 @@ impl UserStatus {
     ///
     /// `Err` only when the element is not a user status payload at all.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    /// [`read`](Self::read) from a compact tree ([`xep_core::tree`]): the same
+    /// reading, without a minidom tree of the payload (a status in 2,000 languages is
+    /// some thirty times its text as one).
+    pub fn read_tree(element: TreeElement<'_>) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    fn read_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Self>, Error> {
         if !element.is("status", ns::USER_STATUS) {
-            return Err(Error::unexpected("a user status payload", element));
+            return Err(Error::Unexpected {
+                expected: "a user status payload",
+                name: element.name().to_owned(),
+                namespace: element.ns().into_owned(),
+            });
         }
         let root = Path::root().elem("status", 1);
         let mut deviations = Vec::new();
         unknown_attributes(element, &root, &mut deviations);
-        // A copy that the derive reads: character data directly in <status/> and
-        // elements inside <text/> taken out.
-        let mut clean = Element::builder("status", ns::USER_STATUS).build();
-        // Attributes are kept: the derive ignores them, but inherits `xml:lang`.
-        *clean.attrs_mut() = element.attrs().clone();
+        // What the derive reads from a copy without character data directly in
+        // <status/> and without elements inside <text/>: each text with the
+        // `xml:lang` in effect (its own, or the payload's), every other child an
+        // extension. Read here without the copy.
+        let inherited = element.xml_lang();
+        let mut wire = wire::Status {
+            texts: Vec::new(),
+            extensions: Vec::new(),
+        };
         let mut stray = String::new();
         let mut counts = Siblings::new();
         for node in element.nodes() {
             let child = match node {
-                Node::Text(text) => {
+                ViewNode::Text(text) => {
                     stray.push_str(text);
                     continue;
                 }
-                Node::Element(child) => child,
+                ViewNode::Element(child) => child,
             };
             let index = counts.next(child.name());
             let path = root.clone().elem(child.name(), index);
@@ -191,13 +211,13 @@ impl UserStatus {
                         path,
                         "elements inside <text/> dropped, all its character data kept",
                     ));
-                    let mut text = Element::builder("text", ns::USER_STATUS).build();
-                    *text.attrs_mut() = child.attrs().clone();
-                    text.append_text(all_text(child));
-                    clean.append_child(text);
-                    continue;
                 }
-            } else if child.ns() == ns::USER_STATUS {
+                wire.texts.push(wire::Text {
+                    lang: child.xml_lang().or(inherited).map(str::to_owned),
+                    text: child.all_text(),
+                });
+                continue;
+            } else if child.has_ns(ns::USER_STATUS) {
                 deviations.push(Deviation::new(
                     Severity::Should,
                     "unknown-child",
@@ -208,10 +228,8 @@ impl UserStatus {
                     ),
                 ));
             }
-            match xep_core::xml::try_writable_copy(child) {
-                Ok(copy) => {
-                    clean.append_child(copy);
-                }
+            match child.try_writable_copy() {
+                Ok(copy) => wire.extensions.push(copy),
                 Err(why) => deviations.push(Deviation::new(
                     Severity::Dropped,
                     "unwritable",
@@ -220,7 +238,6 @@ impl UserStatus {
                 )),
             }
         }
-        let wire = wire::Status::try_from(clean).map_err(Error::from)?;
         let mut texts = LangMap::new();
         for (i, text) in wire.texts.into_iter().enumerate() {
             let path = root.clone().elem("text", i + 1);
@@ -323,35 +340,18 @@ impl UserStatus {
     }
 }
 
-/// The character data of `element` and of every element inside it, in document
-/// order (iterative: a deeply nested input cannot exhaust the stack).
-fn all_text(element: &Element) -> String {
-    let mut out = String::new();
-    let mut stack = vec![element.nodes()];
-    while let Some(nodes) = stack.last_mut() {
-        match nodes.next() {
-            Some(Node::Text(text)) => out.push_str(text),
-            Some(Node::Element(child)) => stack.push(child.nodes()),
-            None => {
-                stack.pop();
-            }
-        }
-    }
-    out
-}
-
 /// Reports attributes in no namespace that the spec does not define (it defines
 /// none on `<status/>` and `<text/>`; `xml:lang` is namespaced).
-fn unknown_attributes(element: &Element, path: &Path, out: &mut Vec<Deviation>) {
-    for ((namespace, name), _) in element.attrs().iter() {
-        if namespace.is_none() {
+fn unknown_attributes<'a>(element: impl ElementView<'a>, path: &Path, out: &mut Vec<Deviation>) {
+    for (namespace, name, _) in element.attrs() {
+        if namespace.is_empty() {
             out.push(Deviation::new(
                 Severity::Note,
                 "unknown-attribute",
-                path.clone().attr(name.as_str()),
+                path.clone().attr(name),
                 format!(
                     "attribute {} is not defined by the spec; ignored",
-                    excerpt(name.as_str())
+                    excerpt(name)
                 ),
             ));
         }
@@ -510,6 +510,37 @@ impl From<NoStatus> for State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenient_reading_agrees_with_the_derive_where_both_read() {
+        // The lenient reader reads texts and extensions itself (from a minidom
+        // element or a compact tree); where the strict derive reads the payload too,
+        // both must give the same status: the inherited xml:lang above all.
+        for xml in [
+            "<status xmlns='http://jabber.org/protocol/status' xml:lang='de'><text>Weg</text><text xml:lang='en'>Away</text></status>",
+            "<status xmlns='http://jabber.org/protocol/status'><text xml:lang='fr'>Parti</text><x xmlns='urn:x'><y/>z</x><text>Away</text></status>",
+            "<status xmlns='http://jabber.org/protocol/status' xml:lang='en'><text xml:lang=''>Plain</text></status>",
+            "<status xmlns='http://jabber.org/protocol/status'><text>  </text></status>",
+            "<status xmlns='http://jabber.org/protocol/status'/>",
+        ] {
+            let element: Element = xml.parse().unwrap();
+            let strict = UserStatus::try_from(element.clone()).unwrap();
+            let lenient = UserStatus::read(&element).unwrap();
+            assert_eq!(lenient.value, strict, "{xml}");
+            let tree = xep_core::tree::Tree::from(&element);
+            let from_tree = UserStatus::read_tree(tree.root()).unwrap();
+            assert_eq!(from_tree.value, strict, "{xml}");
+            assert_eq!(from_tree.deviations, lenient.deviations, "{xml}");
+        }
+        let element: Element = "<status xmlns='http://jabber.org/protocol/status' xml:lang='de'><text>Weg</text></status>"
+            .parse()
+            .unwrap();
+        let read = UserStatus::read(&element).unwrap().value;
+        assert_eq!(
+            read.texts.get(Some(&Lang::parse("de").unwrap())),
+            Some("Weg")
+        );
+    }
 
     fn elem(xml: &str) -> Element {
         xml.parse().unwrap()
