@@ -18,17 +18,17 @@ use std::io::Write;
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::ns;
-use xep_core::reading::Deviation;
+use xep_core::reading::{Deviation, Reading};
 use xep_core::tree::TreeElement;
 use xep_core::xml::{Limits, parse_items};
 use xep_service_directory::command::{Command, NODE, ServerBuddy};
-use xep_service_directory::disco::{Role, classify_element};
+use xep_service_directory::disco::{Classification, Role, classify_element, classify_tree};
 use xep_service_directory::listing::{Listing, ListingEntry};
 use xep_service_directory::vcard::{self, VCard, VCards, lint};
 
 use crate::input::read_input;
 use crate::inspect::Fields;
-use crate::registry::{ClaimFinding, ClaimKind, Registry, TextFinding};
+use crate::registry::{ClaimFinding, ClaimKind, Registry, TreeClaim};
 
 /// Adds the kinds of this module to a registry.
 pub fn register(registry: &mut Registry) {
@@ -68,7 +68,7 @@ pub const DIRECTORY_DISCOVERY: ClaimKind = ClaimKind {
     name: "query",
     wants: may_classify,
     read: read_discovery,
-    read_tree: None,
+    read_tree: Some(read_discovery_tree),
 };
 
 /// Whether a disco#info `<query/>` can say anything about a directory: it names the
@@ -153,18 +153,18 @@ fn read_vcard(element: &Element) -> Option<Result<ClaimFinding, String>> {
 }
 
 /// [`read_vcard`] from the compact tree.
-fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextFinding, String>> {
+fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TreeClaim, String>> {
     element.children().next()?;
     Some(
         VCard::read_tree(element)
-            .map(|reading| TextFinding {
+            .map(|reading| TreeClaim {
                 fields: Fields::serialize(&card_fields(&reading.value)),
                 deviations: strings(&reading.deviations),
-                written: if write {
+                written: Some(if write {
                     xml_text(&reading.value)
                 } else {
                     String::new()
-                },
+                }),
             })
             .map_err(|e| e.to_string()),
     )
@@ -185,19 +185,19 @@ fn read_vcards(element: &Element) -> Option<Result<ClaimFinding, String>> {
 }
 
 /// [`read_vcards`] from the compact tree.
-fn read_vcards_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TextFinding, String>> {
+fn read_vcards_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TreeClaim, String>> {
     Some(
         vcard::read_cards_tree(element)
-            .map(|reading| TextFinding {
+            .map(|reading| TreeClaim {
                 fields: Fields::serialize(&CardList(&reading.value)),
                 deviations: strings(&reading.deviations),
-                written: if write {
+                written: Some(if write {
                     xml_text(&VCards {
                         cards: reading.value,
                     })
                 } else {
                     String::new()
-                },
+                }),
             })
             .map_err(|e| e.to_string()),
     )
@@ -243,7 +243,28 @@ fn xml_text(value: &impl xso::AsXml) -> String {
 }
 
 fn read_discovery(element: &Element) -> Option<Result<ClaimFinding, String>> {
-    let reading = classify_element(element).ok()?;
+    let (fields, deviations) = discovery_fields(classify_element(element).ok()?)?;
+    Some(Ok(ClaimFinding {
+        fields,
+        deviations,
+        written: None,
+    }))
+}
+
+/// [`read_discovery`] from the compact tree: no minidom tree of the result.
+fn read_discovery_tree(
+    element: TreeElement<'_>,
+    _write: bool,
+) -> Option<Result<TreeClaim, String>> {
+    let (fields, deviations) = discovery_fields(classify_tree(element).ok()?)?;
+    Some(Ok(TreeClaim {
+        fields: Fields::serialize(&fields),
+        deviations,
+        written: None,
+    }))
+}
+
+fn discovery_fields(reading: Reading<Classification>) -> Option<(Map<String, Value>, Vec<String>)> {
     let found = &reading.value;
     if found.role() == Role::Neither && !found.server_presence {
         return None;
@@ -268,11 +289,7 @@ fn read_discovery(element: &Element) -> Option<Result<ClaimFinding, String>> {
         .filter(|d| d.code == "swapped-directory-identity")
         .map(ToString::to_string)
         .collect();
-    Some(Ok(ClaimFinding {
-        fields,
-        deviations: own,
-        written: None,
-    }))
+    Some((fields, own))
 }
 
 fn read_command(element: &Element) -> Option<Result<ClaimFinding, String>> {
@@ -379,7 +396,7 @@ pub fn vcard_lint(files: &[String], out: &mut dyn Write, err: &mut dyn Write) ->
             };
             for card in &reading.value {
                 n += 1;
-                let single = xep_core::Reading::new(card.clone(), Vec::new());
+                let single = Reading::new(card.clone(), Vec::new());
                 let mut report = lint(&single);
                 // Deviations belong to the list when there are several cards.
                 if reading.value.len() == 1 {

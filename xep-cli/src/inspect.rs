@@ -557,10 +557,10 @@ impl Walker<'_> {
                     None => {}
                     Some(Ok(found)) => {
                         self.found(kind.kind, path, found.fields, found.deviations);
-                        if self.write {
-                            self.wire.push_str(&found.written);
+                        if let Some(written) = found.written {
+                            self.wire.push_str(&written);
+                            return;
                         }
-                        return;
                     }
                     Some(Err(error)) => {
                         self.broken(kind.kind, path, error);

@@ -194,13 +194,26 @@ pub struct ClaimKind {
     pub read: fn(&Element) -> Option<Result<ClaimFinding, String>>,
     /// Reads what [`read`](Self::read) reads from the compact tree, without a minidom
     /// tree of the element (and writes it back as text when the flag asks for it),
-    /// where the kind can. A claim it answers is always written back.
+    /// where the kind can.
     pub read_tree: Option<ClaimTree>,
 }
 
 /// [`ClaimKind::read_tree`]: `None` when the element is not the kind's, `Err` when it
 /// is but cannot be read.
-pub type ClaimTree = fn(TreeElement<'_>, bool) -> Option<Result<TextFinding, String>>;
+pub type ClaimTree = fn(TreeElement<'_>, bool) -> Option<Result<TreeClaim, String>>;
+
+/// What a claim kind read from the compact tree.
+#[derive(Debug)]
+pub struct TreeClaim {
+    /// Typed fields for the JSON output.
+    pub fields: Fields,
+    /// Spec deviations seen while reading.
+    pub deviations: Vec<String>,
+    /// The element written back from the typed value, as text (empty unless asked
+    /// for); `None` when the kind does not write it (the walk goes on into it), as
+    /// [`ClaimFinding::written`].
+    pub written: Option<String>,
+}
 
 /// Everything `xep inspect` knows about.
 #[derive(Debug, Clone)]

@@ -40,6 +40,7 @@ use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 use crate::error::Error;
 use crate::ns;
 use crate::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
+use crate::tree::{ElementView, TreeElement};
 
 const CLIENT_NAMESPACES: [&str; 3] = ["jabber:client", "jabber:server", "jabber:component:accept"];
 
@@ -62,10 +63,21 @@ impl DiscoInfo {
     ///
     /// `Err` only when the element is neither; everything inside is read leniently.
     pub fn read(element: &Element) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    /// [`read`](Self::read) from a compact tree ([`crate::tree`]): the same reading,
+    /// without a minidom tree of the result (only of each form in it).
+    pub fn read_tree(element: TreeElement<'_>) -> Result<Reading<Self>, Error> {
+        Self::read_view(element)
+    }
+
+    /// [`read`](Self::read) from either kind of element.
+    pub fn read_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Self>, Error> {
         if element.is("query", ns::DISCO_INFO) {
             return Ok(Self::read_query(element, &query_path(element)));
         }
-        if element.name() == "iq" && CLIENT_NAMESPACES.contains(&element.ns().as_str()) {
+        if element.name() == "iq" && CLIENT_NAMESPACES.contains(&&*element.ns()) {
             let mut queries = element.children().filter(|c| c.is("query", ns::DISCO_INFO));
             let Some(query) = queries.next() else {
                 return Err(Error::Payload {
@@ -98,7 +110,7 @@ impl DiscoInfo {
         })
     }
 
-    fn read_query(query: &Element, path: &Path) -> Reading<Self> {
+    fn read_query<'a, E: ElementView<'a>>(query: E, path: &Path) -> Reading<Self> {
         let mut out = Self {
             node: query.attr("node").map(str::to_owned),
             ..Self::default()
@@ -118,7 +130,7 @@ impl DiscoInfo {
                     (Some(category), Some(type_)) => out.identities.push(Identity {
                         category: category.to_owned(),
                         type_: type_.to_owned(),
-                        lang: crate::xml::xml_lang(child).map(str::to_owned),
+                        lang: child.xml_lang().map(str::to_owned),
                         name: child.attr("name").map(str::to_owned),
                     }),
                     _ => deviations.push(Deviation::new(
@@ -160,7 +172,7 @@ impl DiscoInfo {
                     out.features.push(var);
                 }
             } else if child.is("x", ns::DATA_FORMS) {
-                let form = read_form(child, &here());
+                let form = child.with_element(|form| read_form(form, &here()));
                 deviations.extend(form.deviations);
                 if let Some(form) = form.value {
                     out.forms.push(form);
@@ -213,7 +225,7 @@ impl From<&DiscoInfoResult> for DiscoInfo {
 /// The path of the `<query/>` that [`DiscoInfo::read`] reads in `element` (the
 /// element itself, or the one inside an `<iq/>`): the prefix of the paths of whatever
 /// is read from its forms.
-pub fn query_path(element: &Element) -> Path {
+pub fn query_path<'a>(element: impl ElementView<'a>) -> Path {
     if element.name() == "iq" {
         Path::root().elem("iq", 1).elem("query", 1)
     } else {

@@ -506,6 +506,10 @@ pub trait ElementView<'a>: Copy {
     /// elements (extensions).
     fn try_writable_copy(&self) -> Result<Element, crate::xml::Unwritable>;
 
+    /// Calls `f` with the element as a minidom element: itself, or one built for the
+    /// call (for the small parts a reader reads with a minidom-only function).
+    fn with_element<R>(&self, f: impl FnOnce(&Element) -> R) -> R;
+
     /// The `xml:lang` attribute.
     fn xml_lang(&self) -> Option<&'a str> {
         self.attr_ns(XML_NAMESPACE, "lang")
@@ -601,6 +605,10 @@ impl<'a> ElementView<'a> for &'a Element {
         crate::xml::try_writable_copy(self)
     }
 
+    fn with_element<R>(&self, f: impl FnOnce(&Element) -> R) -> R {
+        f(self)
+    }
+
     fn has_ns(&self, namespace: &str) -> bool {
         Element::has_ns(self, namespace)
     }
@@ -640,6 +648,10 @@ impl<'t> ElementView<'t> for TreeElement<'t> {
 
     fn try_writable_copy(&self) -> Result<Element, crate::xml::Unwritable> {
         crate::xml::try_writable_copy(&self.to_element())
+    }
+
+    fn with_element<R>(&self, f: impl FnOnce(&Element) -> R) -> R {
+        f(&self.to_element())
     }
 }
 

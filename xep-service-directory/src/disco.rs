@@ -30,6 +30,7 @@ use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 use xep_core::disco::DiscoInfo;
 use xep_core::ns;
 use xep_core::reading::{Deviation, Path, Reading, Severity};
+use xep_core::tree::{ElementView, TreeElement};
 
 use crate::error::Error;
 
@@ -241,7 +242,17 @@ pub fn classify(info: &DiscoInfo) -> Reading<Classification> {
 /// Reads a disco#info `<query/>` (or an `<iq/>` holding one) leniently and classifies
 /// it; the deviations of both steps are returned together.
 pub fn classify_element(element: &Element) -> Result<Reading<Classification>, Error> {
-    let reading = DiscoInfo::read(element)?;
+    classify_view(element)
+}
+
+/// [`classify_element`] from a compact tree ([`xep_core::tree`]), without a minidom
+/// tree of the result.
+pub fn classify_tree(element: TreeElement<'_>) -> Result<Reading<Classification>, Error> {
+    classify_view(element)
+}
+
+fn classify_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Classification>, Error> {
+    let reading = DiscoInfo::read_view(element)?;
     let mut deviations = reading.deviations;
     let classification = classify(&reading.value);
     let prefix = if element.name() == "iq" {
