@@ -280,12 +280,12 @@ fn main() {
     );
     for i in 0..2_000 {
         annotated.push_str(&format!(
-            "<text xml:lang='x-l{i}'>The link to capulet.lit is down, language {i}</text>"
+            "<description xml:lang='x-l{i}'>The link to capulet.lit is down, language {i}</description>"
         ));
     }
     annotated.push_str("</state-annotation></presence>");
     sweep.push((
-        "one presence annotation of 2,000 texts".into(),
+        "one presence annotation of 2,000 descriptions".into(),
         annotated.into(),
     ));
     let mut status = String::from(

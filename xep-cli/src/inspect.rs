@@ -335,8 +335,11 @@ fn inspect_with(
             if !(kind.wants)(root) {
                 continue;
             }
-            let stanza = stanza.get_or_insert_with(|| root.to_element());
-            for found in (kind.read)(stanza) {
+            let found = match kind.read_tree {
+                Some(read_tree) => read_tree(root),
+                None => (kind.read)(stanza.get_or_insert_with(|| root.to_element())),
+            };
+            for found in found {
                 add_context(&mut findings, kind.kind, i + 1, found);
             }
         }

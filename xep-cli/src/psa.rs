@@ -8,10 +8,14 @@
 
 use minidom::Element;
 use serde_json::{Map, Value, json};
-use xep_core::tree::TreeElement;
+use xep_core::reading::Reading;
+use xep_core::tree::{ElementView, TreeElement};
 use xep_psa::StateAnnotation;
 
-use crate::registry::{ContextFinding, ContextKind, ElementFinding, ElementKind, Registry};
+use crate::inspect::Fields;
+use crate::registry::{
+    ContextFinding, ContextKind, ElementFinding, ElementKind, Registry, TextFinding,
+};
 
 /// Adds the kinds of this module to a registry.
 pub fn register(registry: &mut Registry) {
@@ -25,7 +29,7 @@ pub const PSA_ANNOTATION: ElementKind = ElementKind {
     namespace: xep_psa::ns::PSA,
     name: "state-annotation",
     read_text: None,
-    read_tree: None,
+    read_tree: Some(read_annotation_tree),
     read: read_annotation,
 };
 
@@ -34,6 +38,7 @@ pub const PSA_PRESENCE: ContextKind = ContextKind {
     kind: "psa-annotation",
     wants: has_annotation,
     read: read_presence,
+    read_tree: Some(read_presence_tree),
 };
 
 /// A presence with an annotation of ours: what [`read_presence`] reads.
@@ -45,6 +50,15 @@ fn has_annotation(stanza: TreeElement<'_>) -> bool {
 }
 
 fn read_presence(stanza: &Element) -> Vec<ContextFinding> {
+    read_presence_view(stanza)
+}
+
+/// [`read_presence`] from the compact tree.
+fn read_presence_tree(stanza: TreeElement<'_>) -> Vec<ContextFinding> {
+    read_presence_view(stanza)
+}
+
+fn read_presence_view<'a, E: ElementView<'a>>(stanza: E) -> Vec<ContextFinding> {
     if stanza.name() != "presence" {
         return Vec::new();
     }
@@ -80,7 +94,31 @@ fn read_presence(stanza: &Element) -> Vec<ContextFinding> {
 
 fn read_annotation(element: &Element) -> Result<ElementFinding, String> {
     let reading = StateAnnotation::read(element).map_err(|e| e.to_string())?;
-    let value = reading.value;
+    let (fields, deviations) = annotation_fields(&reading);
+    Ok(ElementFinding {
+        fields,
+        deviations,
+        written: reading.value.into(),
+    })
+}
+
+/// [`read_annotation`] from the compact tree: no minidom tree of the annotation.
+fn read_annotation_tree(element: TreeElement<'_>, write: bool) -> Result<TextFinding, String> {
+    let reading = StateAnnotation::read_tree(element).map_err(|e| e.to_string())?;
+    let (fields, deviations) = annotation_fields(&reading);
+    Ok(TextFinding {
+        fields: Fields::serialize(&fields),
+        deviations,
+        written: if write {
+            String::from(&Element::from(reading.value))
+        } else {
+            String::new()
+        },
+    })
+}
+
+fn annotation_fields(reading: &Reading<StateAnnotation>) -> (Map<String, Value>, Vec<String>) {
+    let value = &reading.value;
     let mut fields = Map::new();
     fields.insert(
         "condition".into(),
@@ -106,16 +144,13 @@ fn read_annotation(element: &Element) -> Result<ElementFinding, String> {
     }
     fields.insert("descriptions".into(), Value::Object(descriptions));
     fields.insert("extensions".into(), value.extensions.len().into());
-    Ok(ElementFinding {
-        fields,
-        // Notes (an unknown condition kept, an ignored attribute) are allowed by the
-        // spec; what --strict lists is what a strict reading refuses.
-        deviations: reading
-            .deviations
-            .iter()
-            .filter(|d| d.severity.fails_strict())
-            .map(ToString::to_string)
-            .collect(),
-        written: value.into(),
-    })
+    // Notes (an unknown condition kept, an ignored attribute) are allowed by the
+    // spec; what --strict lists is what a strict reading refuses.
+    let deviations = reading
+        .deviations
+        .iter()
+        .filter(|d| d.severity.fails_strict())
+        .map(ToString::to_string)
+        .collect();
+    (fields, deviations)
 }

@@ -137,6 +137,9 @@ pub struct ContextKind {
     pub wants: fn(TreeElement<'_>) -> bool,
     /// Reads a top-level stanza.
     pub read: fn(&Element) -> Vec<ContextFinding>,
+    /// Reads what [`read`](Self::read) reads from the compact tree, without a minidom
+    /// tree of the stanza, where the kind can.
+    pub read_tree: Option<fn(TreeElement<'_>) -> Vec<ContextFinding>>,
 }
 
 /// What a JSON kind made of a JSON document.

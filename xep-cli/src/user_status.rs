@@ -46,6 +46,7 @@ pub const USER_STATUS_CONTEXT: ContextKind = ContextKind {
     kind: "user-status",
     wants: names_user_status,
     read: read_context,
+    read_tree: None,
 };
 
 /// A stanza that names the user-status node or holds a `<status/>` of ours: every

@@ -107,6 +107,16 @@ fn tree_reads_as_element_reads(bytes: &[u8], registry: &Registry) -> Result<usiz
         let Ok(Piece::Tree(item)) = piece else {
             break;
         };
+        let root = item.tree.root();
+        for kind in &registry.context_kinds {
+            if let Some(read_tree) = kind.read_tree {
+                compared += 1;
+                let (a, b) = (read_tree(root), (kind.read)(&root.to_element()));
+                if format!("{a:?}") != format!("{b:?}") {
+                    return Err(format!("context {}: {a:?} vs {b:?}", kind.kind));
+                }
+            }
+        }
         for element in item.tree.root().descendants() {
             let here = format!("<{}/> in {}", element.name(), element.ns());
             for kind in &registry.claim_kinds {
