@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use minidom::Element;
 use serde_json::{Map, Value, json};
 use xep_core::reading::Reading;
-use xep_core::tree::TreeElement;
+use xep_core::tree::{ElementView, TreeElement};
 use xep_user_status::UserStatus;
 use xep_user_status::pep::{NODE, Notification};
 
@@ -46,7 +46,7 @@ pub const USER_STATUS_CONTEXT: ContextKind = ContextKind {
     kind: "user-status",
     wants: names_user_status,
     read: read_context,
-    read_tree: None,
+    read_tree: Some(read_context_tree),
 };
 
 /// A stanza that names the user-status node or holds a `<status/>` of ours: every
@@ -117,10 +117,10 @@ fn payload_fields(reading: &Reading<UserStatus>) -> (Map<String, Value>, Vec<Str
 }
 
 /// The children of `parent` with their paths in the walk's format.
-fn children<'a>(parent: &'a Element, path: &str) -> Vec<(&'a Element, String)> {
+fn children<'a, E: ElementView<'a>>(parent: E, path: &str) -> Vec<(E, String)> {
     // Counted once (a list search per child would be quadratic in a pubsub event of
     // many items).
-    let all: Vec<&Element> = parent.children().collect();
+    let all: Vec<E> = parent.children().collect();
     let mut totals: HashMap<&str, usize> = HashMap::new();
     for child in &all {
         *totals.entry(child.name()).or_default() += 1;
@@ -143,7 +143,7 @@ fn children<'a>(parent: &'a Element, path: &str) -> Vec<(&'a Element, String)> {
         .collect()
 }
 
-fn is_status(e: &Element) -> bool {
+fn is_status<'a>(e: impl ElementView<'a>) -> bool {
     e.is("status", xep_user_status::ns::USER_STATUS)
 }
 
@@ -154,7 +154,7 @@ struct Stanza {
 }
 
 impl Stanza {
-    fn new(stanza: &Element, source: &str) -> Self {
+    fn new<'a>(stanza: impl ElementView<'a>, source: &str) -> Self {
         let from = stanza.attr("from");
         let mut base = Map::new();
         base.insert("source".into(), source.into());
@@ -195,13 +195,22 @@ fn with_state(fields: Map<String, Value>, state: &str) -> Map<String, Value> {
 }
 
 fn read_context(stanza: &Element) -> Vec<ContextFinding> {
+    read_context_view(stanza)
+}
+
+/// [`read_context`] from the compact tree: no minidom tree of the stanza.
+fn read_context_tree(stanza: TreeElement<'_>) -> Vec<ContextFinding> {
+    read_context_view(stanza)
+}
+
+fn read_context_view<'a, E: ElementView<'a>>(stanza: E) -> Vec<ContextFinding> {
     let root = format!("/{}", stanza.name());
     let mut out = Vec::new();
     match stanza.name() {
         "message" => {
             let mut who = Stanza::new(stanza, "event");
             // Notification-level deviations (payload ones come with the payload).
-            let reading = Notification::read_message(stanza).ok();
+            let reading = Notification::read_message_view(stanza).ok();
             if let Some(delay) = reading.as_ref().and_then(|r| r.value.as_ref()?.delay) {
                 who.base.insert("delay".into(), delay.to_rfc3339().into());
             }
@@ -248,7 +257,12 @@ fn read_context(stanza: &Element) -> Vec<ContextFinding> {
 
 /// An event's `<items/>`, `<purge/>` or `<delete/>`, or a request's or result's
 /// `<items/>`, `<publish/>` or `<retract/>`.
-fn read_container(container: &Element, path: &str, who: &Stanza, out: &mut Vec<ContextFinding>) {
+fn read_container<'a, E: ElementView<'a>>(
+    container: E,
+    path: &str,
+    who: &Stanza,
+    out: &mut Vec<ContextFinding>,
+) {
     let node = container.attr("node").unwrap_or_default();
     let own = |fields| ContextFinding {
         path: path.to_owned(),

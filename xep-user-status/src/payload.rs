@@ -170,7 +170,7 @@ impl UserStatus {
         Self::read_view(element)
     }
 
-    fn read_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Self>, Error> {
+    pub(crate) fn read_view<'a, E: ElementView<'a>>(element: E) -> Result<Reading<Self>, Error> {
         if !element.is("status", ns::USER_STATUS) {
             return Err(Error::Unexpected {
                 expected: "a user status payload",

@@ -54,6 +54,7 @@ use jid::{BareJid, Jid};
 use minidom::Element;
 use xep_core::reading::{Deviation, Path, Reading, Severity, Siblings, excerpt};
 use xep_core::time::Time;
+use xep_core::tree::{ElementView, TreeElement};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::pubsub::pubsub::{Item, Items, PubSub, Publish, PublishOptions, Retract};
@@ -288,8 +289,25 @@ impl Notification {
     /// payload on the status node), `bad-publisher` (note: a `publisher` that is not a
     /// JID, ignored).
     pub fn read_message(message: &Element) -> Result<Reading<Option<Self>>, Error> {
+        Self::read_message_view(message)
+    }
+
+    /// [`read_message`](Self::read_message) from a compact tree
+    /// ([`xep_core::tree`]), without a minidom tree of the message.
+    pub fn read_message_tree(message: TreeElement<'_>) -> Result<Reading<Option<Self>>, Error> {
+        Self::read_message_view(message)
+    }
+
+    /// [`read_message`](Self::read_message) from either kind of element.
+    pub fn read_message_view<'a, E: ElementView<'a>>(
+        message: E,
+    ) -> Result<Reading<Option<Self>>, Error> {
         if message.name() != "message" {
-            return Err(Error::unexpected("a message", message));
+            return Err(Error::Unexpected {
+                expected: "a message",
+                name: message.name().to_owned(),
+                namespace: message.ns().into_owned(),
+            });
         }
         let mut notification = Self::start(message, Source::Event)?;
         let mut deviations = Vec::new();
@@ -393,7 +411,7 @@ impl Notification {
         Ok(Self::finish(notification, deviations))
     }
 
-    fn start(stanza: &Element, source: Source) -> Result<Self, Error> {
+    fn start<'a>(stanza: impl ElementView<'a>, source: Source) -> Result<Self, Error> {
         let from = match stanza.attr("from") {
             None => None,
             Some(text) => Some(text.parse::<Jid>().map_err(|e| Error::Jid {
@@ -425,8 +443,8 @@ fn parse_stamp(text: &str) -> Option<Time> {
 
 /// Reads an event's `<items/>`, `<purge/>` or `<delete/>` (or, `event == false`, the
 /// `<items/>` of an items result) into `out`, if it is about user status.
-fn read_container(
-    container: &Element,
+fn read_container<'a, E: ElementView<'a>>(
+    container: E,
     path: &Path,
     event: bool,
     out: &mut Notification,
@@ -495,7 +513,7 @@ fn read_container(
                     ));
                     continue;
                 };
-                let Ok(reading) = UserStatus::read(payload) else {
+                let Ok(reading) = UserStatus::read_view(payload) else {
                     deviations.push(Deviation::new(
                         Severity::Dropped,
                         "not-a-status",
