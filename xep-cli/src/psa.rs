@@ -110,7 +110,7 @@ fn read_annotation_tree(element: TreeElement<'_>, write: bool) -> Result<TextFin
         fields: Fields::serialize(&fields),
         deviations,
         written: if write {
-            String::from(&Element::from(reading.value))
+            reading.value.into_xml()
         } else {
             String::new()
         },

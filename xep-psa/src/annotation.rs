@@ -491,6 +491,53 @@ impl From<StateAnnotation> for Element {
     }
 }
 
+impl StateAnnotation {
+    /// The annotation as XML text, the element [`Element::from`] makes written without
+    /// building it (for a writer that streams text): the condition, the descriptions,
+    /// the extensions.
+    pub fn into_xml(self) -> String {
+        // Descriptions are made writable, the condition and extensions are writable
+        // copies: xso's writer has nothing to refuse.
+        let shell = wire::Annotation {
+            from: self.from,
+            descriptions: Vec::new(),
+            rest: Vec::new(),
+        };
+        let shell = xso::to_vec(&shell).expect("an annotation writes");
+        let shell = String::from_utf8(shell).expect("xso writes UTF-8");
+        const END: &str = "</state-annotation>";
+        let mut out = shell
+            .strip_suffix(END)
+            .unwrap_or(&shell)
+            .trim_end_matches("/>")
+            .to_owned();
+        if !out.ends_with('>') {
+            out.push('>');
+        }
+        // Each child built alone (a small element) and written inside the
+        // annotation's namespace, as a writer of the whole element writes it.
+        let mut child = |element: &Element| {
+            xep_core::tree::Tree::from(element)
+                .root()
+                .write_xml(&mut out, Some(ns::PSA));
+        };
+        if let Some(c) = &self.condition {
+            child(&c.to_element());
+        }
+        for (lang, t) in self.descriptions.iter() {
+            child(&Element::from(wire::Description {
+                lang: lang.map(ToString::to_string),
+                text: xml_safe(t),
+            }));
+        }
+        for extension in &self.extensions {
+            child(extension);
+        }
+        out.push_str(END);
+        out
+    }
+}
+
 impl PresencePayload for StateAnnotation {}
 
 #[cfg(test)]

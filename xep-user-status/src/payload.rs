@@ -412,8 +412,14 @@ impl From<&UserStatus> for Element {
     /// Exactly the spec's format: the texts (untagged first), then the extensions; a
     /// cleared status is the empty `<status/>`.
     fn from(status: &UserStatus) -> Self {
-        let wire = wire::Status {
-            texts: status
+        status.to_wire().into()
+    }
+}
+
+impl UserStatus {
+    fn to_wire(&self) -> wire::Status {
+        wire::Status {
+            texts: self
                 .texts
                 .iter()
                 .filter(|(_, text)| !is_blank(text))
@@ -422,9 +428,17 @@ impl From<&UserStatus> for Element {
                     text: writable(text),
                 })
                 .collect(),
-            extensions: status.extensions.clone(),
-        };
-        wire.into()
+            extensions: self.extensions.clone(),
+        }
+    }
+
+    /// The payload as XML text, the element [`Element::from`] makes written without
+    /// building it (for a writer that streams text).
+    pub fn to_xml(&self) -> String {
+        // Texts are made writable above, extensions are writable copies: xso's
+        // writer has nothing to refuse.
+        let bytes = xso::to_vec(&self.to_wire()).expect("a user status writes");
+        String::from_utf8(bytes).expect("xso writes UTF-8")
     }
 }
 
