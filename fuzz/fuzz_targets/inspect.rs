@@ -7,14 +7,16 @@
 //!   also writes the input back), or the same error;
 //! * a claim or context kind that does not want an element (decided on the compact
 //!   tree, so that no minidom tree is built for it) finds nothing in it;
-//! * what `--emit wire` writes reads again, with no error.
+//! * what `--emit wire` writes reads again, with no error;
+//! * every kind that reads from the compact tree reads what it reads from the minidom
+//!   element (findings and the element written back).
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use xep_cli::graph_cmd::collect;
 use xep_cli::inspect::{Format, inspect, inspect_findings};
-use xep_cli::registry::Registry;
+use xep_cli::registry::{Registry, compare_tree_readings};
 use xep_core::xml::{ItemReader, Limits, Piece};
 
 fuzz_target!(|data: &[u8]| {
@@ -37,6 +39,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if full.format != Format::Xml {
         return;
+    }
+    if let Err(e) = compare_tree_readings(data, &registry) {
+        panic!("a tree reading differs from the element reading: {e}");
     }
     let mut reader = ItemReader::new(data, &limits).compact();
     while let Some(Ok(piece)) = reader.next_piece() {

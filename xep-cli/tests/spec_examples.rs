@@ -7,9 +7,8 @@
 
 use std::path::PathBuf;
 
-use minidom::Element;
 use xep_cli::inspect::{inspect, inspect_findings};
-use xep_cli::registry::Registry;
+use xep_cli::registry::{Registry, compare_tree_readings};
 use xep_core::xml::{ItemReader, Limits, Piece};
 use xep_testkit::{Example, example_xml, examples, specs_dir};
 
@@ -43,7 +42,7 @@ fn check_example(ex: &Example, registry: &Registry) -> Result<(), String> {
     let first = inspect(xml.as_bytes(), registry, &Limits::default()).map_err(|e| e.to_string())?;
     same_without_wire(xml.as_bytes(), &first, registry)?;
     wants_what_it_reads(xml.as_bytes(), registry)?;
-    tree_reads_as_element_reads(xml.as_bytes(), registry)?;
+    compare_tree_readings(xml.as_bytes(), registry)?;
     check_findings(&first, registry)
 }
 
@@ -83,92 +82,6 @@ fn wants_what_it_reads(bytes: &[u8], registry: &Registry) -> Result<(), String> 
     Ok(())
 }
 
-/// A kind that reads from the compact tree (`read_tree`) reads what its `read` reads
-/// from the minidom element, finds the same, and writes back the same element.
-fn tree_reads_as_element_reads(bytes: &[u8], registry: &Registry) -> Result<usize, String> {
-    let same_written = |text: &str, element: &Element| -> Result<(), String> {
-        let from_tree: Element = text
-            .parse()
-            .map_err(|e| format!("{e}: written from the tree: {text}"))?;
-        let from_element: Element = String::from(element).parse().unwrap();
-        if from_tree == from_element {
-            Ok(())
-        } else {
-            Err(format!(
-                "written back differently:\n{text}\n{}",
-                String::from(element)
-            ))
-        }
-    };
-    let limits = Limits::default();
-    let mut reader = ItemReader::new(bytes, &limits).compact();
-    let mut compared = 0;
-    while let Some(piece) = reader.next_piece() {
-        let Ok(Piece::Tree(item)) = piece else {
-            break;
-        };
-        let root = item.tree.root();
-        for kind in &registry.context_kinds {
-            if let Some(read_tree) = kind.read_tree {
-                compared += 1;
-                let (a, b) = (read_tree(root), (kind.read)(&root.to_element()));
-                if format!("{a:?}") != format!("{b:?}") {
-                    return Err(format!("context {}: {a:?} vs {b:?}", kind.kind));
-                }
-            }
-        }
-        for element in item.tree.root().descendants() {
-            let here = format!("<{}/> in {}", element.name(), element.ns());
-            for kind in &registry.claim_kinds {
-                let Some(read_tree) = kind.read_tree else {
-                    continue;
-                };
-                if !element.is(kind.name, kind.namespace) {
-                    continue;
-                }
-                compared += 1;
-                match (read_tree(element, true), (kind.read)(&element.to_element())) {
-                    (None, None) => {}
-                    (Some(Err(a)), Some(Err(b))) if a == b => {}
-                    (Some(Ok(a)), Some(Ok(b))) => {
-                        if a.fields.to_map() != b.fields || a.deviations != b.deviations {
-                            return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind));
-                        }
-                        match (a.written, b.written) {
-                            (None, None) => {}
-                            (Some(text), Some(element)) => same_written(&text, &element)?,
-                            (a, b) => {
-                                return Err(format!(
-                                    "{}: {here}: writes {a:?} vs {b:?}",
-                                    kind.kind
-                                ));
-                            }
-                        }
-                    }
-                    (a, b) => return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind)),
-                }
-            }
-            if let Some(kind) = registry.element_kind(element.name(), element.ns()) {
-                let Some(read_tree) = kind.read_tree else {
-                    continue;
-                };
-                compared += 1;
-                match (read_tree(element, true), (kind.read)(&element.to_element())) {
-                    (Err(a), Err(b)) if a == b => {}
-                    (Ok(a), Ok(b)) => {
-                        if a.fields.to_map() != b.fields || a.deviations != b.deviations {
-                            return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind));
-                        }
-                        same_written(&a.written, &b.written)?;
-                    }
-                    (a, b) => return Err(format!("{}: {here}: {a:?} vs {b:?}", kind.kind)),
-                }
-            }
-        }
-    }
-    Ok(compared)
-}
-
 #[test]
 fn tree_reading_matches_element_reading_on_the_fuzz_seeds() {
     // The seeds hold broken payloads too (lenient paths, errors), which the spec
@@ -180,7 +93,7 @@ fn tree_reading_matches_element_reading_on_the_fuzz_seeds() {
         for entry in std::fs::read_dir(format!("{root}/{target}")).unwrap() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
-            compared += tree_reads_as_element_reads(&bytes, &registry)
+            compared += compare_tree_readings(&bytes, &registry)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
@@ -225,7 +138,7 @@ fn tree_reading_matches_element_reading_on_the_fuzz_seeds() {
         ));
     }
     for input in &inputs {
-        let found = tree_reads_as_element_reads(input.as_bytes(), &registry)
+        let found = compare_tree_readings(input.as_bytes(), &registry)
             .unwrap_or_else(|e| panic!("{input}: {e}"));
         assert!(found > 0, "nothing compared in {input}");
         compared += found;
@@ -530,7 +443,7 @@ fn samples_and_captures_read_the_same_without_writing_back() {
         };
         if let Err(e) = same_without_wire(&bytes, &first, &registry)
             .and_then(|()| wants_what_it_reads(&bytes, &registry))
-            .and_then(|()| tree_reads_as_element_reads(&bytes, &registry).map(drop))
+            .and_then(|()| compare_tree_readings(&bytes, &registry).map(drop))
         {
             panic!("{}: {e}", file.display());
         }
