@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use xep_core::ns;
 use xep_core::reading::{Deviation, Reading};
 use xep_core::tree::TreeElement;
-use xep_core::xml::{Limits, parse_items};
+use xep_core::xml::{Limits, parse_items, write_text};
 use xep_service_directory::command::{Command, NODE, ServerBuddy};
 use xep_service_directory::disco::{Classification, Role, classify_element, classify_tree};
 use xep_service_directory::listing::{Listing, ListingEntry};
@@ -161,7 +161,7 @@ fn read_vcard_tree(element: TreeElement<'_>, write: bool) -> Option<Result<TreeC
                 fields: Fields::serialize(&card_fields(&reading.value)),
                 deviations: strings(&reading.deviations),
                 written: Some(if write {
-                    xml_text(&reading.value)
+                    write_text(&reading.value)
                 } else {
                     String::new()
                 }),
@@ -192,7 +192,7 @@ fn read_vcards_tree(element: TreeElement<'_>, write: bool) -> Option<Result<Tree
                 fields: Fields::serialize(&CardList(&reading.value)),
                 deviations: strings(&reading.deviations),
                 written: Some(if write {
-                    xml_text(&VCards {
+                    write_text(&VCards {
                         cards: reading.value,
                     })
                 } else {
@@ -234,12 +234,6 @@ impl serde::Serialize for CardList<'_> {
         map.serialize_entry("cards", &Cards(self.0))?;
         map.end()
     }
-}
-
-/// A value read from XML, written back as text by xso (no minidom tree).
-fn xml_text(value: &impl xso::AsXml) -> String {
-    let bytes = xso::to_vec(value).expect("a value read from XML writes");
-    String::from_utf8(bytes).expect("xso writes UTF-8")
 }
 
 fn read_discovery(element: &Element) -> Option<Result<ClaimFinding, String>> {

@@ -718,9 +718,7 @@ impl Walker<'_> {
                     // The form holds only text read from XML, or typed values whose
                     // readers refuse what XML cannot carry: the writer cannot fail
                     // (it panicked in `Element::from` before, as it would here).
-                    let bytes = xso::to_vec(&form).expect("a form read from XML writes");
-                    self.wire
-                        .push_str(core::str::from_utf8(&bytes).expect("xso writes UTF-8"));
+                    self.wire.push_str(&xep_core::xml::write_text(&form));
                 }
             }
             WrittenForm::Input(element) => self.emit_unchanged(element, parent_ns),

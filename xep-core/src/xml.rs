@@ -106,6 +106,19 @@ pub fn writable_copy(element: &Element) -> Option<Element> {
     try_writable_copy(element).ok()
 }
 
+/// A value written as XML text by xso's writer, without a minidom tree of it (for a
+/// writer that streams text, such as `xep inspect --emit wire`).
+///
+/// # Panics
+///
+/// If xso's writer refuses the value: text or names XML cannot carry. No reader of
+/// the `xep-*` crates returns such a value (they keep only [`writable_copy`]s), as
+/// `Element::from` would panic on it too.
+pub fn write_text(value: &impl xso::AsXml) -> String {
+    let bytes = xso::to_vec(value).expect("a value read from XML writes");
+    String::from_utf8(bytes).expect("xso writes UTF-8")
+}
+
 /// Why [`try_writable_copy`] made no copy: the first thing found, in the element or
 /// one of its descendants, that no writer can put on the wire for a reader to read
 /// back.

@@ -496,26 +496,18 @@ impl StateAnnotation {
     /// building it (for a writer that streams text): the condition, the descriptions,
     /// the extensions.
     pub fn into_xml(self) -> String {
-        // Descriptions are made writable, the condition and extensions are writable
-        // copies: xso's writer has nothing to refuse.
-        let shell = wire::Annotation {
+        // The annotation without children, written as a start tag; each child is then
+        // built alone (a small element) and written inside the annotation's
+        // namespace, as a writer of the whole element writes it.
+        let shell = Element::from(wire::Annotation {
             from: self.from,
             descriptions: Vec::new(),
             rest: Vec::new(),
-        };
-        let shell = xso::to_vec(&shell).expect("an annotation writes");
-        let shell = String::from_utf8(shell).expect("xso writes UTF-8");
-        const END: &str = "</state-annotation>";
-        let mut out = shell
-            .strip_suffix(END)
-            .unwrap_or(&shell)
-            .trim_end_matches("/>")
-            .to_owned();
-        if !out.ends_with('>') {
-            out.push('>');
-        }
-        // Each child built alone (a small element) and written inside the
-        // annotation's namespace, as a writer of the whole element writes it.
+        });
+        let shell = xep_core::tree::Tree::from(&shell);
+        let mut out = String::new();
+        shell.root().write_start(&mut out, None);
+        out.push('>');
         let mut child = |element: &Element| {
             xep_core::tree::Tree::from(element)
                 .root()
@@ -533,7 +525,7 @@ impl StateAnnotation {
         for extension in &self.extensions {
             child(extension);
         }
-        out.push_str(END);
+        shell.root().write_end(&mut out);
         out
     }
 }

@@ -400,8 +400,7 @@ impl OutageItem {
     /// As `Element::from`, if the item holds text XML cannot carry (none of this
     /// crate's readers returns such an item).
     pub fn into_xml(self) -> String {
-        let bytes = xso::to_vec(&self.into_wire()).expect("an outage item writes");
-        String::from_utf8(bytes).expect("xso writes UTF-8")
+        xep_core::xml::write_text(&self.into_wire())
     }
 }
 

@@ -437,8 +437,7 @@ impl UserStatus {
     pub fn to_xml(&self) -> String {
         // Texts are made writable above, extensions are writable copies: xso's
         // writer has nothing to refuse.
-        let bytes = xso::to_vec(&self.to_wire()).expect("a user status writes");
-        String::from_utf8(bytes).expect("xso writes UTF-8")
+        xep_core::xml::write_text(&self.to_wire())
     }
 }
 
